@@ -1,0 +1,91 @@
+package io.qcow2j.core;
+
+/**
+ * A run of guest bytes of one image that all read the same way.
+ *
+ * @param kind        how the bytes are produced
+ * @param guestOffset first guest byte
+ * @param length      number of guest bytes (positive)
+ * @param hostOffset  for {@link Kind#DATA}: file offset of {@code guestOffset}; for ZERO and UNALLOCATED
+ *                    bytes of a preallocated cluster: where they would be (informational); otherwise -1
+ * @param compressed  for {@link Kind#COMPRESSED}: where the cluster's compressed bytes are
+ * @param clusterGuestOffset for {@link Kind#COMPRESSED}: guest offset of the whole cluster, so a slice
+ *                    of it knows where it starts inside the inflated cluster; otherwise -1
+ */
+public record Extent(Kind kind, long guestOffset, long length, long hostOffset, CompressedDescriptor compressed,
+        long clusterGuestOffset) {
+
+    /** The four states a guest byte can have in one image (DESIGN §1). */
+    public enum Kind {
+        /** Stored uncompressed at {@code hostOffset}. */
+        DATA,
+        /** Part of a compressed cluster. */
+        COMPRESSED,
+        /** Reads as zeros and hides older images. */
+        ZERO,
+        /** Not described by this image: falls through to the older image. */
+        UNALLOCATED
+    }
+
+    public long end() {
+        return guestOffset + length;
+    }
+
+    public static Extent data(long guestOffset, long length, long hostOffset) {
+        return new Extent(Kind.DATA, guestOffset, length, hostOffset, null, -1);
+    }
+
+    public static Extent zero(long guestOffset, long length) {
+        return new Extent(Kind.ZERO, guestOffset, length, -1, null, -1);
+    }
+
+    public static Extent unallocated(long guestOffset, long length) {
+        return new Extent(Kind.UNALLOCATED, guestOffset, length, -1, null, -1);
+    }
+
+    public static Extent compressed(long guestOffset, long length, CompressedDescriptor d, long clusterGuestOffset) {
+        return new Extent(Kind.COMPRESSED, guestOffset, length, -1, d, clusterGuestOffset);
+    }
+
+    /** The part of this extent in [{@code from}, {@code to}), keeping host offsets consistent. */
+    public Extent slice(long from, long to) {
+        long s = Math.max(from, guestOffset);
+        long e = Math.min(to, end());
+        if (s == guestOffset && e == end()) {
+            return this;
+        }
+        long host = hostOffset >= 0 && kind != Kind.COMPRESSED ? hostOffset + (s - guestOffset) : hostOffset;
+        return new Extent(kind, s, e - s, host, compressed, clusterGuestOffset);
+    }
+
+    /** True when {@code next} continues this extent and both can be served by one operation. */
+    public boolean canMerge(Extent next) {
+        if (next.kind != kind || next.guestOffset != end()) {
+            return false;
+        }
+        return switch (kind) {
+            case DATA -> next.hostOffset == hostOffset + length;
+            case ZERO, UNALLOCATED -> true;
+            case COMPRESSED -> false;
+        };
+    }
+
+    /**
+     * As {@code qemu-img map} merges: same kind, and host offsets both absent or contiguous;
+     * compressed clusters merge since their offsets are not reported.
+     */
+    public boolean canMergeExact(Extent next) {
+        if (next.kind != kind || next.guestOffset != end()) {
+            return false;
+        }
+        if (kind == Kind.COMPRESSED) {
+            return true;
+        }
+        return hostOffset < 0 ? next.hostOffset < 0 : next.hostOffset == hostOffset + length;
+    }
+
+    public Extent merge(Extent next) {
+        long host = kind == Kind.DATA || next.hostOffset == hostOffset + length ? hostOffset : -1;
+        return new Extent(kind, guestOffset, length + next.length, host, compressed, clusterGuestOffset);
+    }
+}

@@ -1,0 +1,102 @@
+package io.qcow2j.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The three 64-bit feature masks of a v3 header, with the bit names the specification defines.
+ * Unknown bits are named from the image's feature name table when it has one.
+ */
+public record FeatureBits(long incompatible, long compatible, long autoclear) {
+
+    public static final int INCOMPAT_DIRTY = 0;
+    public static final int INCOMPAT_CORRUPT = 1;
+    public static final int INCOMPAT_EXTERNAL_DATA_FILE = 2;
+    public static final int INCOMPAT_COMPRESSION_TYPE = 3;
+    public static final int INCOMPAT_EXTENDED_L2 = 4;
+    /** Every incompatible bit qcow2j knows how to interpret (others make an image unreadable). */
+    public static final long KNOWN_INCOMPATIBLE = 0b11111L;
+
+    public static final int COMPAT_LAZY_REFCOUNTS = 0;
+    public static final int AUTOCLEAR_BITMAPS = 0;
+    public static final int AUTOCLEAR_DATA_FILE_RAW = 1;
+
+    /** Feature-name-table type codes (specification: feature name table, byte 0). */
+    public enum Kind {
+        INCOMPATIBLE, COMPATIBLE, AUTOCLEAR
+    }
+
+    public boolean dirty() {
+        return bit(incompatible, INCOMPAT_DIRTY);
+    }
+
+    public boolean corrupt() {
+        return bit(incompatible, INCOMPAT_CORRUPT);
+    }
+
+    public boolean externalDataFile() {
+        return bit(incompatible, INCOMPAT_EXTERNAL_DATA_FILE);
+    }
+
+    public boolean compressionType() {
+        return bit(incompatible, INCOMPAT_COMPRESSION_TYPE);
+    }
+
+    public boolean extendedL2() {
+        return bit(incompatible, INCOMPAT_EXTENDED_L2);
+    }
+
+    public boolean lazyRefcounts() {
+        return bit(compatible, COMPAT_LAZY_REFCOUNTS);
+    }
+
+    public boolean bitmaps() {
+        return bit(autoclear, AUTOCLEAR_BITMAPS);
+    }
+
+    /** Incompatible bits outside {@link #KNOWN_INCOMPATIBLE}. */
+    public long unknownIncompatible() {
+        return incompatible & ~KNOWN_INCOMPATIBLE;
+    }
+
+    /** The spec's name for a bit, or the name from the image's feature table, or "bit N". */
+    public static String name(Kind kind, int bit, Map<String, String> featureTable) {
+        String fromTable = featureTable.get(kind + ":" + bit);
+        String builtin = switch (kind) {
+            case INCOMPATIBLE -> switch (bit) {
+                case INCOMPAT_DIRTY -> "dirty";
+                case INCOMPAT_CORRUPT -> "corrupt";
+                case INCOMPAT_EXTERNAL_DATA_FILE -> "external data file";
+                case INCOMPAT_COMPRESSION_TYPE -> "compression type";
+                case INCOMPAT_EXTENDED_L2 -> "extended L2 entries";
+                default -> null;
+            };
+            case COMPATIBLE -> bit == COMPAT_LAZY_REFCOUNTS ? "lazy refcounts" : null;
+            case AUTOCLEAR -> switch (bit) {
+                case AUTOCLEAR_BITMAPS -> "bitmaps";
+                case AUTOCLEAR_DATA_FILE_RAW -> "raw external data";
+                default -> null;
+            };
+        };
+        if (fromTable != null && !fromTable.isEmpty()) {
+            return fromTable;
+        }
+        return builtin != null ? builtin : "bit " + bit;
+    }
+
+    /** Names of every bit set in {@code mask}. */
+    public static List<String> names(Kind kind, long mask, Map<String, String> featureTable) {
+        List<String> out = new ArrayList<>();
+        for (int b = 0; b < 64; b++) {
+            if (bit(mask, b)) {
+                out.add(name(kind, b, featureTable));
+            }
+        }
+        return out;
+    }
+
+    private static boolean bit(long mask, int bit) {
+        return (mask >>> bit & 1) != 0;
+    }
+}

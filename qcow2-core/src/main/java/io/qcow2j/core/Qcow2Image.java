@@ -1,0 +1,432 @@
+package io.qcow2j.core;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One open, validated qcow2 image: header, L1 table and refcount table checked at open, L2 tables
+ * loaded lazily through a bounded cache and checked as they are loaded. Callers see guest
+ * {@link Extent}s, never L2 tables. Thread-safe for concurrent extent queries and reads.
+ */
+public final class Qcow2Image implements Closeable {
+    /** Bits 0..8 and 56..62 of an L1 entry are reserved. */
+    public static final long L1_RESERVED = 0x7f00_0000_0000_01ffL;
+
+    private final ByteSource source;
+    private final Header header;
+    private final long[] l1;
+    private final RefcountTable refcountTable;
+    private final long[] refcountBlocks;
+    private final L2Cache cache;
+    private final int clusterBits;
+    private final int l2Bits;
+    private final int subclusterBits;
+    private final boolean extendedL2;
+    private final long fileSize;
+
+    private Qcow2Image(ByteSource source, Header header, long[] l1, RefcountTable refcountTable,
+            OpenOptions options, long fileSize) {
+        this.source = source;
+        this.header = header;
+        this.l1 = l1;
+        this.refcountTable = refcountTable;
+        this.refcountBlocks = refcountTable.sortedBlocks();
+        this.clusterBits = header.clusterBits();
+        this.l2Bits = header.l2Bits();
+        this.extendedL2 = header.features().extendedL2();
+        this.subclusterBits = extendedL2 ? clusterBits - 5 : clusterBits;
+        this.fileSize = fileSize;
+        this.cache = new L2Cache(options.l2CacheBytes(), this::loadL2);
+    }
+
+    /** Opens a local file with default options. */
+    public static Qcow2Image open(Path path) throws IOException {
+        return open(path, OpenOptions.defaults());
+    }
+
+    /** Opens a local file. */
+    public static Qcow2Image open(Path path, OpenOptions options) throws IOException {
+        FileByteSource src = FileByteSource.open(path);
+        try {
+            return open(src, options);
+        } catch (IOException | RuntimeException e) {
+            src.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens an image from any byte source; the image owns the source and closes it.
+     *
+     * @throws InvalidImageException when the header, L1 table or refcount table is invalid
+     */
+    public static Qcow2Image open(ByteSource source, OpenOptions options) throws IOException {
+        Header h = Header.read(source, options);
+        long fileSize = source.size();
+        RefcountTable rt = RefcountTable.read(source, h);
+        long[] l1 = readL1(source, h, rt, fileSize);
+        return new Qcow2Image(source, h, l1, rt, options, fileSize);
+    }
+
+    private static long[] readL1(ByteSource src, Header h, RefcountTable rt, long fileSize) throws IOException {
+        int n = h.l1Size();
+        ByteBuffer buf = ByteBuffer.allocate(n * 8).order(ByteOrder.BIG_ENDIAN);
+        if (n > 0) {
+            src.readFully(buf, h.l1TableOffset(), "L1 table");
+        }
+        buf.flip();
+        long cs = h.clusterSize();
+        long[] blocks = rt.sortedBlocks();
+        long[] l1 = new long[n];
+        for (int i = 0; i < n; i++) {
+            long e = buf.getLong(i * 8);
+            long pos = h.l1TableOffset() + 8L * i;
+            if ((e & L1_RESERVED) != 0) {
+                throw new InvalidImageException(src.name(), "L1 table", pos,
+                        String.format("L1 entry %d has reserved bits set (0x%016x)", i, e));
+            }
+            long off = e & L2Entry.OFFSET_MASK;
+            if (off != 0) {
+                if ((off & (cs - 1)) != 0) {
+                    throw new InvalidImageException(src.name(), "L1 table", pos,
+                            "L2 table offset " + off + " (L1 entry " + i + ") is not cluster aligned");
+                }
+                if (off > fileSize - cs) {
+                    throw new InvalidImageException(src.name(), "L1 table", pos, "L2 table at " + off + " (L1 entry "
+                            + i + ") ends past the end of the file (" + fileSize + " bytes; truncated image?)");
+                }
+                String overlap = overlap(h, blocks, off);
+                if (overlap != null) {
+                    throw new InvalidImageException(src.name(), "L1 table", pos,
+                            "L2 table at " + off + " (L1 entry " + i + ") overlaps the " + overlap);
+                }
+            }
+            l1[i] = off;
+        }
+        return l1;
+    }
+
+    /** Which metadata structure the cluster at {@code off} belongs to, or null. */
+    private static String overlap(Header h, long[] refcountBlocks, long off) {
+        long cs = h.clusterSize();
+        if (off < cs) {
+            return "header";
+        }
+        long l1Start = h.l1TableOffset();
+        long l1End = l1Start + 8L * h.l1Size();
+        if (off < l1End && off + cs > l1Start) {
+            return "L1 table";
+        }
+        long rtStart = h.refcountTableOffset();
+        long rtEnd = rtStart + Header.u32(h.refcountTableClusters()) * cs;
+        if (off < rtEnd && off + cs > rtStart) {
+            return "refcount table";
+        }
+        if (Arrays.binarySearch(refcountBlocks, off) >= 0) {
+            return "refcount block";
+        }
+        return null;
+    }
+
+    /** Reads and validates the L2 table of L1 entry {@code l1Index}. */
+    private L2Table loadL2(int l1Index) throws IOException {
+        long off = l1[l1Index];
+        int cs = (int) header.clusterSize();
+        ByteBuffer buf = ByteBuffer.allocate(cs).order(ByteOrder.BIG_ENDIAN);
+        source.readFully(buf, off, "L2 table");
+        buf.flip();
+        int n = 1 << l2Bits;
+        long[] entries = new long[n];
+        long[] bitmaps = extendedL2 ? new long[n] : null;
+        int stride = extendedL2 ? 16 : 8;
+        long size = header.size();
+        for (int i = 0; i < n; i++) {
+            long e = buf.getLong(i * stride);
+            long bm = extendedL2 ? buf.getLong(i * stride + 8) : 0;
+            long guest = (((long) l1Index << l2Bits) | i) << clusterBits;
+            if (guest < size) { // entries past the virtual size are never read
+                validateEntry(e, bm, guest, off + (long) i * stride);
+            }
+            entries[i] = e;
+            if (extendedL2) {
+                bitmaps[i] = bm;
+            }
+        }
+        return new L2Table(off, entries, bitmaps);
+    }
+
+    private void validateEntry(long e, long bm, long guest, long pos) throws InvalidImageException {
+        String name = source.name();
+        long cs = header.clusterSize();
+        long visible = Math.min(cs, header.size() - guest); // bytes of this cluster inside the disk
+        if (L2Entry.isCompressed(e)) {
+            if (extendedL2 && bm != 0) {
+                throw new InvalidImageException(name, "L2 table", pos, String.format(
+                        "compressed cluster (guest offset %d) has a non-zero subcluster bitmap 0x%016x", guest, bm));
+            }
+            if (CompressedDescriptor.offsetTooLarge(e, clusterBits)) {
+                throw new InvalidImageException(name, "L2 table", pos, String.format(
+                        "compressed cluster (guest offset %d) has host offset bits above bit 55 (0x%016x)", guest, e));
+            }
+            CompressedDescriptor d = CompressedDescriptor.decode(e, clusterBits);
+            // the descriptor rounds up to a 512-byte sector, which may overrun the file's last sector
+            long roundedFile = (fileSize + 511) & ~511L;
+            if (d.hostOffset() < cs || d.hostOffset() + d.length() > roundedFile) {
+                throw new InvalidImageException(name, "L2 table", pos, "compressed cluster (guest offset " + guest
+                        + ") at host range " + d.hostOffset() + "+" + d.length()
+                        + (d.hostOffset() < cs ? " lies inside the header cluster"
+                                : " ends past the end of the file (" + fileSize + " bytes; truncated image?)"));
+            }
+            return;
+        }
+        if ((e & L2Entry.STANDARD_RESERVED) != 0) {
+            throw new InvalidImageException(name, "L2 table", pos, String.format(
+                    "L2 entry (guest offset %d) has reserved bits set (0x%016x)", guest, e));
+        }
+        if (!extendedL2 && header.version() == 2 && (e & L2Entry.ZERO) != 0) {
+            throw new InvalidImageException(name, "L2 table", pos,
+                    "zero flag set in a version 2 image (guest offset " + guest + ")");
+        }
+        long off = L2Entry.hostOffset(e);
+        if ((off & (cs - 1)) != 0) {
+            throw new InvalidImageException(name, "L2 table", pos, "data cluster offset " + off
+                    + " (guest offset " + guest + ") is not cluster aligned");
+        }
+        long needed;
+        if (extendedL2) {
+            int alloc = L2Entry.allocBits(bm);
+            int zero = L2Entry.zeroBits(bm);
+            if ((alloc & zero) != 0) {
+                throw new InvalidImageException(name, "L2 table", pos + 8, String.format(
+                        "subcluster bitmap 0x%016x marks subclusters both allocated and zero (guest offset %d)",
+                        bm, guest));
+            }
+            if (alloc != 0 && off == 0) {
+                throw new InvalidImageException(name, "L2 table", pos, "subclusters marked allocated but the "
+                        + "cluster has no host offset (guest offset " + guest + ")");
+            }
+            int last = 31 - Integer.numberOfLeadingZeros(alloc);
+            needed = alloc == 0 ? 0 : Math.min(visible, (long) (last + 1) << subclusterBits);
+        } else {
+            boolean zero = (e & L2Entry.ZERO) != 0;
+            needed = zero || off == 0 ? 0 : visible;
+        }
+        if (needed > 0 && off + needed > fileSize) {
+            throw new InvalidImageException(name, "L2 table", pos, "data cluster at " + off + " (guest offset "
+                    + guest + ") ends past the end of the file (" + fileSize + " bytes; truncated image?)");
+        }
+        if (needed > 0 && off < cs) {
+            throw new InvalidImageException(name, "L2 table", pos, "data cluster (guest offset " + guest
+                    + ") points into the header cluster");
+        }
+    }
+
+    /** The file (or object) name, for messages. */
+    public String name() {
+        return source.name();
+    }
+
+    public Header header() {
+        return header;
+    }
+
+    public ByteSource source() {
+        return source;
+    }
+
+    public RefcountTable refcountTable() {
+        return refcountTable;
+    }
+
+    /** The virtual disk size in bytes. */
+    public long virtualSize() {
+        return header.size();
+    }
+
+    public long clusterSize() {
+        return header.clusterSize();
+    }
+
+    /** The smallest unit with its own state: the subcluster with extended L2, else the cluster. */
+    public long granularity() {
+        return 1L << subclusterBits;
+    }
+
+    /** File size as seen at open. */
+    public long fileSize() {
+        return fileSize;
+    }
+
+    /** Number of L1 entries that point to an L2 table. */
+    public int allocatedL2Tables() {
+        int n = 0;
+        for (long o : l1) {
+            if (o != 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Loads and validates every L2 table once (without filling the cache), so a restore can refuse
+     * a bad image before it writes anything. Cost: one read of all L2 metadata.
+     */
+    public void validateAllTables() throws IOException {
+        for (int i = 0; i < l1.length; i++) {
+            if (l1[i] != 0 && ((long) i << (l2Bits + clusterBits)) < header.size()) {
+                loadL2(i);
+            }
+        }
+    }
+
+    /**
+     * The extents of guest range [{@code offset}, {@code offset + length}) clamped to the virtual
+     * size, in order, with neighbours of the same kind merged (DATA only when host-contiguous).
+     */
+    public List<Extent> extents(long offset, long length) throws IOException {
+        List<Extent> out = new ArrayList<>();
+        extents(offset, length, out);
+        return out;
+    }
+
+    /** As {@link #extents(long, long)}, appending to {@code out} (merging with its last element). */
+    public void extents(long offset, long length, List<Extent> out) throws IOException {
+        walk(offset, length, out, false);
+    }
+
+    /**
+     * Extents merged the way {@code qemu-img map} merges them: zero and unallocated extents keep the
+     * host offset of a preallocated cluster and merge only when those offsets are contiguous, and
+     * neighbouring compressed clusters merge (their host offsets are not reported).
+     */
+    public List<Extent> mapExtents(long offset, long length) throws IOException {
+        List<Extent> out = new ArrayList<>();
+        walk(offset, length, out, true);
+        return out;
+    }
+
+    private void walk(long offset, long length, List<Extent> out, boolean exact) throws IOException {
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("negative range");
+        }
+        long end = Math.min(header.size(), offset + length);
+        long pos = offset;
+        long cs = header.clusterSize();
+        int l2Span = l2Bits + clusterBits;
+        while (pos < end) {
+            int l1i = (int) (pos >>> l2Span);
+            long tableEnd = Math.min(end, (long) (l1i + 1) << l2Span);
+            if (l1i >= l1.length || l1[l1i] == 0) {
+                add(out, Extent.unallocated(pos, tableEnd - pos), exact);
+                pos = tableEnd;
+                continue;
+            }
+            L2Table t = cache.get(l1i);
+            while (pos < tableEnd) {
+                int idx = (int) ((pos >>> clusterBits) & ((1 << l2Bits) - 1));
+                long clusterStart = pos & ~(cs - 1);
+                long clusterEnd = Math.min(clusterStart + cs, tableEnd);
+                long e = t.entries()[idx];
+                if (L2Entry.isCompressed(e)) {
+                    add(out, Extent.compressed(pos, clusterEnd - pos, CompressedDescriptor.decode(e, clusterBits),
+                            clusterStart), exact);
+                } else if (!extendedL2) {
+                    long host = L2Entry.hostOffset(e);
+                    long inCluster = host == 0 ? -1 : host + (pos - clusterStart);
+                    if ((e & L2Entry.ZERO) != 0) {
+                        add(out, new Extent(Extent.Kind.ZERO, pos, clusterEnd - pos, inCluster, null, -1), exact);
+                    } else if (host != 0) {
+                        add(out, Extent.data(pos, clusterEnd - pos, inCluster), exact);
+                    } else {
+                        add(out, Extent.unallocated(pos, clusterEnd - pos), exact);
+                    }
+                } else {
+                    subclusterExtents(out, e, t.bitmaps()[idx], clusterStart, pos, clusterEnd, exact);
+                }
+                pos = clusterEnd;
+            }
+        }
+    }
+
+    private void subclusterExtents(List<Extent> out, long e, long bm, long clusterStart, long from, long to,
+            boolean exact) {
+        long host = L2Entry.hostOffset(e);
+        int alloc = L2Entry.allocBits(bm);
+        int zero = L2Entry.zeroBits(bm);
+        long sc = 1L << subclusterBits;
+        long pos = from;
+        while (pos < to) {
+            int s = (int) ((pos - clusterStart) >>> subclusterBits);
+            long scEnd = Math.min(clusterStart + (s + 1) * sc, to);
+            long inCluster = host == 0 ? -1 : host + (pos - clusterStart);
+            Extent.Kind kind = (alloc >>> s & 1) != 0 ? Extent.Kind.DATA
+                    : (zero >>> s & 1) != 0 ? Extent.Kind.ZERO : Extent.Kind.UNALLOCATED;
+            add(out, new Extent(kind, pos, scEnd - pos, inCluster, null, -1), exact);
+            pos = scEnd;
+        }
+    }
+
+    private static void add(List<Extent> out, Extent e, boolean exact) {
+        int last = out.size() - 1;
+        if (last >= 0 && (exact ? out.get(last).canMergeExact(e) : out.get(last).canMerge(e))) {
+            out.set(last, out.get(last).merge(e));
+        } else {
+            out.add(e);
+        }
+    }
+
+    /**
+     * Reads a compressed cluster's bytes and inflates it into {@code cluster} (exactly one cluster).
+     *
+     * @param scratch a buffer of at least {@code 2 * clusterSize()} bytes for the compressed bytes
+     * @throws CorruptDataException when the data does not inflate to a full cluster
+     */
+    public void inflate(Extent ext, ClusterDecompressor decompressor, ByteBuffer scratch, ByteBuffer cluster)
+            throws IOException {
+        CompressedDescriptor d = ext.compressed();
+        long avail = Math.min(d.length(), fileSize - d.hostOffset());
+        scratch.clear().limit((int) avail);
+        source.readFully(scratch, d.hostOffset(), "compressed cluster");
+        scratch.flip();
+        cluster.clear().limit((int) header.clusterSize());
+        String err = decompressor.decompress(scratch, cluster);
+        if (err != null) {
+            throw new CorruptDataException(name(), "compressed cluster", d.hostOffset(), ext.clusterGuestOffset(),
+                    err, null);
+        }
+        cluster.flip();
+    }
+
+    /** A new decompressor for this image's compression type (one per thread). */
+    public ClusterDecompressor newDecompressor() {
+        return ClusterDecompressor.forType(header.compressionType());
+    }
+
+    /**
+     * Reads guest bytes of this image alone (unallocated reads as zeros, like {@code qemu-img
+     * convert} of this one file) into {@code dst}, from guest offset {@code offset}. Reading past the
+     * virtual size is an error.
+     */
+    public void read(ByteBuffer dst, long offset) throws IOException {
+        try (GuestReader r = new GuestReader(this)) {
+            r.read(dst, offset);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        source.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Qcow2Image[" + name() + "]";
+    }
+}

@@ -1,0 +1,56 @@
+package io.qcow2j.core;
+
+import com.github.luben.zstd.ZstdDecompressCtx;
+import com.github.luben.zstd.ZstdException;
+import java.nio.ByteBuffer;
+
+/**
+ * zstd (compression_type 1). Streaming, like qemu, so the sector padding after the frame is
+ * ignored and a frame that ends early is reported. Needs direct buffers (zstd-jni works on native
+ * memory); heap buffers are copied.
+ */
+final class ZstdDecompressor implements ClusterDecompressor {
+    private final ZstdDecompressCtx ctx = new ZstdDecompressCtx();
+
+    @Override
+    public String decompress(ByteBuffer src, ByteBuffer dst) {
+        ByteBuffer in = direct(src);
+        ByteBuffer out = dst.isDirect() ? dst : ByteBuffer.allocateDirect(dst.remaining());
+        int outStart = out.position();
+        ctx.reset();
+        try {
+            while (out.hasRemaining()) {
+                int inPos = in.position();
+                int outPos = out.position();
+                boolean frameDone = ctx.decompressDirectByteBufferStream(out, in);
+                if (out.hasRemaining() && (frameDone || (in.position() == inPos && out.position() == outPos))) {
+                    return "zstd stream ended after " + (out.position() - outStart)
+                            + " bytes, before the end of the cluster";
+                }
+            }
+        } catch (ZstdException e) {
+            return "invalid zstd data: " + e.getMessage();
+        } catch (RuntimeException e) {
+            return "invalid zstd data: " + e.getMessage();
+        }
+        if (out != dst) {
+            out.flip();
+            dst.put(out);
+        }
+        return null;
+    }
+
+    private static ByteBuffer direct(ByteBuffer b) {
+        if (b.isDirect()) {
+            return b;
+        }
+        ByteBuffer d = ByteBuffer.allocateDirect(b.remaining());
+        d.put(b.duplicate()).flip();
+        return d;
+    }
+
+    @Override
+    public void close() {
+        ctx.close();
+    }
+}

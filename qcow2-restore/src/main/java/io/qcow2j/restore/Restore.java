@@ -1,0 +1,349 @@
+package io.qcow2j.restore;
+
+import io.qcow2j.core.ClusterDecompressor;
+import io.qcow2j.core.Extent;
+import io.qcow2j.core.Qcow2Exception;
+import io.qcow2j.core.Qcow2Image;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Streams a validated {@link Chain} into a {@link Target}.
+ *
+ * <p>The caller's thread composes the chain one window at a time and cuts it into 4 MiB blocks at
+ * fixed guest offsets; worker threads assemble each block in their own direct buffer (positional
+ * reads of data extents, inflation of compressed clusters, zero fill), hash it for the
+ * {@link DiskDigest}, and write it with positional writes, in any order. At most
+ * {@code 2 * workers} blocks are in flight, so memory is bounded whatever the disk size. Success is
+ * reported only after {@code force(true)}.
+ *
+ * <p>Cancel with {@link #cancel()} or by interrupting the calling thread: the run then ends with a
+ * {@link RestoreIncompleteException}.
+ */
+public final class Restore {
+    /** Guest bytes composed per window: metadata for one window at a time keeps memory flat. */
+    static final long WINDOW = 64L << 20;
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(DiskDigest.BLOCK).asReadOnlyBuffer();
+
+    private final Chain chain;
+    private final Path targetPath;
+    private final RestoreOptions options;
+    private final AtomicBoolean cancelled = new AtomicBoolean();
+
+    public Restore(Chain chain, Path target, RestoreOptions options) {
+        this.chain = chain;
+        this.targetPath = target;
+        this.options = options;
+    }
+
+    /** Opens and validates {@code images} (oldest first) and restores them into {@code target}. */
+    public static RestoreResult run(List<Path> images, Path target, RestoreOptions options) throws IOException {
+        try (Chain chain = Chain.open(images, options.open())) {
+            return new Restore(chain, target, options).run();
+        }
+    }
+
+    /** Asks a running restore to stop; it ends with {@link RestoreIncompleteException}. */
+    public void cancel() {
+        cancelled.set(true);
+    }
+
+    /**
+     * Checks the target, then writes the disk and forces it to stable storage.
+     *
+     * @throws InvalidChainException      the target cannot take the disk (nothing was written)
+     * @throws RestoreIncompleteException writing started and did not finish
+     */
+    public RestoreResult run() throws IOException {
+        long size = chain.virtualSize();
+        Target.Inspection inspection = Target.inspect(targetPath, size);
+        long start = System.nanoTime();
+        try (Target target = Target.open(inspection, size, options.targetIsZero())) {
+            Run run = new Run(target, size);
+            run.execute();
+            long nanos = System.nanoTime() - start;
+            return new RestoreResult(targetPath, target.kind(), size, run.written.get(), run.zeroSkipped.get(),
+                    run.data.get(), nanos, run.digest.value(), chain.notes());
+        }
+    }
+
+    /** State of one execution. */
+    private final class Run {
+        final Target target;
+        final long size;
+        final DiskDigest digest;
+        final AtomicLong written = new AtomicLong();
+        final AtomicLong zeroSkipped = new AtomicLong();
+        final AtomicLong data = new AtomicLong();
+        final AtomicLong done = new AtomicLong();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final AtomicLong failureOffset = new AtomicLong(-1);
+        final Object progressLock = new Object();
+        long reported;
+        final List<Qcow2Image> images = chain.images();
+        final List<WorkerState> states = new ArrayList<>();
+        final ThreadLocal<WorkerState> state = ThreadLocal.withInitial(this::newState);
+
+        Run(Target target, long size) {
+            this.target = target;
+            this.size = size;
+            this.digest = new DiskDigest(size);
+        }
+
+        private WorkerState newState() {
+            WorkerState s = new WorkerState(images);
+            synchronized (states) {
+                states.add(s);
+            }
+            return s;
+        }
+
+        void execute() throws IOException {
+            int workers = Math.max(1, options.workers());
+            ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
+                Thread t = new Thread(r, "qcow2j-restore");
+                t.setDaemon(true);
+                return t;
+            });
+            Semaphore inFlight = new Semaphore(2 * workers);
+            Composer composer = new Composer(images);
+            long stoppedAt = -1;
+            try {
+                for (long w = 0; w < size && failure.get() == null; w += WINDOW) {
+                    if (cancelled.get() || Thread.currentThread().isInterrupted()) {
+                        stoppedAt = w;
+                        break;
+                    }
+                    List<ComposedExtent> window = composer.compose(w, WINDOW);
+                    int k = 0;
+                    long wEnd = Math.min(size, w + WINDOW);
+                    for (long b = w; b < wEnd && failure.get() == null; b += DiskDigest.BLOCK) {
+                        long bEnd = Math.min(wEnd, b + DiskDigest.BLOCK);
+                        List<ComposedExtent> segs = new ArrayList<>();
+                        while (k < window.size() && window.get(k).end() <= b) {
+                            k++;
+                        }
+                        for (int j = k; j < window.size() && window.get(j).start() < bEnd; j++) {
+                            ComposedExtent c = window.get(j);
+                            segs.add(new ComposedExtent(c.image(), c.extent().slice(b, bEnd)));
+                        }
+                        long blockStart = b;
+                        boolean allZero = segs.stream().allMatch(s -> s.kind() == Extent.Kind.ZERO);
+                        if (allZero && !target.writeZeros()) {
+                            int len = (int) (bEnd - b);
+                            digest.add(b / DiskDigest.BLOCK, DiskDigest.zeroBlockHash(len));
+                            zeroSkipped.addAndGet(len);
+                            progress(len);
+                            continue;
+                        }
+                        inFlight.acquire();
+                        pool.execute(() -> {
+                            try {
+                                if (failure.get() == null && !cancelled.get()) {
+                                    block(blockStart, (int) (bEnd - blockStart), segs);
+                                }
+                            } catch (Throwable t) {
+                                fail(blockStart, segs, t);
+                            } finally {
+                                inFlight.release();
+                            }
+                        });
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stoppedAt = done.get();
+            } finally {
+                pool.shutdown();
+                awaitQuietly(pool);
+                synchronized (states) {
+                    states.forEach(WorkerState::close);
+                }
+            }
+            Throwable f = failure.get();
+            if (f != null) {
+                String reason = f instanceof Qcow2Exception ? f.getMessage() : "write failed: " + f;
+                throw new RestoreIncompleteException(target.path().toString(), failureOffset.get(), reason, f);
+            }
+            if (stoppedAt >= 0 || cancelled.get()) {
+                throw new RestoreIncompleteException(target.path().toString(), Math.max(stoppedAt, 0),
+                        "restore cancelled", null);
+            }
+            try {
+                target.force();
+            } catch (IOException e) {
+                throw new RestoreIncompleteException(target.path().toString(), -1, "flush to stable storage failed: "
+                        + e.getMessage(), e);
+            }
+        }
+
+        private void awaitQuietly(ExecutorService pool) {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    if (pool.awaitTermination(1, TimeUnit.DAYS)) {
+                        break;
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true; // workers finish their block; we must not leave them writing
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private void fail(long blockStart, List<ComposedExtent> segs, Throwable t) {
+            if (failure.compareAndSet(null, t)) {
+                long off = blockStart;
+                if (t instanceof io.qcow2j.core.CorruptDataException c) {
+                    off = c.guestOffset();
+                } else if (t instanceof BlockIOException b) {
+                    off = b.guestOffset;
+                }
+                failureOffset.set(off);
+            }
+        }
+
+        private void progress(long len) {
+            long v = done.addAndGet(len);
+            synchronized (progressLock) {
+                if (v > reported) {
+                    reported = v;
+                    options.progress().progress(v, size);
+                }
+            }
+        }
+
+        /** Assembles, hashes and writes one block. */
+        private void block(long start, int len, List<ComposedExtent> segs) throws IOException {
+            WorkerState ws = state.get();
+            ByteBuffer buf = ws.block;
+            buf.clear().limit(len);
+            long dataBytes = 0;
+            for (ComposedExtent s : segs) {
+                int at = (int) (s.start() - start);
+                ByteBuffer slice = buf.slice(at, (int) s.length());
+                Extent e = s.extent();
+                switch (e.kind()) {
+                    case ZERO, UNALLOCATED -> slice.put(ZEROS.duplicate().limit((int) s.length()));
+                    case DATA -> {
+                        try {
+                            images.get(s.image()).source().readFully(slice, e.hostOffset(), "data cluster");
+                        } catch (IOException ex) {
+                            throw new BlockIOException(e.guestOffset(), ex);
+                        }
+                        dataBytes += s.length();
+                    }
+                    case COMPRESSED -> {
+                        ByteBuffer cluster = ws.inflate(s.image(), e);
+                        int from = (int) (e.guestOffset() - e.clusterGuestOffset());
+                        slice.put(cluster.slice(from, (int) e.length()));
+                        dataBytes += s.length();
+                    }
+                }
+            }
+            buf.position(0).limit(len);
+            digest.add(start / DiskDigest.BLOCK, DiskDigest.blockHash(buf));
+            try {
+                if (target.writeZeros()) {
+                    target.write(buf.duplicate(), start);
+                    written.addAndGet(len);
+                } else {
+                    writeNonZero(buf, start, segs);
+                }
+            } catch (IOException ex) {
+                throw new BlockIOException(start, ex);
+            }
+            data.addAndGet(dataBytes);
+            progress(len);
+        }
+
+        /** On a target that reads as zeros, write only the runs that are not zero extents. */
+        private void writeNonZero(ByteBuffer buf, long start, List<ComposedExtent> segs) throws IOException {
+            int i = 0;
+            while (i < segs.size()) {
+                if (segs.get(i).kind() == Extent.Kind.ZERO) {
+                    zeroSkipped.addAndGet(segs.get(i).length());
+                    i++;
+                    continue;
+                }
+                long runStart = segs.get(i).start();
+                long runEnd = segs.get(i).end();
+                while (i + 1 < segs.size() && segs.get(i + 1).kind() != Extent.Kind.ZERO) {
+                    i++;
+                    runEnd = segs.get(i).end();
+                }
+                i++;
+                target.write(buf.slice((int) (runStart - start), (int) (runEnd - runStart)), runStart);
+                written.addAndGet(runEnd - runStart);
+            }
+        }
+    }
+
+    /** An I/O error tied to the guest offset being produced. */
+    private static final class BlockIOException extends IOException {
+        private static final long serialVersionUID = 1L;
+        final long guestOffset;
+
+        BlockIOException(long guestOffset, IOException cause) {
+            super(cause.getMessage(), cause);
+            this.guestOffset = guestOffset;
+        }
+    }
+
+    /** Per-worker buffers and decompressors, reused for every block. */
+    private static final class WorkerState {
+        final ByteBuffer block = ByteBuffer.allocateDirect(DiskDigest.BLOCK);
+        final List<Qcow2Image> images;
+        final ClusterDecompressor[] decompressors;
+        ByteBuffer scratch;
+        ByteBuffer cluster;
+        int cachedImage = -1;
+        long cachedHost = -1;
+
+        WorkerState(List<Qcow2Image> images) {
+            this.images = images;
+            this.decompressors = new ClusterDecompressor[images.size()];
+        }
+
+        /** Inflates the cluster of {@code e}, reusing the last one when a block needs it again. */
+        ByteBuffer inflate(int image, Extent e) throws IOException {
+            Qcow2Image img = images.get(image);
+            if (cachedImage == image && cachedHost == e.compressed().hostOffset()) {
+                return cluster.duplicate();
+            }
+            int cs = (int) img.clusterSize();
+            if (cluster == null || cluster.capacity() < cs) {
+                cluster = ByteBuffer.allocateDirect(cs);
+                scratch = ByteBuffer.allocateDirect(2 * cs);
+            }
+            if (decompressors[image] == null) {
+                decompressors[image] = img.newDecompressor();
+            }
+            cachedImage = -1;
+            img.inflate(e, decompressors[image], scratch, cluster);
+            cachedImage = image;
+            cachedHost = e.compressed().hostOffset();
+            return cluster.duplicate();
+        }
+
+        void close() {
+            for (ClusterDecompressor d : decompressors) {
+                if (d != null) {
+                    d.close();
+                }
+            }
+        }
+    }
+}

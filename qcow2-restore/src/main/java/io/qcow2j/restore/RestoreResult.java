@@ -1,0 +1,26 @@
+package io.qcow2j.restore;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What a finished (forced to stable storage) restore did.
+ *
+ * @param target           where the disk went
+ * @param targetKind       new file, existing file or block device
+ * @param virtualSize      bytes of the restored disk
+ * @param bytesWritten     bytes written to the target (data and, where needed, zeros)
+ * @param zeroBytesSkipped zero bytes not written because the target already reads as zeros there
+ * @param dataBytes        bytes that came from data or compressed clusters
+ * @param nanos            wall time from the first write to the end of the force
+ * @param digest           the {@link DiskDigest} of the restored disk
+ * @param notes            non-fatal remarks (stored backing file names)
+ */
+public record RestoreResult(Path target, Target.Kind targetKind, long virtualSize, long bytesWritten,
+        long zeroBytesSkipped, long dataBytes, long nanos, String digest, List<String> notes) {
+
+    /** Throughput over the virtual size, in MB/s (10^6). */
+    public double megabytesPerSecond() {
+        return nanos == 0 ? 0 : virtualSize / 1e6 / (nanos / 1e9);
+    }
+}

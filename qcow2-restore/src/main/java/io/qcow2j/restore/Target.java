@@ -1,0 +1,157 @@
+package io.qcow2j.restore;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Where the restored disk goes: a new regular file (created sparse at exactly the virtual size, so
+ * zero ranges need no writes), an existing regular file (resized to the virtual size, zero ranges
+ * written) or a block device (at least the virtual size, zero ranges written unless the caller
+ * promises it reads as zeros). {@link #inspect} looks without touching; {@link #open} is the first
+ * write.
+ */
+public final class Target implements Closeable {
+    /** What kind of target a path is. */
+    public enum Kind {
+        NEW_FILE, EXISTING_FILE, BLOCK_DEVICE
+    }
+
+    /** Result of looking at a target path before anything is written. */
+    public record Inspection(Path path, Kind kind, long currentSize) {
+    }
+
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFBLK = 0060000;
+
+    private final Path path;
+    private final Kind kind;
+    private final FileChannel channel;
+    private final boolean writeZeros;
+
+    private Target(Path path, Kind kind, FileChannel channel, boolean writeZeros) {
+        this.path = path;
+        this.kind = kind;
+        this.channel = channel;
+        this.writeZeros = writeZeros;
+    }
+
+    /**
+     * Classifies {@code path} and checks it can hold {@code virtualSize} bytes, without modifying it.
+     *
+     * @throws InvalidChainException when the target is unusable (a directory, a too small device)
+     */
+    public static Inspection inspect(Path path, long virtualSize) throws IOException {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS) && !Files.exists(path)) {
+            Path parent = path.toAbsolutePath().getParent();
+            if (parent != null && !Files.isDirectory(parent)) {
+                throw new InvalidChainException(path.toString(), "target directory " + parent + " does not exist");
+            }
+            return new Inspection(path, Kind.NEW_FILE, 0);
+        }
+        if (Files.isDirectory(path)) {
+            throw new InvalidChainException(path.toString(), "target is a directory");
+        }
+        if (Files.isRegularFile(path)) {
+            return new Inspection(path, Kind.EXISTING_FILE, Files.size(path));
+        }
+        int mode = (Integer) Files.getAttribute(path, "unix:mode");
+        if ((mode & S_IFMT) != S_IFBLK) {
+            throw new InvalidChainException(path.toString(), "target is neither a regular file nor a block device");
+        }
+        long size;
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            size = ch.size();
+        }
+        if (size < virtualSize) {
+            throw new InvalidChainException(path.toString(), "block device holds " + size
+                    + " bytes, the restored disk needs " + virtualSize);
+        }
+        return new Inspection(path, Kind.BLOCK_DEVICE, size);
+    }
+
+    /**
+     * Opens (and for files creates or resizes) the target for a disk of {@code virtualSize} bytes.
+     *
+     * @param targetIsZero the caller's promise that an existing target already reads as zeros
+     */
+    public static Target open(Inspection inspection, long virtualSize, boolean targetIsZero) throws IOException {
+        Path path = inspection.path();
+        switch (inspection.kind()) {
+            case NEW_FILE -> {
+                FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                        StandardOpenOption.READ);
+                setLength(path, ch, virtualSize);
+                return new Target(path, Kind.NEW_FILE, ch, false);
+            }
+            case EXISTING_FILE -> {
+                FileChannel ch;
+                try {
+                    ch = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.READ);
+                } catch (NoSuchFileException e) {
+                    throw new InvalidChainException(path.toString(), "target disappeared");
+                }
+                setLength(path, ch, virtualSize);
+                return new Target(path, Kind.EXISTING_FILE, ch, !targetIsZero);
+            }
+            case BLOCK_DEVICE -> {
+                FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.READ);
+                return new Target(path, Kind.BLOCK_DEVICE, ch, !targetIsZero);
+            }
+            default -> throw new IllegalStateException();
+        }
+    }
+
+    private static void setLength(Path path, FileChannel ch, long size) throws IOException {
+        if (ch.size() > size) {
+            ch.truncate(size);
+        } else if (ch.size() < size) {
+            // RandomAccessFile.setLength extends with a hole (ftruncate); FileChannel cannot grow a file
+            try (RandomAccessFile raf = new RandomAccessFile(path.toFile(), "rw")) {
+                raf.setLength(size);
+            }
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** True when zero ranges must be written because the target may hold old data there. */
+    public boolean writeZeros() {
+        return writeZeros;
+    }
+
+    /** Writes all of {@code src} at {@code position}; safe from several threads. */
+    public void write(ByteBuffer src, long position) throws IOException {
+        long pos = position;
+        while (src.hasRemaining()) {
+            pos += channel.write(src, pos);
+        }
+    }
+
+    /** Flushes data and metadata to stable storage. */
+    public void force() throws IOException {
+        channel.force(true);
+    }
+
+    public FileChannel channel() {
+        return channel;
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+}
