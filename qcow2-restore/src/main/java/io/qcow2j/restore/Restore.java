@@ -67,14 +67,20 @@ public final class Restore {
     public RestoreResult run() throws IOException {
         long size = chain.virtualSize();
         Target.Inspection inspection = Target.inspect(targetPath, size);
-        long start = System.nanoTime();
         try (Target target = Target.open(inspection, size, options.targetIsZero())) {
-            Run run = new Run(target, size);
-            run.execute();
-            long nanos = System.nanoTime() - start;
-            return new RestoreResult(targetPath, target.kind(), size, run.written.get(), run.zeroSkipped.get(),
-                    run.data.get(), nanos, run.digest.value(), chain.notes());
+            return runInto(target);
         }
+    }
+
+    /** Restores into an already opened target (sized by the caller); does not close it. */
+    public RestoreResult runInto(Target target) throws IOException {
+        long size = chain.virtualSize();
+        long start = System.nanoTime();
+        Run run = new Run(target, size);
+        run.execute();
+        long nanos = System.nanoTime() - start;
+        return new RestoreResult(target.path(), target.kind(), size, run.written.get(), run.zeroSkipped.get(),
+                run.data.get(), nanos, run.digest.value(), chain.notes());
     }
 
     /** State of one execution. */

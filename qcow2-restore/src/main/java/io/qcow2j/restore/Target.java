@@ -109,6 +109,14 @@ public final class Target implements Closeable {
         }
     }
 
+    /**
+     * Wraps an already open channel, for embedders with their own storage and for tests that inject
+     * faults. {@code writeZeros} says whether zero ranges must be written.
+     */
+    public static Target of(Path path, Kind kind, FileChannel channel, boolean writeZeros) {
+        return new Target(path, kind, channel, writeZeros);
+    }
+
     private static void setLength(Path path, FileChannel ch, long size) throws IOException {
         if (ch.size() > size) {
             ch.truncate(size);
