@@ -77,10 +77,54 @@ public final class Restore {
         long size = chain.virtualSize();
         long start = System.nanoTime();
         Run run = new Run(target, size);
-        run.execute();
+        executeUninterruptibly(run);
         long nanos = System.nanoTime() - start;
         return new RestoreResult(target.path(), target.kind(), size, run.written.get(), run.zeroSkipped.get(),
                 run.data.get(), nanos, run.digest.value(), chain.notes());
+    }
+
+    /**
+     * Runs {@code run} on its own thread and turns an interrupt of the caller into {@link #cancel()}.
+     * The caller's thread must not do the I/O itself: an interrupt arriving during a read closes
+     * the image's {@code FileChannel} (ClosedByInterruptException), which would escape as a raw I/O
+     * error and break the chain's other readers instead of ending as a clean cancellation.
+     */
+    private void executeUninterruptibly(Run run) throws IOException {
+        java.util.concurrent.FutureTask<Void> task = new java.util.concurrent.FutureTask<>(() -> {
+            run.execute();
+            return null;
+        });
+        Thread t = new Thread(task, "qcow2j-restore-compose");
+        t.setDaemon(true);
+        t.start();
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    task.get();
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    cancel(); // then wait for the workers to finish their blocks
+                } catch (java.util.concurrent.ExecutionException e) {
+                    Throwable c = e.getCause();
+                    if (c instanceof IOException io) {
+                        throw io;
+                    }
+                    if (c instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    if (c instanceof Error err) {
+                        throw err;
+                    }
+                    throw new IOException(c);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** State of one execution. */
