@@ -93,6 +93,15 @@ final class ModelChecks {
         return r;
     }
 
+    /** The {@link DiskDigest} of an all-zero disk of {@code size} bytes. */
+    static String zeroDigest(long size) {
+        DiskDigest d = new DiskDigest(size);
+        for (long i = 0; i * DiskDigest.BLOCK < size; i++) {
+            d.add(i, DiskDigest.zeroBlockHash((int) Math.min(DiskDigest.BLOCK, size - i * DiskDigest.BLOCK)));
+        }
+        return d.value();
+    }
+
     /** Deletes a directory tree (test scratch). */
     static void deleteTree(Path dir) throws IOException {
         if (dir == null || !Files.exists(dir)) {

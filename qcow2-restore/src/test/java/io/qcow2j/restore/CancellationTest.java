@@ -1,0 +1,204 @@
+package io.qcow2j.restore;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.qcow2j.core.OpenOptions;
+import io.qcow2j.restore.model.ChainModel;
+import io.qcow2j.restore.model.ChainModel.Image;
+import io.qcow2j.restore.model.MiniQcow2Writer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Progress reporting, {@link Restore#cancel()} and interruption of the restoring thread. */
+class CancellationTest {
+    private static final long M = 1 << 20;
+    /** Three windows, data in the first blocks of each, so a stop in the first leaves work undone. */
+    private static final long SIZE = 3 * Restore.WINDOW;
+
+    @TempDir
+    Path dir;
+    private List<Path> files;
+    private ChainModel model;
+
+    @BeforeEach
+    void chain() throws IOException {
+        Image full = new Image(16, false, SIZE);
+        Image inc = new Image(12, false, SIZE);
+        for (long w = 0; w < SIZE; w += Restore.WINDOW) {
+            full.write(w, 6 * M, w);
+            inc.write(w + 2 * M, 1 * M, w + 1).zero(w + 5 * M, 1 * M);
+        }
+        model = new ChainModel(List.of(full, inc));
+        files = MiniQcow2Writer.writeChain(model, dir);
+    }
+
+    @Test
+    void progressIsMonotonicAndEndsAtTheVirtualSize() throws IOException {
+        List<long[]> calls = new ArrayList<>();
+        AtomicBoolean concurrent = new AtomicBoolean();
+        AtomicBoolean inside = new AtomicBoolean();
+        ProgressListener listener = (done, total) -> {
+            if (!inside.compareAndSet(false, true)) {
+                concurrent.set(true);
+            }
+            synchronized (calls) {
+                calls.add(new long[] {done, total});
+            }
+            inside.set(false);
+        };
+        Path target = dir.resolve("disk.raw");
+        RestoreResult r = Restore.run(files, target, RestoreOptions.defaults().withWorkers(2).withProgress(listener));
+        assertFalse(concurrent.get(), "listener calls must not overlap");
+        assertTrue(calls.size() > 3, "progress was reported " + calls.size() + " times");
+        long prev = 0;
+        for (long[] c : calls) {
+            assertEquals(SIZE, c[1], "total");
+            assertTrue(c[0] > prev, "done must increase: " + prev + " then " + c[0]);
+            assertTrue(c[0] <= SIZE);
+            prev = c[0];
+        }
+        assertEquals(SIZE, prev, "last report is the virtual size");
+        assertEquals(DiskDigest.of(target, SIZE), r.digest());
+        ModelChecks.assertDiskEquals(model, target);
+    }
+
+    @Test
+    void cancelFromTheListenerEndsIncomplete() throws IOException {
+        Path target = dir.resolve("disk.raw");
+        AtomicReference<Restore> restore = new AtomicReference<>();
+        AtomicReference<Long> lastDone = new AtomicReference<>(0L);
+        ProgressListener cancelEarly = (done, total) -> {
+            lastDone.set(done);
+            if (done >= 8 * M) {
+                restore.get().cancel();
+            }
+        };
+        try (Chain chain = Chain.open(files, OpenOptions.defaults())) {
+            restore.set(new Restore(chain, target, RestoreOptions.defaults().withWorkers(2).withProgress(cancelEarly)));
+            RestoreIncompleteException e = assertThrows(RestoreIncompleteException.class, () -> restore.get().run());
+            assertTrue(e.getMessage().contains("cancelled") && e.getMessage().contains("incomplete"), e.getMessage());
+            assertTrue(e.getMessage().contains(target.toString()), e.getMessage());
+        }
+        assertTrue(lastDone.get() < SIZE, "stopped before the end: " + lastDone.get());
+    }
+
+    @Test
+    void cancelBeforeRunEndsIncompleteWithoutWritingData() throws IOException {
+        Path target = dir.resolve("disk.raw");
+        try (Chain chain = Chain.open(files, OpenOptions.defaults())) {
+            Restore r = new Restore(chain, target, RestoreOptions.defaults().withWorkers(2));
+            r.cancel();
+            RestoreIncompleteException e = assertThrows(RestoreIncompleteException.class, r::run);
+            assertEquals(0, e.guestOffset());
+        }
+        assertEquals(ModelChecks.zeroDigest(SIZE), DiskDigest.of(target, SIZE), "nothing but the sparse file");
+    }
+
+    @Test
+    void interruptingTheRestoringThreadEndsIncomplete() throws Exception {
+        Path target = dir.resolve("disk.raw");
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch interruptSent = new CountDownLatch(1);
+        ProgressListener holdFirst = (done, total) -> {
+            if (started.getCount() > 0) {
+                started.countDown();
+                try {
+                    // keep the first block busy until the interrupt is on its way, so the run is mid-way
+                    interruptSent.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // the listener ran on the interrupted thread itself
+                }
+            }
+        };
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        AtomicReference<RestoreResult> result = new AtomicReference<>();
+        AtomicBoolean stillInterrupted = new AtomicBoolean();
+        Thread t = new Thread(() -> {
+            try {
+                result.set(Restore.run(files, target, RestoreOptions.defaults().withWorkers(1).withProgress(holdFirst)));
+            } catch (Throwable e) {
+                thrown.set(e);
+            }
+            stillInterrupted.set(Thread.currentThread().isInterrupted());
+        }, "restoring");
+        t.start();
+        assertTrue(started.await(30, TimeUnit.SECONDS), "restore never reported progress");
+        t.interrupt();
+        interruptSent.countDown();
+        t.join(60_000);
+        assertFalse(t.isAlive(), "restore did not stop after an interrupt");
+        assertNull(result.get(), "an interrupted restore must not report success");
+        assertNotNull(thrown.get());
+        assertTrue(thrown.get() instanceof RestoreIncompleteException, "got " + thrown.get());
+        assertTrue(stillInterrupted.get(), "the interrupt status is kept for the caller");
+    }
+
+    /**
+     * Interrupts at random moments while a chain with many small L2 tables is composed on the
+     * caller's side: every run must end as a success or a clean cancellation (never a raw
+     * ClosedByInterruptException), and the chain must stay usable afterwards.
+     */
+    @Test
+    void interruptAtAnyMomentIsACleanCancellationAndLeavesTheChainUsable() throws Exception {
+        long size = 2 * Restore.WINDOW;
+        Image full = new Image(9, false, size);
+        for (long o = 0; o < size; o += 256 * 1024) {
+            full.write(o, 512, o);
+        }
+        ChainModel m = new ChainModel(List.of(full));
+        Path sub = java.nio.file.Files.createDirectories(dir.resolve("small-l2"));
+        List<Path> chainFiles = MiniQcow2Writer.writeChain(m, sub);
+        java.util.Random rnd = new java.util.Random(42);
+        int cancelled = 0;
+        // a tiny L2 cache keeps the composer reading tables on the caller's side for the whole run
+        try (Chain chain = Chain.open(chainFiles, OpenOptions.defaults().withL2CacheBytes(4096))) {
+            for (int i = 0; i < 12; i++) {
+                Path target = sub.resolve("t" + i);
+                AtomicReference<Object> outcome = new AtomicReference<>();
+                CountDownLatch started = new CountDownLatch(1);
+                Thread t = new Thread(() -> {
+                    try {
+                        started.countDown();
+                        outcome.set(new Restore(chain, target, RestoreOptions.defaults().withWorkers(2)).run());
+                    } catch (Throwable e) {
+                        outcome.set(e);
+                    }
+                });
+                t.start();
+                started.await();
+                Thread.sleep(rnd.nextInt(60));
+                t.interrupt();
+                t.join(60_000);
+                Object o = outcome.get();
+                if (o instanceof Throwable th) {
+                    if (!(th instanceof RestoreIncompleteException)) {
+                        throw new AssertionError("interrupt " + i + " escaped as " + th, th);
+                    }
+                    cancelled++;
+                } else {
+                    assertTrue(o instanceof RestoreResult, String.valueOf(o));
+                }
+                java.nio.file.Files.deleteIfExists(target);
+            }
+            assertTrue(cancelled > 0, "no interrupt landed mid-run; the test did not test anything");
+            Path last = sub.resolve("after.raw");
+            RestoreResult r = new Restore(chain, last, RestoreOptions.defaults().withWorkers(2)).run();
+            ModelChecks.assertDiskEquals(m, last);
+            assertEquals(DiskDigest.of(last, size), r.digest());
+        }
+    }
+}
