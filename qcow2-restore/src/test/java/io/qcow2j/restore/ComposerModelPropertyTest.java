@@ -39,6 +39,11 @@ class ComposerModelPropertyTest {
         }
     }
 
+    /** Builds the model of a generated chain. */
+    static ChainModel model(List<ImageSpec> specs) {
+        return new ChainModel(specs.stream().map(ImageSpec::build).toList());
+    }
+
     /** Geometry and history of one image. */
     record ImageSpec(int clusterBits, boolean extendedL2, int sizeSectors, List<Op> ops) {
         Image build() {
@@ -49,8 +54,8 @@ class ComposerModelPropertyTest {
         }
     }
 
-    @Provide
-    Arbitrary<List<ImageSpec>> chains() {
+    /** Random chains of 1..8 images, each 512 B..2 MiB with a random cluster size and history. */
+    static Arbitrary<List<ImageSpec>> chains() {
         Arbitrary<Op> op = Combinators.combine(Arbitraries.integers().between(0, 3),
                 Arbitraries.integers().between(0, MAX_SECTORS - 1), Arbitraries.integers().between(1, 1024),
                 Arbitraries.longs()).as(Op::new);
@@ -68,7 +73,7 @@ class ComposerModelPropertyTest {
     @Property(tries = 150)
     void restoreAndMapEqualTheModel(@ForAll("chainsAndLayout") Tuple.Tuple2<List<ImageSpec>, Boolean> input)
             throws IOException {
-        ChainModel model = new ChainModel(input.get1().stream().map(ImageSpec::build).toList());
+        ChainModel model = model(input.get1());
         Path dir = Files.createTempDirectory("qcow2j-model");
         try {
             List<Path> files = MiniQcow2Writer.writeChain(model, dir, input.get2());
