@@ -28,7 +28,7 @@ class ModelAgreesWithQemuTest {
         return ComposerModelPropertyTest.chains();
     }
 
-    @Property(tries = 12)
+    @Property(tries = 8)
     void qemuReadsTheWrittenChainAsTheModelSays(@ForAll("chains") List<ImageSpec> specs) throws IOException {
         ChainModel model = ComposerModelPropertyTest.model(specs);
         Path dir = Files.createTempDirectory("qcow2j-model-qemu");

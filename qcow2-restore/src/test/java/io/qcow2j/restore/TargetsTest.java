@@ -1,0 +1,165 @@
+package io.qcow2j.restore;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.qcow2j.core.Extent;
+import io.qcow2j.core.OpenOptions;
+import io.qcow2j.core.testing.Sha256;
+import io.qcow2j.restore.model.ChainModel;
+import io.qcow2j.restore.model.ChainModel.Image;
+import io.qcow2j.restore.model.MiniQcow2Writer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The three kinds of target (DESIGN §4): a new sparse file, an existing file (resized, every zero
+ * range written unless the caller promises it reads as zeros) and a block device (loop device
+ * where losetup works).
+ */
+class TargetsTest {
+    private static final long K = 1024;
+    private static final long M = 1024 * K;
+    /** Not a multiple of the 4 MiB block, the 64 KiB cluster or a page: the end is exercised too. */
+    private static final long SIZE = 6 * M + 3 * 512;
+
+    @TempDir
+    Path dir;
+    private ChainModel model;
+    private List<Path> chain;
+
+    /** Data, zero clusters hiding data, unallocated ranges and a zeroed tail. */
+    @BeforeEach
+    void chain() throws IOException {
+        Image full = new Image(16, false, SIZE).write(0, 3 * M, 1).write(5 * M, 64 * K, 2);
+        Image inc1 = new Image(12, false, SIZE).zero(M, 512 * K).write(2 * M + 5 * K, 20 * K, 3).zero(SIZE - 4 * K, 4 * K);
+        Image inc2 = new Image(14, true, SIZE).write(6 * M, 512, 4).zero(64 * K, 1024);
+        model = new ChainModel(List.of(full, inc1, inc2));
+        chain = MiniQcow2Writer.writeChain(model, Files.createDirectories(dir.resolve("chain")));
+    }
+
+    @Test
+    void newFileIsSparseAndExactlyTheVirtualSize() throws IOException {
+        long size = 64 * M;
+        Image full = new Image(16, false, size).write(0, 256 * K, 1).write(40 * M, 64 * K, 2);
+        Image inc = new Image(16, false, size).zero(0, 64 * K).write(63 * M, 128 * K, 3);
+        ChainModel m = new ChainModel(List.of(full, inc));
+        Path d = Files.createDirectories(dir.resolve("sparse"));
+        Path target = dir.resolve("sparse.raw");
+        RestoreResult r = ModelChecks.assertRestoreMatches(m, MiniQcow2Writer.writeChain(m, d), target,
+                RestoreOptions.defaults());
+        assertEquals(Target.Kind.NEW_FILE, r.targetKind());
+        assertEquals(size, Files.size(target));
+        long allocated = Shell.allocatedBytes(target);
+        assertTrue(allocated < 8 * M, "a mostly empty 64 MiB disk must stay sparse, allocated " + allocated);
+        assertEquals(192 * K + 64 * K + 128 * K, r.bytesWritten(), "only data is written to a new file");
+    }
+
+    @ParameterizedTest(name = "existing garbage file of {0} bytes")
+    @ValueSource(longs = {0, 4096, SIZE - 1, SIZE, SIZE + 1, 3 * SIZE})
+    void existingFileIsFullyOverwrittenAndResized(long garbageSize) throws IOException {
+        Path target = dir.resolve("existing.raw");
+        Files.write(target, garbage(garbageSize, 7));
+        RestoreResult r = Restore.run(chain, target, RestoreOptions.defaults().withWorkers(2));
+        assertEquals(Target.Kind.EXISTING_FILE, r.targetKind());
+        ModelChecks.assertDiskEquals(model, target); // also checks the size is exactly the virtual size
+        assertEquals(DiskDigest.of(target, SIZE), r.digest());
+        assertEquals(SIZE, r.bytesWritten(), "every byte, zero ranges included, is written");
+        assertEquals(0, r.zeroBytesSkipped());
+    }
+
+    @Test
+    void targetIsZeroSkipsZeroRangesSoGarbageStaysThere() throws IOException {
+        // the promise is the caller's: on a target that does not read as zeros, the zero ranges keep
+        // whatever was there (documented behaviour of --target-is-zero)
+        Path target = dir.resolve("promised.raw");
+        byte[] before = garbage(SIZE + 5 * M, 9);
+        Files.write(target, before);
+        RestoreResult r = Restore.run(chain, target, RestoreOptions.defaults().withTargetIsZero(true));
+        assertEquals(SIZE, Files.size(target), "resized to the virtual size all the same");
+        byte[] after = Files.readAllBytes(target);
+        byte[] expected = model.expectedDisk();
+        long zeroBytes = 0;
+        try (Chain c = Chain.open(chain, OpenOptions.defaults())) {
+            for (ComposedExtent e : ChainMap.of(c).extents()) {
+                int from = (int) e.start();
+                int to = (int) e.end();
+                if (e.kind() == Extent.Kind.ZERO) {
+                    zeroBytes += to - from;
+                    assertArrayEquals(Arrays.copyOfRange(before, from, to), Arrays.copyOfRange(after, from, to),
+                            "zero range " + e + " must be skipped");
+                } else {
+                    assertArrayEquals(Arrays.copyOfRange(expected, from, to), Arrays.copyOfRange(after, from, to),
+                            "data range " + e);
+                }
+            }
+        }
+        assertTrue(zeroBytes > M, "the chain must have zero ranges for this test to mean anything");
+        assertEquals(zeroBytes, r.zeroBytesSkipped());
+        assertEquals(SIZE - zeroBytes, r.bytesWritten());
+    }
+
+    @Test
+    void blockDeviceLargerThanTheDiskIsOverwrittenOverTheVirtualSize() throws IOException {
+        Path backing = dir.resolve("device.img");
+        long deviceSize = 8 * M;
+        byte[] before = garbage(deviceSize, 11);
+        Files.write(backing, before);
+        try (LoopDevice dev = LoopDevice.attachOrSkip(backing)) {
+            RestoreResult r = Restore.run(chain, dev.path(), RestoreOptions.defaults().withWorkers(2));
+            assertEquals(Target.Kind.BLOCK_DEVICE, r.targetKind());
+            byte[] onDevice = read(dev.path(), 0, (int) deviceSize);
+            assertArrayEquals(model.expectedDisk(), Arrays.copyOf(onDevice, (int) SIZE), "the disk on the device");
+            assertArrayEquals(Arrays.copyOfRange(before, (int) SIZE, (int) deviceSize),
+                    Arrays.copyOfRange(onDevice, (int) SIZE, (int) deviceSize), "past the disk: untouched");
+            assertEquals(DiskDigest.of(dev.path(), SIZE), r.digest());
+            assertEquals(SIZE, r.bytesWritten());
+        }
+        assertEquals(deviceSize, Files.size(backing), "a device is never resized");
+    }
+
+    @Test
+    void blockDeviceSmallerThanTheDiskIsRefusedBeforeAnyWrite() throws IOException {
+        Path backing = dir.resolve("small-device.img");
+        Files.write(backing, garbage(4 * M, 13));
+        String before = Sha256.of(backing);
+        try (LoopDevice dev = LoopDevice.attachOrSkip(backing)) {
+            InvalidChainException e = assertThrows(InvalidChainException.class,
+                    () -> Restore.run(chain, dev.path(), RestoreOptions.defaults()));
+            assertTrue(e.getMessage().contains(dev.path().toString()) && e.getMessage().contains(Long.toString(SIZE)),
+                    e.getMessage());
+            assertEquals(before, Sha256.of(dev.path()), "device untouched");
+        }
+        assertEquals(before, Sha256.of(backing));
+    }
+
+    private static byte[] garbage(long n, long seed) {
+        byte[] b = new byte[(int) n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static byte[] read(Path p, long off, int len) throws IOException {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate(len);
+            while (b.hasRemaining() && ch.read(b, off + b.position()) > 0) {
+                // until full or end
+            }
+            return b.array();
+        }
+    }
+}
