@@ -212,14 +212,15 @@ public final class ImageChecker {
         if (copied) {
             copiedFlag(e, l2, what, pos, () -> "L2 table at " + l2 + " (L1 entry " + index + ")");
         }
-        checkL2(l2, index, active, copied);
+        checkL2(l2, index, active, copied, what);
     }
 
     /**
      * The entries of one L2 table. {@code stats}: count allocation statistics (active table);
      * {@code copied}: check OFLAG_COPIED of data clusters against the stored refcounts.
      */
-    private void checkL2(long l2Offset, long l1Index, boolean stats, boolean copied) throws IOException {
+    private void checkL2(long l2Offset, long l1Index, boolean stats, boolean copied, String via)
+            throws IOException {
         ByteBuffer t = Reads.read(src, fileSize, l2Offset, (int) cs, "L2 table");
         int n = (int) (cs / l2EntryBytes);
         long nextContiguous = 0;
@@ -228,7 +229,7 @@ public final class ImageChecker {
             long bitmap = extendedL2 ? t.getLong(i * l2EntryBytes + 8) : 0;
             long pos = l2Offset + (long) i * l2EntryBytes;
             int index = i;
-            Supplier<String> where = () -> entryLabel(l1Index, index);
+            Supplier<String> where = () -> entryLabel(l1Index, index, via);
             boolean isCompressed = L2Entry.isCompressed(e);
             if (!isCompressed && (e & L2Entry.STANDARD_RESERVED) != 0) {
                 findings.corruption("L2 table", pos,
@@ -407,8 +408,9 @@ public final class ImageChecker {
         return a / b + (a % b == 0 ? 0 : 1);
     }
 
-    private String entryLabel(long l1Index, int index) {
+    /** Names an L2 entry; the same table may be reached from several L1 tables (snapshots). */
+    private String entryLabel(long l1Index, int index, String via) {
         long guest = ((l1Index << h.l2Bits()) + index) << clusterBits;
-        return "entry " + index + " (guest offset " + guest + ")";
+        return "entry " + index + " (guest offset " + guest + ", via the " + via + ")";
     }
 }

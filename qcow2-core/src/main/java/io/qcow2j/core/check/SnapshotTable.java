@@ -76,7 +76,8 @@ record SnapshotTable(List<Snapshot> snapshots, long size) {
 
     private static String string(ByteSource src, long fileSize, long pos, int len) throws IOException {
         ByteBuffer b = Reads.read(src, fileSize, pos, len, "snapshot table");
-        return new String(b.array(), 0, len, StandardCharsets.UTF_8);
+        // names go into messages: keep them printable whatever the bytes are
+        return new String(b.array(), 0, len, StandardCharsets.UTF_8).replaceAll("\\p{Cntrl}", "?");
     }
 
     private static long align8(long v) {
