@@ -8,6 +8,8 @@ import io.qcow2j.core.check.CheckResult;
 import io.qcow2j.core.check.ImageChecker;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -95,6 +97,14 @@ final class CheckCommand implements Callable<Integer> {
         return n;
     }
 
+    /**
+     * {@code part * 100.0 / whole} with two decimals the way C's {@code printf("%0.2f")} rounds:
+     * the exact binary value, ties to even (3.125 prints as 3.12; Java's format would say 3.13).
+     */
+    static String percent(long part, long whole) {
+        return new BigDecimal(part * 100.0 / whole).setScale(2, RoundingMode.HALF_EVEN).toPlainString();
+    }
+
     private static void putNonZero(ObjectNode n, String key, long value) {
         if (value != 0) {
             n.put(key, value);
@@ -128,11 +138,10 @@ final class CheckCommand implements Callable<Integer> {
             }
         }
         if (r.totalClusters() != 0 && r.allocatedClusters() != 0) {
-            out.println(String.format(Locale.ROOT,
-                    "%d/%d = %.2f%% allocated, %.2f%% fragmented, %.2f%% compressed clusters",
-                    r.allocatedClusters(), r.totalClusters(), r.allocatedClusters() * 100.0 / r.totalClusters(),
-                    r.fragmentedClusters() * 100.0 / r.allocatedClusters(),
-                    r.compressedClusters() * 100.0 / r.allocatedClusters()));
+            out.println(r.allocatedClusters() + "/" + r.totalClusters() + " = "
+                    + percent(r.allocatedClusters(), r.totalClusters()) + "% allocated, "
+                    + percent(r.fragmentedClusters(), r.allocatedClusters()) + "% fragmented, "
+                    + percent(r.compressedClusters(), r.allocatedClusters()) + "% compressed clusters");
         }
         if (r.imageEndOffset() != 0) {
             out.println("Image end offset: " + r.imageEndOffset());
