@@ -351,7 +351,16 @@ public final class ImageChecker {
     private long compare() throws IOException {
         long highest = 0;
         long n = refs.size();
+        long perBlock = 1L << stored.blockBits();
         for (long i = 0; i < n; i++) {
+            if ((i & (perBlock - 1)) == 0 && !stored.hasBlock(i)) {
+                // no refcount block: stored counts are 0; skip the range quickly when nothing is referenced
+                long end = Math.min(n, i + perBlock);
+                if (refs.allZero(i, end)) {
+                    i = end - 1;
+                    continue;
+                }
+            }
             long storedRc = stored.get(i);
             if (storedRc == StoredRefcounts.UNREADABLE) {
                 findings.checkError("refcount block", -1, "cannot read the refcount of cluster " + i

@@ -65,6 +65,28 @@ final class RefcountArray {
         return (w >>> shift) & max;
     }
 
+    /** True when entries {@code [from, to)} are all 0; whole words at a time where it can. */
+    boolean allZero(long from, long to) {
+        int perWordBits = 6 - order;
+        long perWord = 1L << perWordBits;
+        long end = Math.min(to, size);
+        long i = from;
+        while (i < end) {
+            if ((i & (perWord - 1)) == 0 && i + perWord <= end) {
+                if (words[(int) (i >>> perWordBits)] != 0) {
+                    return false;
+                }
+                i += perWord;
+            } else {
+                if (get(i) != 0) {
+                    return false;
+                }
+                i++;
+            }
+        }
+        return true;
+    }
+
     void set(long i, long value) {
         if (order == 6) {
             words[(int) i] = value;

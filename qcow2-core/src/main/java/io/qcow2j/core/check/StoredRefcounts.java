@@ -50,6 +50,12 @@ final class StoredRefcounts {
         return blockBits;
     }
 
+    /** True when cluster {@code cluster}'s refcount table entry names a block (readable or not). */
+    boolean hasBlock(long cluster) {
+        long index = cluster >>> blockBits;
+        return index < table.length && (table[(int) index] & OFFSET_MASK) != 0;
+    }
+
     /**
      * The stored refcount of cluster {@code cluster} (unsigned), or {@link #UNREADABLE} when its
      * refcount block offset is not cluster aligned or not addressable.

@@ -1,7 +1,9 @@
 package io.qcow2j.core.check;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.util.Random;
@@ -50,6 +52,19 @@ class RefcountArrayTest {
         assertEquals(7, a.get(10));
         assertEquals(11, a.size());
         assertThrows(IllegalStateException.class, () -> a.ensureSize(12));
+    }
+
+    @Test
+    void allZeroSeesEverySetEntry() {
+        for (int order = 0; order <= 6; order++) {
+            RefcountArray a = new RefcountArray(order, 500, 500);
+            assertTrue(a.allZero(0, 500));
+            a.set(321, 1);
+            assertFalse(a.allZero(0, 500), "order " + order);
+            assertFalse(a.allZero(321, 322), "order " + order);
+            assertTrue(a.allZero(0, 321), "order " + order);
+            assertTrue(a.allZero(322, 500), "order " + order);
+        }
     }
 
     @Test
