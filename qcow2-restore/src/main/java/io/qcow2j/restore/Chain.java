@@ -53,10 +53,12 @@ public final class Chain implements Closeable {
             t.setDaemon(true);
             return t;
         });
+        // one L2 budget for the whole chain: a composition window needs about one table per image
+        OpenOptions each = options.withL2CacheBytes(options.l2CacheBytes() / paths.size());
         List<Future<Qcow2Image>> futures = new ArrayList<>();
         for (Path p : paths) {
             futures.add(pool.submit(() -> {
-                Qcow2Image img = Qcow2Image.open(p, options);
+                Qcow2Image img = Qcow2Image.open(p, each);
                 try {
                     img.validateAllTables();
                     return img;
