@@ -327,6 +327,12 @@ public final class Restore {
                         dataBytes += s.length();
                     }
                     case COMPRESSED -> {
+                        if (e.guestOffset() == e.clusterGuestOffset()
+                                && e.length() == images.get(s.image()).clusterSize()) {
+                            ws.inflateInto(s.image(), e, slice); // whole cluster: no intermediate copy
+                            dataBytes += s.length();
+                            continue;
+                        }
                         ByteBuffer cluster = ws.inflate(s.image(), e);
                         int from = (int) (e.guestOffset() - e.clusterGuestOffset());
                         slice.put(cluster.slice(from, (int) e.length()));
@@ -398,17 +404,31 @@ public final class Restore {
             this.decompressors = new ClusterDecompressor[images.size()];
         }
 
+        /** Inflates a whole cluster straight into {@code dst} (exactly one cluster long). */
+        void inflateInto(int image, Extent e, ByteBuffer dst) throws IOException {
+            Qcow2Image img = images.get(image);
+            ensureBuffers((int) img.clusterSize());
+            if (decompressors[image] == null) {
+                decompressors[image] = img.newDecompressor();
+            }
+            img.inflate(e, decompressors[image], scratch, dst);
+        }
+
+        private void ensureBuffers(int cs) {
+            if (cluster == null || cluster.capacity() < cs) {
+                cluster = ByteBuffer.allocateDirect(cs);
+                scratch = ByteBuffer.allocateDirect(2 * cs);
+                cachedImage = -1;
+            }
+        }
+
         /** Inflates the cluster of {@code e}, reusing the last one when a block needs it again. */
         ByteBuffer inflate(int image, Extent e) throws IOException {
             Qcow2Image img = images.get(image);
             if (cachedImage == image && cachedHost == e.compressed().hostOffset()) {
                 return cluster.duplicate();
             }
-            int cs = (int) img.clusterSize();
-            if (cluster == null || cluster.capacity() < cs) {
-                cluster = ByteBuffer.allocateDirect(cs);
-                scratch = ByteBuffer.allocateDirect(2 * cs);
-            }
+            ensureBuffers((int) img.clusterSize());
             if (decompressors[image] == null) {
                 decompressors[image] = img.newDecompressor();
             }
