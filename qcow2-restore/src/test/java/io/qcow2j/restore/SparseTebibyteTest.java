@@ -1,0 +1,105 @@
+package io.qcow2j.restore;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.qcow2j.core.testing.QemuImg;
+import io.qcow2j.core.testing.QemuIo;
+import io.qcow2j.core.testing.RequiresQemu;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A 1 TiB virtual chain with a few writes at the start, the middle and the end restores into a
+ * sparse 1 TiB file with the digest of that disk. The time is printed, not asserted: cost must
+ * grow with the allocated extents, not with the virtual size.
+ */
+@RequiresQemu
+class SparseTebibyteTest {
+    private static final long K = 1024;
+    private static final long M = K * K;
+    private static final long TIB = M * M;
+
+    @TempDir
+    Path dir;
+
+    /** A write of one byte value over a range, as the test's model of the disk. */
+    private record Write(long offset, long length, int value) {
+    }
+
+    @Test
+    void oneTebibyteSparseChainRestoresSparseWithTheRightDigest() throws IOException {
+        Path full = dir.resolve("full.qcow2");
+        Path inc = dir.resolve("inc.qcow2");
+        long mid = TIB / 2;
+        QemuImg.create(full, TIB, "cluster_size=65536");
+        QemuIo.on(full).write(0, M, 0xa1).write(mid - 64 * K, 192 * K, 0xa2).write(TIB - 128 * K, 128 * K, 0xa3).run();
+        QemuImg.create(inc, TIB, "cluster_size=32768,extended_l2=on");
+        QemuIo.on(inc).writeZero(256 * K, 256 * K).write(mid, 4 * K, 0xb1).write(TIB - 5 * K, 3 * K, 0xb2).run();
+        // the disk, newest last: later entries overwrite earlier ones
+        List<Write> disk = List.of(new Write(0, M, 0xa1), new Write(mid - 64 * K, 192 * K, 0xa2),
+                new Write(TIB - 128 * K, 128 * K, 0xa3), new Write(256 * K, 256 * K, 0),
+                new Write(mid, 4 * K, 0xb1), new Write(TIB - 5 * K, 3 * K, 0xb2));
+
+        Path target = dir.resolve("disk.raw");
+        long t0 = System.nanoTime();
+        RestoreResult r = Restore.run(List.of(full, inc), target, RestoreOptions.defaults());
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("1 TiB sparse chain restored in %.2f s (%d bytes written, heap in use %d MiB)%n", seconds,
+                r.bytesWritten(), (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
+
+        assertEquals(TIB, Files.size(target));
+        assertEquals(TIB, r.virtualSize());
+        long allocated = Shell.allocatedBytes(target);
+        assertTrue(allocated < 64 * M, "the restored 1 TiB file must be sparse, allocated " + allocated);
+
+        // every 4 MiB block the writes touch, built from the model; all others are zero blocks
+        TreeMap<Long, byte[]> blocks = new TreeMap<>();
+        for (Write w : disk) {
+            for (long b = w.offset / DiskDigest.BLOCK; b * DiskDigest.BLOCK < w.offset + w.length; b++) {
+                byte[] block = blocks.computeIfAbsent(b, x -> new byte[DiskDigest.BLOCK]);
+                long from = Math.max(w.offset, b * DiskDigest.BLOCK);
+                long to = Math.min(w.offset + w.length, (b + 1) * DiskDigest.BLOCK);
+                Arrays.fill(block, (int) (from - b * DiskDigest.BLOCK), (int) (to - b * DiskDigest.BLOCK),
+                        (byte) w.value);
+            }
+        }
+        DiskDigest expected = new DiskDigest(TIB);
+        for (long b = 0; b < TIB / DiskDigest.BLOCK; b++) {
+            byte[] block = blocks.get(b);
+            expected.add(b, block == null ? DiskDigest.zeroBlockHash(DiskDigest.BLOCK)
+                    : DiskDigest.blockHash(ByteBuffer.wrap(block)));
+        }
+        assertEquals(expected.value(), r.digest(), "digest of the restored stream");
+        // and the target holds those blocks (the rest of the file is one hole)
+        try (FileChannel ch = FileChannel.open(target)) {
+            for (var e : blocks.entrySet()) {
+                ByteBuffer buf = ByteBuffer.allocate(DiskDigest.BLOCK);
+                ch.read(buf, e.getKey() * DiskDigest.BLOCK);
+                assertArrayEquals(e.getValue(), buf.array(), "block " + e.getKey());
+            }
+        }
+        assertEquals(M - 256 * K + 192 * K + 128 * K, r.dataBytes(), "data bytes");
+
+        // the same through the CLI in a JVM with a 48 MiB heap: memory does not grow with the disk
+        Path target2 = dir.resolve("disk2.raw");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Shell.Result cli = Shell.run(java, "-Xmx48m", "-cp", System.getProperty("java.class.path"),
+                "io.qcow2j.restore.cli.Main", "restore", "--output", target2.toString(), "--json", "--progress=none",
+                full.toString(), inc.toString());
+        assertEquals(0, cli.code(), cli.err());
+        assertTrue(cli.out().contains("\"xxh64-4m:" + expected.value() + "\""), cli.out());
+        assertEquals(TIB, Files.size(target2));
+        System.out.println("1 TiB sparse chain restored by the CLI with -Xmx48m: " + cli.out().lines()
+                .filter(l -> l.contains("\"seconds\"")).findFirst().orElse("?").strip());
+    }
+}
