@@ -36,8 +36,9 @@ import net.jqwik.api.statistics.Statistics;
  * virtual sizes — restored by the library or the CLI, and compared byte for byte and by digest
  * with qemu's chained {@code rebase -u} + {@code convert}.
  *
- * <p>Budget: about 2.5 minutes on 2 cores; the try count is {@link #TRIES} and jqwik prints it with
- * the statistics of what was generated.
+ * <p>Budget: about 2 minutes on 2 cores. A try costs about 1.6 s of CPU, nearly all of it in the
+ * ~3 qemu processes per link (create, qemu-io, the oracle's rebase), so chains are mostly short.
+ * jqwik prints the try count ({@link #TRIES}) with statistics of what was generated.
  */
 @RequiresQemu
 class DifferentialChainPropertyTest {

@@ -2,7 +2,6 @@ package io.qcow2j.restore;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.qcow2j.core.Extent;
@@ -112,10 +111,5 @@ final class ModelChecks {
                 Files.deleteIfExists(p);
             }
         }
-    }
-
-    /** Fails unless the two byte arrays differ (a test's teeth). */
-    static void assertDiffer(byte[] a, byte[] b, String why) {
-        assertNotEquals(-1, Arrays.mismatch(a, b), why);
     }
 }

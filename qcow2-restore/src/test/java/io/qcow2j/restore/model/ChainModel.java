@@ -1,6 +1,5 @@
 package io.qcow2j.restore.model;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -250,13 +249,6 @@ public final class ChainModel {
             }
         }
         return b;
-    }
-
-    /** A copy of the image list with {@code img} appended (newest). */
-    public ChainModel with(Image img) {
-        List<Image> l = new ArrayList<>(images);
-        l.add(img);
-        return new ChainModel(l);
     }
 
     @Override
