@@ -67,6 +67,10 @@ public final class Restore {
      * @throws RestoreIncompleteException writing started and did not finish
      */
     public RestoreResult run() throws IOException {
+        return uninterruptibly(this::openAndRun);
+    }
+
+    private RestoreResult openAndRun() throws IOException {
         long size = chain.virtualSize();
         Target.Inspection inspection = Target.inspect(targetPath, size);
         if (inspection.kind() != Target.Kind.NEW_FILE) {
@@ -79,32 +83,38 @@ public final class Restore {
             }
         }
         try (Target target = Target.open(inspection, size, options.targetIsZero())) {
-            return runInto(target);
+            return runOn(target);
         }
     }
 
     /** Restores into an already opened target (sized by the caller); does not close it. */
     public RestoreResult runInto(Target target) throws IOException {
+        return uninterruptibly(() -> runOn(target));
+    }
+
+    private RestoreResult runOn(Target target) throws IOException {
         long size = chain.virtualSize();
         long start = System.nanoTime();
         Run run = new Run(target, size);
-        executeUninterruptibly(run);
+        run.execute();
         long nanos = System.nanoTime() - start;
         return new RestoreResult(target.path(), target.kind(), size, run.written.get(), run.zeroSkipped.get(),
                 run.data.get(), nanos, run.digest.value(), chain.notes());
     }
 
+    /** A piece of the restore that does I/O. */
+    private interface IoTask<T> {
+        T call() throws IOException;
+    }
+
     /**
-     * Runs {@code run} on its own thread and turns an interrupt of the caller into {@link #cancel()}.
-     * The caller's thread must not do the I/O itself: an interrupt arriving during a read closes
-     * the image's {@code FileChannel} (ClosedByInterruptException), which would escape as a raw I/O
-     * error and break the chain's other readers instead of ending as a clean cancellation.
+     * Runs {@code body} on its own thread and turns an interrupt of the caller into {@link #cancel()}.
+     * The caller's thread must not do the I/O itself: an interrupt arriving during an image read or a
+     * target resize closes that {@code FileChannel} (ClosedByInterruptException), which would escape
+     * as a raw I/O error and break the chain's other readers instead of ending as a clean cancellation.
      */
-    private void executeUninterruptibly(Run run) throws IOException {
-        java.util.concurrent.FutureTask<Void> task = new java.util.concurrent.FutureTask<>(() -> {
-            run.execute();
-            return null;
-        });
+    private <T> T uninterruptibly(IoTask<T> body) throws IOException {
+        java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(body::call);
         Thread t = new Thread(task, "qcow2j-restore-compose");
         t.setDaemon(true);
         t.start();
@@ -112,8 +122,7 @@ public final class Restore {
         try {
             while (true) {
                 try {
-                    task.get();
-                    return;
+                    return task.get();
                 } catch (InterruptedException e) {
                     interrupted = true;
                     cancel(); // then wait for the workers to finish their blocks
