@@ -109,6 +109,24 @@ class CancellationTest {
     }
 
     @Test
+    void aThreadInterruptedBeforeRunEndsIncompleteAndStaysInterrupted() throws IOException {
+        // the first interruptible call on the caller's thread (resizing the new target) would otherwise
+        // close a channel and escape as ClosedByInterruptException
+        Path target = dir.resolve("disk.raw");
+        try (Chain chain = Chain.open(files, OpenOptions.defaults())) {
+            Restore r = new Restore(chain, target, RestoreOptions.defaults().withWorkers(2));
+            Thread.currentThread().interrupt();
+            try {
+                RestoreIncompleteException e = assertThrows(RestoreIncompleteException.class, r::run);
+                assertEquals(0, e.guestOffset());
+                assertTrue(Thread.currentThread().isInterrupted(), "interrupt status kept");
+            } finally {
+                Thread.interrupted();
+            }
+        }
+    }
+
+    @Test
     void interruptingTheRestoringThreadEndsIncomplete() throws Exception {
         Path target = dir.resolve("disk.raw");
         CountDownLatch started = new CountDownLatch(1);
