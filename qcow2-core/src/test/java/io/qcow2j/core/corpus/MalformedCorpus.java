@@ -52,6 +52,18 @@ import java.util.zip.Deflater;
  *
  * <p>Shared through the qcow2-core test-jar: restore tests run the same cases through a whole
  * restore and assert that the target stays untouched.
+ *
+ * <pre>{@code
+ * for (MalformedCase c : MalformedCorpus.cases()) {
+ *     assumeTrue(c.runnable(), Qemu.unavailableReason());        // qemu-built bases
+ *     MalformedCase.Prepared p = c.prepare(tmp.resolve(c.fileStem()));
+ *     // p.image() is the mutated file, p.base() the valid original; c.options() how to open it
+ *     if (c.expected() instanceof Expected.Rejected r) {
+ *         // r.stage() OPEN or VALIDATE: refused before anything is written (exit 3);
+ *         // READ: a data error while streaming (CorruptDataException, exit 4, p.guestOffset())
+ *     }
+ * }
+ * }</pre>
  */
 public final class MalformedCorpus {
 
