@@ -485,6 +485,9 @@ public final class MalformedCorpus {
                 }));
         c.add(reject("ext-l2/reserved-bit", EXT_64K, byValidation("L2 table", "reserved bits"),
                 p -> p.orLong(p.l2Entry("allocated subclusters", e -> e.data()).pos(), 1L << 3)));
+        // the spec says bit 0 is always 0 with extended L2 entries; qemu ignores it (the bitmap rules)
+        c.add(accept("ext-l2/descriptor-zero-flag-ignored", EXT_64K,
+                p -> p.orLong(p.l2Entry("allocated subclusters", e -> e.data()).pos(), L2Entry.ZERO)));
         c.add(accept("ext-l2/zero-bits-on-unallocated-subclusters", EXT_64K, p -> {
             // unallocated subclusters of a cluster without offset read as zeros either way
             L2Ref r = p.l2Entry("unallocated", e -> e.entry() == 0 && e.bitmap() == 0);
