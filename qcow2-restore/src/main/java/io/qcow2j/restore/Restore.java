@@ -69,6 +69,15 @@ public final class Restore {
     public RestoreResult run() throws IOException {
         long size = chain.virtualSize();
         Target.Inspection inspection = Target.inspect(targetPath, size);
+        if (inspection.kind() != Target.Kind.NEW_FILE) {
+            for (Qcow2Image img : chain.images()) {
+                if (img.source() instanceof io.qcow2j.core.FileByteSource f
+                        && java.nio.file.Files.isSameFile(f.path(), targetPath)) {
+                    throw new InvalidChainException(targetPath.toString(),
+                            "the target is one of the chain's images (" + img.name() + "); refusing to overwrite it");
+                }
+            }
+        }
         try (Target target = Target.open(inspection, size, options.targetIsZero())) {
             return runInto(target);
         }

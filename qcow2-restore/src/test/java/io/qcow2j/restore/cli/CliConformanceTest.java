@@ -164,4 +164,15 @@ class CliConformanceTest {
         assertFalse(r.err().contains("\tat "), "no stack trace");
         assertFalse(Files.exists(out), "target must not be created");
     }
+
+    @Test
+    void refusesToWriteOverAnImageOfTheChain(@TempDir Path dir) throws Exception {
+        Path copy = dir.resolve("full.qcow2");
+        Files.copy(TestData.chain().get(0), copy);
+        String before = io.qcow2j.core.testing.Sha256.of(copy);
+        Run r = cli("restore", "--output", copy.toString(), copy.toString());
+        assertEquals(3, r.exit());
+        assertTrue(r.err().startsWith("error: ") && r.err().contains("one of the chain's images"), r.err());
+        assertEquals(before, io.qcow2j.core.testing.Sha256.of(copy), "the image must be untouched");
+    }
 }
