@@ -69,21 +69,29 @@ public final class ConcurrentDisksHarness {
 
         double[] seq = new double[runs];
         double[] conc = new double[runs];
+        double[] seqCpu = new double[runs];
+        double[] concCpu = new double[runs];
         for (int i = 0; i < runs; i++) {
             // alternate which mode goes first so drift in the machine's load hits both alike
-            if (i % 2 == 0) {
-                seq[i] = sequential(chains, out, base.withWorkers(cores), existing);
-                conc[i] = concurrent(chains, out, base.withWorkers(Math.max(1, cores / 2)), existing);
-            } else {
-                conc[i] = concurrent(chains, out, base.withWorkers(Math.max(1, cores / 2)), existing);
-                seq[i] = sequential(chains, out, base.withWorkers(cores), existing);
+            for (int m = 0; m < 2; m++) {
+                boolean doSeq = (i + m) % 2 == 0;
+                double cpu0 = cpuSeconds();
+                if (doSeq) {
+                    seq[i] = sequential(chains, out, base.withWorkers(cores), existing);
+                    seqCpu[i] = cpuSeconds() - cpu0;
+                } else {
+                    conc[i] = concurrent(chains, out, base.withWorkers(Math.max(1, cores / 2)), existing);
+                    concCpu[i] = cpuSeconds() - cpu0;
+                }
             }
-            System.out.printf("run %d: sequential %.3f s, concurrent %.3f s%n", i + 1, seq[i], conc[i]);
+            System.out.printf("run %d: sequential %.3f s (cpu %.3f s), concurrent %.3f s (cpu %.3f s), load %s%n",
+                    i + 1, seq[i], seqCpu[i], conc[i], concCpu[i], loadAverage());
         }
         double ms = median(seq);
         double mc = median(conc);
-        System.out.printf("median of %d: sequential (%d workers each) %.3f s, concurrent (%d worker(s) each) %.3f s;"
-                + " concurrent/sequential = %.3f%n", runs, cores, ms, Math.max(1, cores / 2), mc, mc / ms);
+        System.out.printf("median of %d: sequential (%d workers each) %.3f s (cpu %.3f s), concurrent (%d worker(s) each)"
+                + " %.3f s (cpu %.3f s); concurrent/sequential = %.3f%n", runs, cores, ms, median(seqCpu),
+                Math.max(1, cores / 2), mc, median(concCpu), mc / ms);
         for (Chain c : chains) {
             c.close();
         }
@@ -169,6 +177,20 @@ public final class ConcurrentDisksHarness {
             while ((n = ch.read(buf.clear(), pos)) > 0) {
                 pos += n;
             }
+        }
+    }
+
+    private static double cpuSeconds() {
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean();
+        return os.getProcessCpuTime() / 1e9;
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException e) {
+            return "?";
         }
     }
 

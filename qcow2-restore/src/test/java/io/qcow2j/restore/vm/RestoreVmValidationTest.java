@@ -38,8 +38,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * One test per rule {@code restore-vm} checks before it touches a target, through the CLI. Every
  * case starts from the valid layout ({@link #theUnbrokenLayoutRestores} proves it restores), breaks
- * one thing, and checks the error contract (exit 3, one {@code error:} line naming the checkpoint,
- * PVC and file involved, no stack trace) and that neither target was touched: PVC0's target does not
+ * one thing, and checks the error contract (exit 3, or 2 for a malformed command line; one
+ * {@code error:} line naming the checkpoint, PVC and file involved; no stack trace) and that neither
+ * target was touched: PVC0's target does not
  * exist and must not be created, PVC1's holds garbage that must keep its exact bytes. Where the
  * broken thing belongs to PVC1, a restore that validated disk by disk would already have written
  * PVC0's target.
