@@ -30,7 +30,8 @@ import java.util.concurrent.Future;
  * java -cp ... io.qcow2j.restore.vm.ConcurrentDisksHarness WORKDIR TARGETDIR [sizeMiB=1024] [runs=5] [fill=0.5]
  * </pre>
  * Targets in TARGETDIR are deleted before each run (new sparse files) unless {@code -Dexisting=true}
- * (existing files: zero ranges are written too).
+ * (existing files: zero ranges are written too); {@code -Dseq=N} / {@code -Dconc=N} set the workers per
+ * restore of each mode (default: all cores / half of them).
  */
 public final class ConcurrentDisksHarness {
     private static final int CHUNK = 1 << 20;
@@ -46,6 +47,10 @@ public final class ConcurrentDisksHarness {
         double fill = args.length > 4 ? Double.parseDouble(args[4]) : 0.5;
         boolean existing = Boolean.getBoolean("existing");
         int cores = Runtime.getRuntime().availableProcessors();
+        // workers per restore: sequential gets every core, concurrent splits them (override to
+        // tell "more threads" apart from "disks overlapped")
+        int seqWorkers = Integer.getInteger("seq", cores);
+        int concWorkers = Integer.getInteger("conc", Math.max(1, cores / 2));
         Files.createDirectories(work);
         Files.createDirectories(targets);
 
@@ -64,8 +69,8 @@ public final class ConcurrentDisksHarness {
 
         RestoreOptions base = RestoreOptions.defaults();
         // one of each first: JIT and page cache
-        sequential(chains, out, base.withWorkers(cores), existing);
-        concurrent(chains, out, base.withWorkers(Math.max(1, cores / 2)), existing);
+        sequential(chains, out, base.withWorkers(seqWorkers), existing);
+        concurrent(chains, out, base.withWorkers(concWorkers), existing);
 
         double[] seq = new double[runs];
         double[] conc = new double[runs];
@@ -77,10 +82,10 @@ public final class ConcurrentDisksHarness {
                 boolean doSeq = (i + m) % 2 == 0;
                 double cpu0 = cpuSeconds();
                 if (doSeq) {
-                    seq[i] = sequential(chains, out, base.withWorkers(cores), existing);
+                    seq[i] = sequential(chains, out, base.withWorkers(seqWorkers), existing);
                     seqCpu[i] = cpuSeconds() - cpu0;
                 } else {
-                    conc[i] = concurrent(chains, out, base.withWorkers(Math.max(1, cores / 2)), existing);
+                    conc[i] = concurrent(chains, out, base.withWorkers(concWorkers), existing);
                     concCpu[i] = cpuSeconds() - cpu0;
                 }
             }
@@ -90,8 +95,8 @@ public final class ConcurrentDisksHarness {
         double ms = median(seq);
         double mc = median(conc);
         System.out.printf("median of %d: sequential (%d workers each) %.3f s (cpu %.3f s), concurrent (%d worker(s) each)"
-                + " %.3f s (cpu %.3f s); concurrent/sequential = %.3f%n", runs, cores, ms, median(seqCpu),
-                Math.max(1, cores / 2), mc, median(concCpu), mc / ms);
+                + " %.3f s (cpu %.3f s); concurrent/sequential = %.3f%n", runs, seqWorkers, ms, median(seqCpu),
+                concWorkers, mc, median(concCpu), mc / ms);
         // on a shared machine the fastest run is the one least disturbed by others
         System.out.printf("min of %d: sequential %.3f s, concurrent %.3f s; concurrent/sequential = %.3f%n", runs,
                 min(seq), min(conc), min(conc) / min(seq));
