@@ -74,6 +74,14 @@ final class RestoreVmCommand implements Callable<Integer> {
         if (workers != null) {
             opts = opts.withWorkers(workers);
         }
+        for (Map.Entry<String, Path> t : targets.entrySet()) {
+            // mapFallbackValue turns "--target PVC" into an empty path, which would resolve to the
+            // working directory and be refused as "target is a directory"
+            if (t.getKey().isEmpty() || t.getValue().toString().isEmpty()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--target " + t.getKey() + "="
+                        + t.getValue() + ": expected PVC=PATH with both a PVC name and a path");
+            }
+        }
         VmPlan plan;
         try {
             plan = VmRestorePlanner.plan(new OadpLayout(root), backup, namespace, vm, targets);

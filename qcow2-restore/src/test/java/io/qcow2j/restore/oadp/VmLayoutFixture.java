@@ -16,24 +16,25 @@ import java.util.Map;
  * never opens them): VM ns-acc/my-vm with PVCs my-vm-pvc-0 (10Mi) and my-vm-pvc-1 (20Mi),
  * checkpoints cp-001 (full) .. cp-004, cp-002 listing its files in reverse PVC order, manifests
  * bk-3 (cp-001..cp-003) and bk-4 (cp-001..cp-004). The JSON is kept as mutable trees so each test
- * can break one thing before {@link #write()}.
+ * can break one thing before {@link #write()}. Public so that tests of other packages (restore-vm
+ * end to end) build the same layout and replace the dummy images with real ones.
  */
-final class VmLayoutFixture {
-    static final String NS = "ns-acc";
-    static final String VM = "my-vm";
-    static final String PVC0 = "my-vm-pvc-0";
-    static final String PVC1 = "my-vm-pvc-1";
+public final class VmLayoutFixture {
+    public static final String NS = "ns-acc";
+    public static final String VM = "my-vm";
+    public static final String PVC0 = "my-vm-pvc-0";
+    public static final String PVC1 = "my-vm-pvc-1";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    final Path root;
-    final Path targetDir;
-    final OadpLayout layout;
-    final ObjectNode index;
-    final Map<String, ObjectNode> manifests = new LinkedHashMap<>();
-    final Map<String, Path> targets = new LinkedHashMap<>();
+    public final Path root;
+    public final Path targetDir;
+    public final OadpLayout layout;
+    public final ObjectNode index;
+    public final Map<String, ObjectNode> manifests = new LinkedHashMap<>();
+    public final Map<String, Path> targets = new LinkedHashMap<>();
 
-    VmLayoutFixture(Path dir) {
+    public VmLayoutFixture(Path dir) {
         this.root = dir.resolve("backup-location");
         this.targetDir = dir.resolve("targets");
         this.layout = new OadpLayout(root);
@@ -74,28 +75,28 @@ final class VmLayoutFixture {
         targets.put(PVC1, targetDir.resolve("t1.raw"));
     }
 
-    static String id(int k) {
+    public static String id(int k) {
         return String.format("cp-%03d", k);
     }
 
     /** The image the fixture created for checkpoint k (1-based) and disk 0 or 1. */
-    Path image(int k, int disk) {
+    public Path image(int k, int disk) {
         return image(id(k), String.format("vmb-%03d-disk%d.qcow2", k, disk));
     }
 
-    Path image(String id, String file) {
+    public Path image(String id, String file) {
         return root.resolve("checkpoints").resolve(NS).resolve(VM).resolve(id).resolve(file);
     }
 
-    Path indexFile() {
+    public Path indexFile() {
         return root.resolve("checkpoints").resolve(NS).resolve(VM).resolve("index.json");
     }
 
-    Path manifestFile(String backup) {
+    public Path manifestFile(String backup) {
         return root.resolve("manifests").resolve(backup).resolve(VM + ".json");
     }
 
-    ObjectNode manifest(String backup, String... chain) {
+    public ObjectNode manifest(String backup, String... chain) {
         ObjectNode m = JSON.createObjectNode();
         m.put("namespace", NS);
         m.put("name", VM);
@@ -104,7 +105,7 @@ final class VmLayoutFixture {
         return m;
     }
 
-    ObjectNode checkpoint(String id) {
+    public ObjectNode checkpoint(String id) {
         for (var node : index.withArray("checkpoints")) {
             if (node.path("id").asText().equals(id)) {
                 return (ObjectNode) node;
@@ -114,21 +115,21 @@ final class VmLayoutFixture {
     }
 
     /** Replaces a list field of a checkpoint, e.g. {@code set("cp-002", "files", "a", "b")}. */
-    void set(String id, String field, String... values) {
+    public void set(String id, String field, String... values) {
         strings(checkpoint(id).putArray(field), values);
     }
 
-    void write() {
+    public void write() {
         write(indexFile(), index.toPrettyString());
         manifests.forEach((backup, m) -> write(manifestFile(backup), m.toPrettyString()));
     }
 
-    VmPlan plan(String backup) throws InvalidBackupLayoutException {
+    public VmPlan plan(String backup) throws InvalidBackupLayoutException {
         write();
         return VmRestorePlanner.plan(layout, backup, NS, VM, targets);
     }
 
-    static void write(Path file, String text) {
+    public static void write(Path file, String text) {
         try {
             Files.createDirectories(file.getParent());
             Files.writeString(file, text, StandardCharsets.UTF_8);
