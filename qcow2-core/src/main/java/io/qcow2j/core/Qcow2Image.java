@@ -29,6 +29,7 @@ public final class Qcow2Image implements Closeable {
     private final int subclusterBits;
     private final boolean extendedL2;
     private final long fileSize;
+    private final long cacheBudget;
 
     private Qcow2Image(ByteSource source, Header header, long[] l1, RefcountTable refcountTable,
             OpenOptions options, long fileSize) {
@@ -42,6 +43,7 @@ public final class Qcow2Image implements Closeable {
         this.extendedL2 = header.features().extendedL2();
         this.subclusterBits = extendedL2 ? clusterBits - 5 : clusterBits;
         this.fileSize = fileSize;
+        this.cacheBudget = options.l2CacheBytes();
         this.cache = new L2Cache(options.l2CacheBytes(), this::loadL2);
     }
 
@@ -279,9 +281,15 @@ public final class Qcow2Image implements Closeable {
      * a bad image before it writes anything. Cost: one read of all L2 metadata.
      */
     public void validateAllTables() throws IOException {
+        // when every table fits the cache, keep them: the restore's composition reads them next
+        boolean keep = (long) allocatedL2Tables() * header.clusterSize() <= cacheBudget;
         for (int i = 0; i < l1.length; i++) {
             if (l1[i] != 0 && ((long) i << (l2Bits + clusterBits)) < header.size()) {
-                loadL2(i);
+                if (keep) {
+                    cache.get(i);
+                } else {
+                    loadL2(i);
+                }
             }
         }
     }
