@@ -215,15 +215,25 @@ public final class Restore {
             }
             Throwable f = failure.get();
             if (f != null) {
-                String reason = f instanceof Qcow2Exception ? f.getMessage() : "write failed: " + f;
+                String reason = f instanceof Qcow2Exception ? f.getMessage()
+                        : f instanceof BlockIOException ? "write failed: " + f.getMessage() : "write failed: " + f;
                 throw new RestoreIncompleteException(target.path().toString(), failureOffset.get(), reason, f);
             }
             if (stoppedAt >= 0 || cancelled.get()) {
                 throw new RestoreIncompleteException(target.path().toString(), Math.max(stoppedAt, 0),
                         "restore cancelled", null);
             }
+            if (Thread.currentThread().isInterrupted()) {
+                // interrupted after the last block was handed out: the writes are not known to be durable,
+                // and forcing would only fail with a reason-less ClosedByInterruptException
+                throw new RestoreIncompleteException(target.path().toString(), -1,
+                        "restore interrupted before the final flush to stable storage", null);
+            }
             try {
                 target.force();
+            } catch (java.nio.channels.ClosedByInterruptException e) {
+                throw new RestoreIncompleteException(target.path().toString(), -1,
+                        "restore interrupted while flushing to stable storage", e);
             } catch (IOException e) {
                 throw new RestoreIncompleteException(target.path().toString(), -1, "flush to stable storage failed: "
                         + e.getMessage(), e);
@@ -394,7 +404,8 @@ public final class Restore {
 
         BlockIOException(long guestOffset, IOException cause) {
             super(cause.getMessage(), cause);
-            this.guestOffset = guestOffset;
+            // a block or zero run can be up to a GiB long: report the byte that failed, not its start
+            this.guestOffset = cause instanceof Target.WriteFailedException w ? w.position() : guestOffset;
         }
     }
 
