@@ -54,26 +54,30 @@ public final class Qcow2Image implements Closeable {
 
     /** Opens a local file. */
     public static Qcow2Image open(Path path, OpenOptions options) throws IOException {
-        FileByteSource src = FileByteSource.open(path);
-        try {
-            return open(src, options);
-        } catch (IOException | RuntimeException e) {
-            src.close();
-            throw e;
-        }
+        return open(FileByteSource.open(path), options);
     }
 
     /**
      * Opens an image from any byte source; the image owns the source and closes it.
      *
-     * @throws InvalidImageException when the header, L1 table or refcount table is invalid
+     * @throws InvalidImageException when the header, L1 table or refcount table is invalid (the
+     *         source is closed then)
      */
     public static Qcow2Image open(ByteSource source, OpenOptions options) throws IOException {
-        Header h = Header.read(source, options);
-        long fileSize = source.size();
-        RefcountTable rt = RefcountTable.read(source, h);
-        long[] l1 = readL1(source, h, rt, fileSize);
-        return new Qcow2Image(source, h, l1, rt, options, fileSize);
+        try {
+            Header h = Header.read(source, options);
+            long fileSize = source.size();
+            RefcountTable rt = RefcountTable.read(source, h);
+            long[] l1 = readL1(source, h, rt, fileSize);
+            return new Qcow2Image(source, h, l1, rt, options, fileSize);
+        } catch (IOException | RuntimeException e) {
+            try {
+                source.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
     }
 
     private static long[] readL1(ByteSource src, Header h, RefcountTable rt, long fileSize) throws IOException {
