@@ -183,11 +183,15 @@ public final class Qcow2Image implements Closeable {
             CompressedDescriptor d = CompressedDescriptor.decode(e, clusterBits);
             // the descriptor rounds up to a 512-byte sector, which may overrun the file's last sector
             long roundedFile = (fileSize + 511) & ~511L;
-            if (d.hostOffset() < cs || d.hostOffset() + d.length() > roundedFile) {
+            boolean endsPast = d.hostOffset() + d.length() > roundedFile;
+            // a range starting past EOF can still end inside the rounded last sector: check both ends
+            boolean startsPast = d.hostOffset() >= fileSize;
+            if (d.hostOffset() < cs || endsPast || startsPast) {
                 throw new InvalidImageException(name, "L2 table", pos, "compressed cluster (guest offset " + guest
                         + ") at host range " + d.hostOffset() + "+" + d.length()
                         + (d.hostOffset() < cs ? " lies inside the header cluster"
-                                : " ends past the end of the file (" + fileSize + " bytes; truncated image?)"));
+                                : (endsPast ? " ends" : " starts") + " past the end of the file (" + fileSize
+                                        + " bytes; truncated image?)"));
             }
             return;
         }

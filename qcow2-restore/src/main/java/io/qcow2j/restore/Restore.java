@@ -268,15 +268,25 @@ public final class Restore {
             }
             Throwable f = failure.get();
             if (f != null) {
-                String reason = f instanceof Qcow2Exception ? f.getMessage() : "write failed: " + f;
+                String reason = f instanceof Qcow2Exception ? f.getMessage()
+                        : f instanceof BlockIOException ? "write failed: " + f.getMessage() : "write failed: " + f;
                 throw new RestoreIncompleteException(target.path().toString(), failureOffset.get(), reason, f);
             }
             if (stoppedAt >= 0 || cancelled.get()) {
                 throw new RestoreIncompleteException(target.path().toString(), Math.max(stoppedAt, 0),
                         "restore cancelled", null);
             }
+            if (Thread.currentThread().isInterrupted()) {
+                // interrupted after the last block was handed out: the writes are not known to be durable,
+                // and forcing would only fail with a reason-less ClosedByInterruptException
+                throw new RestoreIncompleteException(target.path().toString(), -1,
+                        "restore interrupted before the final flush to stable storage", null);
+            }
             try {
                 target.force();
+            } catch (java.nio.channels.ClosedByInterruptException e) {
+                throw new RestoreIncompleteException(target.path().toString(), -1,
+                        "restore interrupted while flushing to stable storage", e);
             } catch (IOException e) {
                 throw new RestoreIncompleteException(target.path().toString(), -1, "flush to stable storage failed: "
                         + e.getMessage(), e);
@@ -447,13 +457,21 @@ public final class Restore {
 
         BlockIOException(long guestOffset, IOException cause) {
             super(cause.getMessage(), cause);
-            this.guestOffset = guestOffset;
+            // a block or zero run can be up to a GiB long: report the byte that failed, not its start
+            this.guestOffset = cause instanceof Target.WriteFailedException w ? w.position() : guestOffset;
         }
     }
 
     /** Per-worker buffers and decompressors, reused for every block. */
     private static final class WorkerState {
-        final ByteBuffer block = ByteBuffer.allocateDirect(DiskDigest.BLOCK);
+        /**
+         * Block buffers of finished runs. First-touching 4 MiB of fresh native memory costs several
+         * milliseconds (page faults), which dominates restoring small disks one after the other.
+         */
+        private static final java.util.Queue<ByteBuffer> IDLE_BLOCKS = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private static final int MAX_IDLE_BLOCKS = Math.max(2, Runtime.getRuntime().availableProcessors());
+
+        final ByteBuffer block = takeBlock();
         final List<Qcow2Image> images;
         final ClusterDecompressor[] decompressors;
         ByteBuffer scratch;
@@ -501,11 +519,20 @@ public final class Restore {
             return cluster.duplicate();
         }
 
+        private static ByteBuffer takeBlock() {
+            ByteBuffer b = IDLE_BLOCKS.poll();
+            return b != null ? b.clear() : ByteBuffer.allocateDirect(DiskDigest.BLOCK);
+        }
+
+        /** Called once every worker has stopped, so the block can serve another run. */
         void close() {
             for (ClusterDecompressor d : decompressors) {
                 if (d != null) {
                     d.close();
                 }
+            }
+            if (IDLE_BLOCKS.size() < MAX_IDLE_BLOCKS) {
+                IDLE_BLOCKS.offer(block);
             }
         }
     }

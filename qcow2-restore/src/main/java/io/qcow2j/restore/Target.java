@@ -147,11 +147,34 @@ public final class Target implements Closeable {
         return writeZeros;
     }
 
-    /** Writes all of {@code src} at {@code position}; safe from several threads. */
+    /**
+     * Writes all of {@code src} at {@code position}; safe from several threads.
+     *
+     * @throws WriteFailedException naming the byte where the write stopped (a full disk fails mid-buffer)
+     */
     public void write(ByteBuffer src, long position) throws IOException {
         long pos = position;
         while (src.hasRemaining()) {
-            pos += channel.write(src, pos);
+            try {
+                pos += channel.write(src, pos);
+            } catch (IOException e) {
+                throw new WriteFailedException(pos, e);
+            }
+        }
+    }
+
+    /** A write to the target failed; {@link #position()} is the first byte not written (a guest offset). */
+    public static final class WriteFailedException extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final long position;
+
+        WriteFailedException(long position, IOException cause) {
+            super(cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName(), cause);
+            this.position = position;
+        }
+
+        public long position() {
+            return position;
         }
     }
 

@@ -67,9 +67,15 @@ final class RestoreCommand implements Callable<Integer> {
                 err.println("note: " + note);
             }
             Progress bar = Progress.create(progress, err, output.toString());
+            Restore restore = new Restore(chain, output, opts.withProgress(bar));
             RestoreResult r;
-            try {
-                r = new Restore(chain, output, opts.withProgress(bar)).run();
+            try (SignalGuard guard = SignalGuard.install(restore, output, err)) {
+                try {
+                    r = restore.run();
+                } catch (Exception | Error e) {
+                    guard.handOver(e); // returns only when no signal is being handled
+                    throw e;
+                }
             } finally {
                 bar.finish();
             }
@@ -117,6 +123,71 @@ final class RestoreCommand implements Callable<Integer> {
             out.printf("  time           %.3f s (%.1f MB/s), after %.3f s validating the chain%n", r.nanos() / 1e9,
                     r.megabytesPerSecond(), validationNanos / 1e9);
             out.printf("  digest         xxh64-4m:%s%s%n", r.digest(), verified != null ? " (verified)" : "");
+        }
+    }
+
+    /**
+     * SIGTERM or SIGINT during the restore: without this the JVM exits 143/130 silently and the
+     * operator cannot tell a half-written target from a finished one. The shutdown hook cancels the
+     * restore, waits (bounded) for the workers to stop writing, and prints the one {@code error:}
+     * line saying the target is incomplete; the exit status stays the signal's.
+     */
+    private static final class SignalGuard implements AutoCloseable {
+        private static final long WAIT_SECONDS = 10;
+        private final Thread hook;
+        private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+        private final java.util.concurrent.atomic.AtomicBoolean signalled =
+                new java.util.concurrent.atomic.AtomicBoolean();
+        private volatile Throwable failure;
+
+        private SignalGuard(Restore restore, Path target, PrintWriter err) {
+            hook = new Thread(() -> {
+                signalled.set(true);
+                restore.cancel();
+                try {
+                    stopped.await(WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                long at = failure instanceof RestoreIncompleteException ri ? ri.guestOffset() : -1;
+                err.println("error: " + new RestoreIncompleteException(target.toString(), at,
+                        "restore interrupted by a signal", null).getMessage());
+                err.flush();
+            }, "qcow2j-signal");
+        }
+
+        static SignalGuard install(Restore restore, Path target, PrintWriter err) {
+            SignalGuard g = new SignalGuard(restore, target, err);
+            Runtime.getRuntime().addShutdownHook(g.hook);
+            return g;
+        }
+
+        /**
+         * Called with the restore's failure. During a signal the hook owns the output and the JVM
+         * is halting, so this never returns then; otherwise it returns and the caller rethrows.
+         */
+        void handOver(Throwable t) {
+            failure = t;
+            stopped.countDown();
+            if (signalled.get()) {
+                while (true) { // the VM halts once the hook has printed
+                    try {
+                        Thread.sleep(Long.MAX_VALUE);
+                    } catch (InterruptedException ignored) {
+                        // keep waiting for the halt
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            stopped.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run: it prints
+            }
         }
     }
 }
