@@ -338,18 +338,23 @@ mkdir -p "$work"
 
 IFS=, read -r -a list <<<"$scenarios"
 total=0
-log "space needed (rough; generated chains are kept in $root and reused):"
+peak=0
+log "space needed (rough; generated chains are kept in $root and reused unless --cleanup):"
 for sc in "${list[@]}"; do
     scenario "$sc"
     read -r gen run < <(space_needed)
     generated "$root/$sc" && gen=0
-    total=$((total + gen))
     log "  $sc: $(gib $gen) GiB to generate, $(gib $run) GiB more while it runs"
-    peak_run=$(( ${peak_run:-0} > run ? ${peak_run:-0} : run ))
+    if [ $cleanup = 1 ]; then
+        [ $((gen + run)) -le $peak ] || peak=$((gen + run))
+    else
+        total=$((total + gen))
+        [ $((total + run)) -le $peak ] || peak=$((total + run))
+    fi
 done
-log "  total $(gib $((total + peak_run))) GiB at the peak; $(gib $(avail_bytes)) GiB available in $root"
-[ $(avail_bytes) -gt $((total + peak_run)) ] ||
-    log "warning: probably not enough space; scenarios that do not fit when their turn comes are skipped"
+log "  about $(gib $peak) GiB at the peak; $(gib $(avail_bytes)) GiB available in $root"
+[ $(avail_bytes) -gt $peak ] ||
+    log "warning: probably not enough space; scenarios (or S5's pre-existing variants) that do not fit when their turn comes are skipped"
 
 make_patterns "$root"
 
