@@ -9,6 +9,7 @@ import java.util.List;
  * Unallocated bytes read as zeros: this is the content of the image on its own.
  */
 public final class GuestReader implements AutoCloseable {
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
     private final Qcow2Image image;
     private ClusterDecompressor decompressor;
     private ByteBuffer scratch;
@@ -38,7 +39,7 @@ public final class GuestReader implements AutoCloseable {
         switch (e.kind()) {
             case ZERO, UNALLOCATED -> {
                 while (dst.hasRemaining()) {
-                    dst.put((byte) 0);
+                    dst.put(ZEROS.duplicate().limit(Math.min(ZEROS.capacity(), dst.remaining())));
                 }
             }
             case DATA -> image.source().readFully(dst, e.hostOffset(), "data cluster");

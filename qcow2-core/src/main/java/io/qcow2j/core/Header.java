@@ -145,7 +145,7 @@ public record Header(
             autoclear = fixed.getLong(88);
             refcountOrder = fixed.getInt(96);
             headerLength = fixed.getInt(100);
-            if (headerLength < V3_MIN_LENGTH) {
+            if (u32(headerLength) < V3_MIN_LENGTH) {
                 throw new InvalidImageException(name, "header", 100,
                         "header_length " + u32(headerLength) + " is less than " + V3_MIN_LENGTH);
             }

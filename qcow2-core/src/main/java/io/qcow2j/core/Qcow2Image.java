@@ -29,6 +29,7 @@ public final class Qcow2Image implements Closeable {
     private final int subclusterBits;
     private final boolean extendedL2;
     private final long fileSize;
+    private final long cacheBudget;
 
     private Qcow2Image(ByteSource source, Header header, long[] l1, RefcountTable refcountTable,
             OpenOptions options, long fileSize) {
@@ -42,6 +43,7 @@ public final class Qcow2Image implements Closeable {
         this.extendedL2 = header.features().extendedL2();
         this.subclusterBits = extendedL2 ? clusterBits - 5 : clusterBits;
         this.fileSize = fileSize;
+        this.cacheBudget = options.l2CacheBytes();
         this.cache = new L2Cache(options.l2CacheBytes(), this::loadL2);
     }
 
@@ -52,26 +54,30 @@ public final class Qcow2Image implements Closeable {
 
     /** Opens a local file. */
     public static Qcow2Image open(Path path, OpenOptions options) throws IOException {
-        FileByteSource src = FileByteSource.open(path);
-        try {
-            return open(src, options);
-        } catch (IOException | RuntimeException e) {
-            src.close();
-            throw e;
-        }
+        return open(FileByteSource.open(path), options);
     }
 
     /**
      * Opens an image from any byte source; the image owns the source and closes it.
      *
-     * @throws InvalidImageException when the header, L1 table or refcount table is invalid
+     * @throws InvalidImageException when the header, L1 table or refcount table is invalid (the
+     *         source is closed then)
      */
     public static Qcow2Image open(ByteSource source, OpenOptions options) throws IOException {
-        Header h = Header.read(source, options);
-        long fileSize = source.size();
-        RefcountTable rt = RefcountTable.read(source, h);
-        long[] l1 = readL1(source, h, rt, fileSize);
-        return new Qcow2Image(source, h, l1, rt, options, fileSize);
+        try {
+            Header h = Header.read(source, options);
+            long fileSize = source.size();
+            RefcountTable rt = RefcountTable.read(source, h);
+            long[] l1 = readL1(source, h, rt, fileSize);
+            return new Qcow2Image(source, h, l1, rt, options, fileSize);
+        } catch (IOException | RuntimeException e) {
+            try {
+                source.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
     }
 
     private static long[] readL1(ByteSource src, Header h, RefcountTable rt, long fileSize) throws IOException {
@@ -279,9 +285,15 @@ public final class Qcow2Image implements Closeable {
      * a bad image before it writes anything. Cost: one read of all L2 metadata.
      */
     public void validateAllTables() throws IOException {
+        // when every table fits the cache, keep them: the restore's composition reads them next
+        boolean keep = (long) allocatedL2Tables() * header.clusterSize() <= cacheBudget;
         for (int i = 0; i < l1.length; i++) {
             if (l1[i] != 0 && ((long) i << (l2Bits + clusterBits)) < header.size()) {
-                loadL2(i);
+                if (keep) {
+                    cache.get(i);
+                } else {
+                    loadL2(i);
+                }
             }
         }
     }

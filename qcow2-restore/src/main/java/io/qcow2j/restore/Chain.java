@@ -4,10 +4,15 @@ import io.qcow2j.core.OpenOptions;
 import io.qcow2j.core.Qcow2Image;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * An ordered list of images, oldest (the full backup) first, every one opened and fully validated
@@ -32,28 +37,66 @@ public final class Chain implements Closeable {
         if (paths.isEmpty()) {
             throw new IllegalArgumentException("a chain needs at least one image");
         }
-        List<Qcow2Image> opened = new ArrayList<>();
-        List<String> notes = new ArrayList<>();
-        try {
-            for (int i = 0; i < paths.size(); i++) {
-                Path p = paths.get(i);
-                for (int j = 0; j < i; j++) {
-                    if (sameFile(paths.get(j), p)) {
-                        throw new InvalidChainException(p.toString(), "appears twice in the chain (positions "
-                                + (j + 1) + " and " + (i + 1) + ")");
-                    }
+        for (int i = 0; i < paths.size(); i++) {
+            for (int j = 0; j < i; j++) {
+                if (sameFile(paths.get(j), paths.get(i))) {
+                    throw new InvalidChainException(paths.get(i).toString(), "appears twice in the chain (positions "
+                            + (j + 1) + " and " + (i + 1) + ")");
                 }
-                Qcow2Image img = Qcow2Image.open(p, options);
-                opened.add(img);
-                img.validateAllTables();
-                img.header().backingFile().ifPresent(b -> notes.add(p + ": stores backing file name '" + b
-                        + "' (ignored: the chain order comes from the caller)"));
             }
-            return new Chain(opened, notes);
-        } catch (IOException | RuntimeException e) {
-            closeAll(opened);
-            throw e;
         }
+        // Images are independent: open and validate them on all cores (long chains are common), but
+        // report the first bad image in chain order so the error does not depend on scheduling.
+        int threads = Math.min(paths.size(), Runtime.getRuntime().availableProcessors());
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "qcow2j-open");
+            t.setDaemon(true);
+            return t;
+        });
+        // one L2 budget for the whole chain: a composition window needs about one table per image
+        OpenOptions each = options.withL2CacheBytes(options.l2CacheBytes() / paths.size());
+        List<Future<Qcow2Image>> futures = new ArrayList<>();
+        for (Path p : paths) {
+            futures.add(pool.submit(() -> {
+                Qcow2Image img = Qcow2Image.open(p, each);
+                try {
+                    img.validateAllTables();
+                    return img;
+                } catch (IOException | RuntimeException e) {
+                    img.close();
+                    throw e;
+                }
+            }));
+        }
+        pool.shutdown();
+        List<Qcow2Image> opened = new ArrayList<>();
+        Throwable first = null;
+        for (Future<Qcow2Image> f : futures) {
+            try {
+                opened.add(f.get());
+            } catch (ExecutionException e) {
+                first = first == null ? e.getCause() : first;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                first = first == null ? new InterruptedIOException("interrupted while opening the chain") : first;
+            }
+        }
+        if (first != null) {
+            closeAll(opened);
+            if (first instanceof IOException io) {
+                throw io;
+            }
+            if (first instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException(first);
+        }
+        List<String> notes = new ArrayList<>();
+        for (Qcow2Image img : opened) {
+            img.header().backingFile().ifPresent(b -> notes.add(img.name() + ": stores backing file name '" + b
+                    + "' (ignored: the chain order comes from the caller)"));
+        }
+        return new Chain(opened, notes);
     }
 
     /** Wraps already opened images (the chain takes ownership). */

@@ -5,15 +5,20 @@ import io.qcow2j.core.Qcow2Image;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Composes a chain's images into the extents of the restored disk (DESIGN §2): for every guest
  * byte the newest image whose state there is zero, data or compressed decides it; unallocated falls
  * through to the next older image; past an older image's end its bytes read as zeros.
  *
- * <p>Works on extents, not clusters: each image is asked only about the holes left by the newer
- * ones, so the cost grows with the number of extents. Callers compose one window at a time to keep
- * memory flat.
+ * <p>Per window, the images are painted oldest first onto an ordered map of non-overlapping
+ * segments: every non-unallocated extent of a newer image replaces whatever lies below it. Each
+ * extent is inserted once and removed at most once, so the cost is O(E log E) in the number of
+ * extents E of the window, whatever the chain length, instead of asking every older image about
+ * every hole left by the newer ones (which grows with extents times links). Callers compose one
+ * window at a time to keep memory flat.
  */
 public final class Composer {
     private final List<Qcow2Image> images;
@@ -31,45 +36,67 @@ public final class Composer {
 
     /** Composed extents of [{@code offset}, {@code offset + length}) clamped to the virtual size. */
     public List<ComposedExtent> compose(long offset, long length) throws IOException {
-        List<ComposedExtent> out = new ArrayList<>();
         long end = Math.min(virtualSize, offset + length);
-        if (offset < end) {
-            fill(images.size() - 1, offset, end, out);
+        if (offset >= end) {
+            return new ArrayList<>();
+        }
+        TreeMap<Long, ComposedExtent> canvas = new TreeMap<>();
+        canvas.put(offset, new ComposedExtent(-1, Extent.zero(offset, end - offset)));
+        List<Extent> buf = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            Qcow2Image img = images.get(i);
+            long limit = Math.min(end, img.virtualSize());
+            if (offset < limit) {
+                buf.clear();
+                img.extents(offset, limit - offset, buf);
+                for (Extent e : buf) {
+                    if (e.kind() != Extent.Kind.UNALLOCATED) {
+                        paint(canvas, new ComposedExtent(i, e));
+                    }
+                }
+            }
+            if (limit < end) {
+                // beyond this image's end: zeros that hide every older image
+                long from = Math.max(offset, limit);
+                paint(canvas, new ComposedExtent(i, Extent.zero(from, end - from)));
+            }
+        }
+        List<ComposedExtent> out = new ArrayList<>(canvas.size());
+        for (ComposedExtent c : canvas.values()) {
+            int last = out.size() - 1;
+            if (last >= 0 && out.get(last).image() == c.image() && out.get(last).extent().canMerge(c.extent())) {
+                out.set(last, new ComposedExtent(c.image(), out.get(last).extent().merge(c.extent())));
+            } else {
+                out.add(c);
+            }
         }
         return out;
     }
 
-    private void fill(int i, long from, long to, List<ComposedExtent> out) throws IOException {
-        if (i < 0) {
-            add(out, new ComposedExtent(-1, Extent.zero(from, to - from)));
-            return;
-        }
-        Qcow2Image img = images.get(i);
-        long limit = Math.min(to, img.virtualSize());
-        if (from < limit) {
-            for (Extent e : img.extents(from, limit - from)) {
-                if (e.kind() == Extent.Kind.UNALLOCATED) {
-                    fill(i - 1, e.guestOffset(), e.end(), out);
-                } else {
-                    add(out, new ComposedExtent(i, e));
-                }
+    /** Puts {@code c} on the canvas, cutting away whatever it covers. */
+    private static void paint(TreeMap<Long, ComposedExtent> canvas, ComposedExtent c) {
+        long s = c.start();
+        long e = c.end();
+        Map.Entry<Long, ComposedExtent> before = canvas.floorEntry(s);
+        if (before != null && before.getValue().end() > s) {
+            ComposedExtent b = before.getValue();
+            if (b.start() < s) {
+                canvas.put(b.start(), new ComposedExtent(b.image(), b.extent().slice(b.start(), s)));
+            }
+            if (b.end() > e) {
+                canvas.put(e, new ComposedExtent(b.image(), b.extent().slice(e, b.end())));
             }
         }
-        if (to > limit) {
-            // beyond this image's end: zeros that hide every older image
-            add(out, new ComposedExtent(i, Extent.zero(Math.max(from, limit), to - Math.max(from, limit))));
-        }
-    }
-
-    private static void add(List<ComposedExtent> out, ComposedExtent c) {
-        int last = out.size() - 1;
-        if (last >= 0) {
-            ComposedExtent prev = out.get(last);
-            if (prev.image() == c.image() && prev.extent().canMerge(c.extent())) {
-                out.set(last, new ComposedExtent(c.image(), prev.extent().merge(c.extent())));
-                return;
+        Map.Entry<Long, ComposedExtent> next = canvas.ceilingEntry(s);
+        while (next != null && next.getKey() < e) {
+            ComposedExtent n = next.getValue();
+            canvas.remove(next.getKey());
+            if (n.end() > e) {
+                canvas.put(e, new ComposedExtent(n.image(), n.extent().slice(e, n.end())));
+                break;
             }
+            next = canvas.ceilingEntry(s);
         }
-        out.add(c);
+        canvas.put(s, c);
     }
 }

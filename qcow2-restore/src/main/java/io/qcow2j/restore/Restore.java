@@ -33,6 +33,8 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class Restore {
     /** Guest bytes composed per window: metadata for one window at a time keeps memory flat. */
     static final long WINDOW = 64L << 20;
+    /** Longest zero range handed to the kernel at once, so progress and cancellation stay responsive. */
+    static final long MAX_ZERO_RUN = 1L << 30;
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(DiskDigest.BLOCK).asReadOnlyBuffer();
 
     private final Chain chain;
@@ -67,6 +69,15 @@ public final class Restore {
     public RestoreResult run() throws IOException {
         long size = chain.virtualSize();
         Target.Inspection inspection = Target.inspect(targetPath, size);
+        if (inspection.kind() != Target.Kind.NEW_FILE) {
+            for (Qcow2Image img : chain.images()) {
+                if (img.source() instanceof io.qcow2j.core.FileByteSource f
+                        && java.nio.file.Files.isSameFile(f.path(), targetPath)) {
+                    throw new InvalidChainException(targetPath.toString(),
+                            "the target is one of the chain's images (" + img.name() + "); refusing to overwrite it");
+                }
+            }
+        }
         try (Target target = Target.open(inspection, size, options.targetIsZero())) {
             return runInto(target);
         }
@@ -94,6 +105,9 @@ public final class Restore {
         final AtomicLong done = new AtomicLong();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         final AtomicLong failureOffset = new AtomicLong(-1);
+        final AtomicLong sinceFlush = new AtomicLong();
+        final AtomicBoolean flushPending = new AtomicBoolean();
+        ExecutorService flusher;
         final Object progressLock = new Object();
         long reported;
         final List<Qcow2Image> images = chain.images();
@@ -121,9 +135,16 @@ public final class Restore {
                 t.setDaemon(true);
                 return t;
             });
+            flusher = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "qcow2j-flush");
+                t.setDaemon(true);
+                return t;
+            });
             Semaphore inFlight = new Semaphore(2 * workers);
             Composer composer = new Composer(images);
             long stoppedAt = -1;
+            long zeroStart = -1;
+            long zeroEnd = -1;
             try {
                 for (long w = 0; w < size && failure.get() == null; w += WINDOW) {
                     if (cancelled.get() || Thread.currentThread().isInterrupted()) {
@@ -143,15 +164,26 @@ public final class Restore {
                             ComposedExtent c = window.get(j);
                             segs.add(new ComposedExtent(c.image(), c.extent().slice(b, bEnd)));
                         }
-                        long blockStart = b;
-                        boolean allZero = segs.stream().allMatch(s -> s.kind() == Extent.Kind.ZERO);
-                        if (allZero && !target.writeZeros()) {
+                        boolean allZero = segs.stream().allMatch(x -> x.kind() == Extent.Kind.ZERO);
+                        if (allZero) {
                             int len = (int) (bEnd - b);
                             digest.add(b / DiskDigest.BLOCK, DiskDigest.zeroBlockHash(len));
-                            zeroSkipped.addAndGet(len);
-                            progress(len);
+                            if (!target.writeZeros()) {
+                                zeroSkipped.addAndGet(len);
+                                progress(len);
+                                continue;
+                            }
+                            // consecutive zero blocks become one kernel zeroing call
+                            if (zeroEnd != b || zeroEnd - zeroStart >= MAX_ZERO_RUN) {
+                                submitZeroRun(pool, inFlight, zeroStart, zeroEnd);
+                                zeroStart = b;
+                            }
+                            zeroEnd = bEnd;
                             continue;
                         }
+                        submitZeroRun(pool, inFlight, zeroStart, zeroEnd);
+                        zeroStart = zeroEnd = -1;
+                        long blockStart = b;
                         inFlight.acquire();
                         pool.execute(() -> {
                             try {
@@ -159,12 +191,15 @@ public final class Restore {
                                     block(blockStart, (int) (bEnd - blockStart), segs);
                                 }
                             } catch (Throwable t) {
-                                fail(blockStart, segs, t);
+                                fail(blockStart, t);
                             } finally {
                                 inFlight.release();
                             }
                         });
                     }
+                }
+                if (stoppedAt < 0 && failure.get() == null) {
+                    submitZeroRun(pool, inFlight, zeroStart, zeroEnd);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -172,6 +207,8 @@ public final class Restore {
             } finally {
                 pool.shutdown();
                 awaitQuietly(pool);
+                flusher.shutdown();
+                awaitQuietly(flusher);
                 synchronized (states) {
                     states.forEach(WorkerState::close);
                 }
@@ -209,7 +246,54 @@ public final class Restore {
             }
         }
 
-        private void fail(long blockStart, List<ComposedExtent> segs, Throwable t) {
+        /** Zeroes [start, end) of the target in a worker (no-op for an empty run). */
+        private void submitZeroRun(ExecutorService pool, Semaphore inFlight, long start, long end)
+                throws InterruptedException {
+            if (start < 0 || end <= start) {
+                return;
+            }
+            inFlight.acquire();
+            pool.execute(() -> {
+                try {
+                    if (failure.get() == null && !cancelled.get()) {
+                        try {
+                            target.zero(start, end - start);
+                        } catch (IOException ex) {
+                            throw new BlockIOException(start, ex);
+                        }
+                        wrote(end - start);
+                        progress(end - start);
+                    }
+                } catch (Throwable t) {
+                    fail(start, t);
+                } finally {
+                    inFlight.release();
+                }
+            });
+        }
+
+        /**
+         * Counts written bytes and, every {@code flushEveryBytes}, starts a background fdatasync so
+         * the device writes while we produce and the final force has little left to do.
+         */
+        private void wrote(long n) {
+            written.addAndGet(n);
+            long every = options.flushEveryBytes();
+            if (every > 0 && sinceFlush.addAndGet(n) >= every && flushPending.compareAndSet(false, true)) {
+                sinceFlush.set(0);
+                flusher.execute(() -> {
+                    try {
+                        target.flushData();
+                    } catch (IOException e) {
+                        fail(-1, e);
+                    } finally {
+                        flushPending.set(false);
+                    }
+                });
+            }
+        }
+
+        private void fail(long blockStart, Throwable t) {
             if (failure.compareAndSet(null, t)) {
                 long off = blockStart;
                 if (t instanceof io.qcow2j.core.CorruptDataException c) {
@@ -252,6 +336,12 @@ public final class Restore {
                         dataBytes += s.length();
                     }
                     case COMPRESSED -> {
+                        if (e.guestOffset() == e.clusterGuestOffset()
+                                && e.length() == images.get(s.image()).clusterSize()) {
+                            ws.inflateInto(s.image(), e, slice); // whole cluster: no intermediate copy
+                            dataBytes += s.length();
+                            continue;
+                        }
                         ByteBuffer cluster = ws.inflate(s.image(), e);
                         int from = (int) (e.guestOffset() - e.clusterGuestOffset());
                         slice.put(cluster.slice(from, (int) e.length()));
@@ -264,7 +354,7 @@ public final class Restore {
             try {
                 if (target.writeZeros()) {
                     target.write(buf.duplicate(), start);
-                    written.addAndGet(len);
+                    wrote(len);
                 } else {
                     writeNonZero(buf, start, segs);
                 }
@@ -292,7 +382,7 @@ public final class Restore {
                 }
                 i++;
                 target.write(buf.slice((int) (runStart - start), (int) (runEnd - runStart)), runStart);
-                written.addAndGet(runEnd - runStart);
+                wrote(runEnd - runStart);
             }
         }
     }
@@ -323,17 +413,31 @@ public final class Restore {
             this.decompressors = new ClusterDecompressor[images.size()];
         }
 
+        /** Inflates a whole cluster straight into {@code dst} (exactly one cluster long). */
+        void inflateInto(int image, Extent e, ByteBuffer dst) throws IOException {
+            Qcow2Image img = images.get(image);
+            ensureBuffers((int) img.clusterSize());
+            if (decompressors[image] == null) {
+                decompressors[image] = img.newDecompressor();
+            }
+            img.inflate(e, decompressors[image], scratch, dst);
+        }
+
+        private void ensureBuffers(int cs) {
+            if (cluster == null || cluster.capacity() < cs) {
+                cluster = ByteBuffer.allocateDirect(cs);
+                scratch = ByteBuffer.allocateDirect(2 * cs);
+                cachedImage = -1;
+            }
+        }
+
         /** Inflates the cluster of {@code e}, reusing the last one when a block needs it again. */
         ByteBuffer inflate(int image, Extent e) throws IOException {
             Qcow2Image img = images.get(image);
             if (cachedImage == image && cachedHost == e.compressed().hostOffset()) {
                 return cluster.duplicate();
             }
-            int cs = (int) img.clusterSize();
-            if (cluster == null || cluster.capacity() < cs) {
-                cluster = ByteBuffer.allocateDirect(cs);
-                scratch = ByteBuffer.allocateDirect(2 * cs);
-            }
+            ensureBuffers((int) img.clusterSize());
             if (decompressors[image] == null) {
                 decompressors[image] = img.newDecompressor();
             }

@@ -9,27 +9,40 @@ import io.qcow2j.core.OpenOptions;
  * @param workers      threads reading, inflating and writing (>= 1)
  * @param progress     progress listener
  * @param open         how images are opened
+ * @param flushEveryBytes start writeback (fdatasync) in the background after this many bytes were
+ *                     written, so the disk works while the restore produces; 0 disables it
  */
-public record RestoreOptions(boolean targetIsZero, int workers, ProgressListener progress, OpenOptions open) {
+public record RestoreOptions(boolean targetIsZero, int workers, ProgressListener progress, OpenOptions open,
+        long flushEveryBytes) {
+    /** Default background flush interval: large enough to batch, small enough to overlap. */
+    public static final long DEFAULT_FLUSH_EVERY = 256L << 20;
+
+    public RestoreOptions(boolean targetIsZero, int workers, ProgressListener progress, OpenOptions open) {
+        this(targetIsZero, workers, progress, open, DEFAULT_FLUSH_EVERY);
+    }
 
     public static RestoreOptions defaults() {
         return new RestoreOptions(false, Runtime.getRuntime().availableProcessors(), ProgressListener.NONE,
                 OpenOptions.defaults());
     }
 
+    public RestoreOptions withFlushEvery(long bytes) {
+        return new RestoreOptions(targetIsZero, workers, progress, open, Math.max(0, bytes));
+    }
+
     public RestoreOptions withTargetIsZero(boolean v) {
-        return new RestoreOptions(v, workers, progress, open);
+        return new RestoreOptions(v, workers, progress, open, flushEveryBytes);
     }
 
     public RestoreOptions withWorkers(int n) {
-        return new RestoreOptions(targetIsZero, Math.max(1, n), progress, open);
+        return new RestoreOptions(targetIsZero, Math.max(1, n), progress, open, flushEveryBytes);
     }
 
     public RestoreOptions withProgress(ProgressListener p) {
-        return new RestoreOptions(targetIsZero, workers, p, open);
+        return new RestoreOptions(targetIsZero, workers, p, open, flushEveryBytes);
     }
 
     public RestoreOptions withOpen(OpenOptions o) {
-        return new RestoreOptions(targetIsZero, workers, progress, o);
+        return new RestoreOptions(targetIsZero, workers, progress, o, flushEveryBytes);
     }
 }

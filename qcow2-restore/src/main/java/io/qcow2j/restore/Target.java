@@ -31,16 +31,20 @@ public final class Target implements Closeable {
     private static final int S_IFMT = 0170000;
     private static final int S_IFBLK = 0060000;
 
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(4 << 20).asReadOnlyBuffer();
+
     private final Path path;
     private final Kind kind;
     private final FileChannel channel;
     private final boolean writeZeros;
+    private final KernelZeroer zeroer;
 
-    private Target(Path path, Kind kind, FileChannel channel, boolean writeZeros) {
+    private Target(Path path, Kind kind, FileChannel channel, boolean writeZeros, KernelZeroer zeroer) {
         this.path = path;
         this.kind = kind;
         this.channel = channel;
         this.writeZeros = writeZeros;
+        this.zeroer = zeroer;
     }
 
     /**
@@ -89,7 +93,7 @@ public final class Target implements Closeable {
                 FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                         StandardOpenOption.READ);
                 setLength(path, ch, virtualSize);
-                return new Target(path, Kind.NEW_FILE, ch, false);
+                return new Target(path, Kind.NEW_FILE, ch, false, null);
             }
             case EXISTING_FILE -> {
                 FileChannel ch;
@@ -99,11 +103,13 @@ public final class Target implements Closeable {
                     throw new InvalidChainException(path.toString(), "target disappeared");
                 }
                 setLength(path, ch, virtualSize);
-                return new Target(path, Kind.EXISTING_FILE, ch, !targetIsZero);
+                return new Target(path, Kind.EXISTING_FILE, ch, !targetIsZero,
+                        targetIsZero ? null : KernelZeroer.open(path, false));
             }
             case BLOCK_DEVICE -> {
                 FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.READ);
-                return new Target(path, Kind.BLOCK_DEVICE, ch, !targetIsZero);
+                return new Target(path, Kind.BLOCK_DEVICE, ch, !targetIsZero,
+                        targetIsZero ? null : KernelZeroer.open(path, true));
             }
             default -> throw new IllegalStateException();
         }
@@ -114,7 +120,7 @@ public final class Target implements Closeable {
      * faults. {@code writeZeros} says whether zero ranges must be written.
      */
     public static Target of(Path path, Kind kind, FileChannel channel, boolean writeZeros) {
-        return new Target(path, kind, channel, writeZeros);
+        return new Target(path, kind, channel, writeZeros, null);
     }
 
     private static void setLength(Path path, FileChannel ch, long size) throws IOException {
@@ -149,6 +155,29 @@ public final class Target implements Closeable {
         }
     }
 
+    /**
+     * Makes [{@code offset}, {@code offset + length}) read as zeros: through the kernel (fallocate
+     * zero-range or punch-hole on files, BLKZEROOUT on block devices) when it can, else by writing
+     * zeros. Safe from several threads.
+     */
+    public void zero(long offset, long length) throws IOException {
+        if (zeroer != null && zeroer.zero(offset, length)) {
+            return;
+        }
+        long pos = offset;
+        long end = offset + length;
+        while (pos < end) {
+            int n = (int) Math.min(ZEROS.capacity(), end - pos);
+            write(ZEROS.duplicate().limit(n), pos);
+            pos += n;
+        }
+    }
+
+    /** Flushes data only (fdatasync), to start writeback early; {@link #force} still ends the run. */
+    public void flushData() throws IOException {
+        channel.force(false);
+    }
+
     /** Flushes data and metadata to stable storage. */
     public void force() throws IOException {
         channel.force(true);
@@ -160,6 +189,9 @@ public final class Target implements Closeable {
 
     @Override
     public void close() throws IOException {
+        if (zeroer != null) {
+            zeroer.close();
+        }
         channel.close();
     }
 }

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "qcow2-restore", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Restore KubeVirt incremental qcow2 backups onto a raw disk, without qemu-img.",
-        subcommands = {InfoCommand.class, MapCommand.class, RestoreCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, MapCommand.class, RestoreCommand.class, RestoreVmCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static final int OK = 0;
     public static final int USAGE = 2;

@@ -1,0 +1,158 @@
+package io.qcow2j.restore;
+
+import io.qcow2j.core.Extent;
+import io.qcow2j.restore.oadp.DiskPlan;
+import io.qcow2j.restore.oadp.InvalidBackupLayoutException;
+import io.qcow2j.restore.oadp.VmPlan;
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Restores every disk of a VM from a {@link VmPlan}. Every chain is opened and fully validated,
+ * every virtual size is checked against its PVC size and its target, and only then is the first
+ * target touched.
+ *
+ * <p>Disks are restored one after the other: each restore already keeps every core busy with its
+ * worker pool, so running disks concurrently would only split the same cores and the same buffer
+ * budget between them (measured on 2 cores: see the README's performance notes).
+ */
+public final class VmRestore implements Closeable {
+
+    /** One validated disk: its plan, its open chain and its target as inspected. */
+    public record PreparedDisk(DiskPlan plan, Chain chain, Target.Inspection target, long bytesToWrite) {
+        public long virtualSize() {
+            return chain.virtualSize();
+        }
+    }
+
+    /** Outcome of one disk. */
+    public record DiskResult(String pvc, RestoreResult result) {
+    }
+
+    private final VmPlan plan;
+    private final List<PreparedDisk> disks;
+
+    private VmRestore(VmPlan plan, List<PreparedDisk> disks) {
+        this.plan = plan;
+        this.disks = List.copyOf(disks);
+    }
+
+    /**
+     * Opens and validates every disk of {@code plan}: images valid, newest virtual size within the
+     * PVC size, targets able to hold the disk. Nothing is written.
+     *
+     * @param targetIsZero the promise that existing targets read as zeros (affects bytesToWrite)
+     */
+    public static VmRestore prepare(VmPlan plan, RestoreOptions options) throws IOException {
+        List<PreparedDisk> prepared = new ArrayList<>();
+        try {
+            for (DiskPlan d : plan.disks()) {
+                Chain chain;
+                try {
+                    chain = Chain.open(d.images(), options.open());
+                } catch (io.qcow2j.core.Qcow2Exception e) {
+                    throw inContext(d, e);
+                }
+                long size = chain.virtualSize();
+                prepared.add(new PreparedDisk(d, chain, null, 0));
+                if (size > d.pvcSizeBytes()) {
+                    throw new InvalidBackupLayoutException(chain.newest().name(), null, "PVC " + d.pvc()
+                            + ": disk of checkpoint " + last(d.checkpointIds()) + " has virtual size " + size
+                            + " bytes, larger than the PVC size " + d.pvcSizeBytes() + " bytes in the index");
+                }
+                Target.Inspection t;
+                try {
+                    t = Target.inspect(d.target(), size);
+                } catch (InvalidChainException e) {
+                    throw new InvalidBackupLayoutException(d.target().toString(), null, "PVC " + d.pvc() + ": "
+                            + e.reason());
+                }
+                boolean writesZeros = t.kind() != Target.Kind.NEW_FILE && !options.targetIsZero();
+                long toWrite = writesZeros ? size : nonZeroBytes(chain);
+                prepared.set(prepared.size() - 1, new PreparedDisk(d, chain, t, toWrite));
+            }
+            return new VmRestore(plan, prepared);
+        } catch (IOException | RuntimeException e) {
+            for (PreparedDisk p : prepared) {
+                p.chain().close();
+            }
+            throw e;
+        }
+    }
+
+    /** The same problem, with the checkpoint and PVC of the offending file in front. */
+    private static InvalidBackupLayoutException inContext(DiskPlan d, io.qcow2j.core.Qcow2Exception e) {
+        String where = "PVC " + d.pvc();
+        for (int i = 0; i < d.images().size(); i++) {
+            if (d.images().get(i).toString().equals(e.resource())) {
+                where = "checkpoint " + d.checkpointIds().get(i) + ", " + where;
+            }
+        }
+        String detail = e.resource() != null && e.getMessage().startsWith(e.resource() + ": ")
+                ? e.getMessage().substring(e.resource().length() + 2) : e.getMessage();
+        return new InvalidBackupLayoutException(e.resource(), null, where + ": " + detail, e);
+    }
+
+    private static String last(List<String> ids) {
+        return ids.get(ids.size() - 1);
+    }
+
+    /** Bytes of the composed disk that are data (what a new sparse target receives). */
+    static long nonZeroBytes(Chain chain) throws IOException {
+        Composer c = new Composer(chain.images());
+        long n = 0;
+        for (long w = 0; w < c.virtualSize(); w += ChainMap.WINDOW) {
+            for (ComposedExtent e : c.compose(w, ChainMap.WINDOW)) {
+                if (e.kind() != Extent.Kind.ZERO) {
+                    n += e.length();
+                }
+            }
+        }
+        return n;
+    }
+
+    public VmPlan plan() {
+        return plan;
+    }
+
+    public List<PreparedDisk> disks() {
+        return disks;
+    }
+
+    /** Sum of the disks' virtual sizes. */
+    public long totalSize() {
+        return disks.stream().mapToLong(PreparedDisk::virtualSize).sum();
+    }
+
+    /**
+     * Restores the disks in plan order. Progress covers all disks: {@code done} and {@code total}
+     * add up over the VM. A failure stops at the failing disk; earlier disks are complete.
+     */
+    public List<DiskResult> run(RestoreOptions options) throws IOException {
+        long total = totalSize();
+        List<DiskResult> results = new ArrayList<>();
+        long before = 0;
+        for (PreparedDisk d : disks) {
+            long base = before;
+            RestoreOptions o = options.withProgress((done, t) -> options.progress().progress(base + done, total));
+            try (Target target = Target.open(d.target(), d.virtualSize(), options.targetIsZero())) {
+                RestoreResult r = new Restore(d.chain(), d.plan().target(), o).runInto(target);
+                results.add(new DiskResult(d.plan().pvc(), r));
+            } catch (RestoreIncompleteException e) {
+                throw e.withContext("PVC " + d.plan().pvc() + (results.isEmpty() ? ""
+                        : " (" + results.size() + " earlier disk(s) restored completely)"));
+            }
+            before += d.virtualSize();
+        }
+        return results;
+    }
+
+    @Override
+    public void close() throws IOException {
+        for (PreparedDisk d : disks) {
+            d.chain().close();
+        }
+    }
+}
