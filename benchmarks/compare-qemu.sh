@@ -1,0 +1,469 @@
+#!/usr/bin/env bash
+# Whole-process comparison of a chain restore: the seed workflow (chained `qemu-img rebase -u` on
+# fresh copies + `qemu-img convert`), `qemu-img convert -m 16 -W` on an already rebased chain, and
+# our CLI, on generated scenario chains. Prints a markdown table of medians, ranges, ratios and peak
+# RSS. See benchmarks/README.md.
+#
+# usage: benchmarks/compare-qemu.sh [--scenarios S1,S2,S3n,S4n,S5,S6] [--runs N] [--quick]
+#                                   [--existing-runs N] [--cleanup] [SCRATCH_DIR]
+#   SCRATCH_DIR   where chains and outputs go (default: $TMPDIR or /tmp); generated chains are kept
+#                 in SCRATCH_DIR/qcow2j-compare[-quick]/<scenario>/ and reused when their marker
+#                 file matches the scenario's parameters
+#   --runs N      timed runs per tool, after one warm-up (default 5; 2 with --quick)
+#   --quick       small sizes (256 MiB disks), a smoke test of about a minute
+#   --existing-runs N  timed runs of the S5 pre-existing-target variants (default: --runs); writing
+#                 zeros over a 64 GiB file is slow on a slow disk
+#   --cleanup     delete each scenario's generated chains when it is done
+#   --no-space-check  run scenarios even when the free space looks too small (the estimate
+#                 assumes a restore onto a pre-existing target writes the whole disk)
+set -euo pipefail
+export LC_ALL=C
+
+here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+repo=$(dirname "$here")
+cli=$repo/bin/qcow2-restore
+
+scenarios=S1,S2,S3n,S4n,S5,S6
+runs=
+existing_runs=
+quick=0
+cleanup=0
+space_check=1
+scratch=${TMPDIR:-/tmp}
+cmdline="benchmarks/compare-qemu.sh $*"
+
+die() { echo "error: $*" >&2; exit 1; }
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+while [ $# -gt 0 ]; do
+    case $1 in
+        --scenarios) scenarios=${2:?}; shift 2 ;;
+        --scenarios=*) scenarios=${1#*=}; shift ;;
+        --runs) runs=${2:?}; shift 2 ;;
+        --runs=*) runs=${1#*=}; shift ;;
+        --existing-runs) existing_runs=${2:?}; shift 2 ;;
+        --existing-runs=*) existing_runs=${1#*=}; shift ;;
+        --quick) quick=1; shift ;;
+        --cleanup) cleanup=1; shift ;;
+        --no-space-check) space_check=0; shift ;;
+        -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -*) die "unknown option $1 (see --help)" ;;
+        *) scratch=$1; shift ;;
+    esac
+done
+[ -n "$runs" ] || { [ $quick = 1 ] && runs=2 || runs=5; }
+[ -n "$existing_runs" ] || existing_runs=$runs
+[[ $runs =~ ^[1-9][0-9]*$ ]] || die "--runs needs a positive number"
+[[ $existing_runs =~ ^[1-9][0-9]*$ ]] || die "--existing-runs needs a positive number"
+
+# ---- tools -------------------------------------------------------------------------------------
+for t in qemu-img qemu-io cmp cp sync awk java; do
+    command -v $t >/dev/null || die "$t not found (qemu-img/qemu-io: apt-get install qemu-utils)"
+done
+if [ ! -x /usr/bin/time ] || ! /usr/bin/time -f %M -o /dev/null true 2>/dev/null; then
+    die "/usr/bin/time (GNU time) is needed for peak RSS and is missing: apt-get install time"
+fi
+[ -f "${QCOW2_RESTORE_JAR:-$repo/qcow2-restore/target/qcow2-restore.jar}" ] ||
+    die "the CLI jar is not built: (cd $repo && mvn -B -q -DskipTests package)"
+have_python=0
+command -v python3 >/dev/null && python3 -c 'import os; os.SEEK_DATA' 2>/dev/null && have_python=1
+
+GiB=$((1 << 30)); MiB=$((1 << 20)); CLUSTER=65536
+
+# ---- scenarios ---------------------------------------------------------------------------------
+# Sets: vsize, full_ppm (allocated share of the full image, per million, in 1 MiB chunks),
+# incs, change_ppm (share of the disk each incremental changes, runs of 1..16 clusters, 10% of them
+# zero writes), comp (none|zlib|zstd: a compressed full image of text-like data), existing (also
+# time restores onto a pre-existing target).
+scenario() {
+    existing=0; comp=none
+    case $1 in
+        S1) vsize=$((4 * GiB)); full_ppm=500000; incs=10; change_ppm=30000 ;;
+        S2) vsize=$((4 * GiB)); full_ppm=500000; incs=100; change_ppm=5000 ;;
+        S3n) vsize=$((4 * GiB)); full_ppm=500000; incs=3; change_ppm=30000; comp=zlib ;;
+        S4n) vsize=$((4 * GiB)); full_ppm=500000; incs=3; change_ppm=30000; comp=zstd ;;
+        S5) vsize=$((64 * GiB)); full_ppm=20000; incs=10; change_ppm=1000; existing=1 ;;
+        S6) vsize=$((1024 * GiB)); full_ppm=250; incs=10; change_ppm=15 ;;
+        *) die "unknown scenario $1 (S1 S2 S3n S4n S5 S6)" ;;
+    esac
+    if [ $quick = 1 ]; then
+        case $1 in
+            S1|S3n|S4n) vsize=$((256 * MiB)) ;;
+            S2) vsize=$((256 * MiB)); incs=20 ;;
+            S5) vsize=$((2 * GiB)) ;;
+            S6) vsize=$((64 * GiB)) ;;
+        esac
+    fi
+    signature="v=$vsize full_ppm=$full_ppm incs=$incs change_ppm=$change_ppm comp=$comp gen=1"
+}
+
+# Rough bytes, as "GENERATE RUN": the chain (allocated data of all images; compressed data at
+# about half) and its rebased copy are kept; a run needs the seed workflow's fresh copies, three
+# raw outputs and, for the pre-existing variants, two more, one of them written whole (zeros
+# included) by a restore that cannot punch holes.
+space_needed() {
+    local full=$((vsize / 1000000 * full_ppm)) inc=$((vsize / 1000000 * change_ppm * incs))
+    local raw=$((full + inc))
+    [ $comp = none ] || full=$((full / 2))
+    local chain=$((full + inc))
+    local gen=$((2 * chain)) run=$((chain + 3 * raw))
+    [ $comp = none ] || gen=$((gen + raw))
+    [ $existing = 0 ] || run=$((run + vsize + raw))
+    echo $gen $run
+}
+
+generated() { [ -f "$1/.complete" ] && [ "$(cat "$1/.complete")" = "$signature" ]; }
+gib() { awk -v n="$1" 'BEGIN { printf "%.1f", n / 2^30 }'; }
+avail_bytes() { echo $(($(df -Pk "$root" | awk 'NR == 2 { print $4 }') * 1024)); }
+
+# ---- generation --------------------------------------------------------------------------------
+# 16 pattern files of 1 MiB for `qemu-io write -s` (which reads a file from its start), so that
+# neighbouring writes differ and a misplaced cluster shows in the comparison.
+make_patterns() {
+    local dir=$1/patterns
+    [ -f "$dir/.complete" ] && return
+    rm -rf "$dir"; mkdir -p "$dir/random" "$dir/text"
+    for i in $(seq 0 15); do head -c $MiB /dev/urandom >"$dir/random/p$i"; done
+    # text-like words from a skewed 512-word vocabulary: qemu's deflate shrinks it about 2.6x
+    awk -v n=$((MiB + 16 * 4099)) 'BEGIN {
+        srand(42)
+        for (i = 0; i < 512; i++) { w = ""; l = 2 + int(rand() * 9)
+            for (j = 0; j < l; j++) w = w sprintf("%c", 97 + int(rand() * 26)); v[i] = w }
+        total = 0; line = 0
+        while (total < n) { u = rand(); w = v[int(512 * u * u * u)]; line += length(w) + 1
+            if (line > 72) { printf "%s\n", w; line = 0 } else printf "%s ", w
+            total += length(w) + 1 } }' >"$dir/text.all"
+    for i in $(seq 0 15); do
+        dd if="$dir/text.all" of="$dir/text/p$i" iflag=skip_bytes,count_bytes skip=$((i * 4099)) count=$MiB status=none
+    done
+    rm -f "$dir/text.all"
+    touch "$dir/.complete"
+}
+
+# qemu-io commands: the full image's 1 MiB chunks, allocated with probability full_ppm/1e6.
+full_commands() {
+    awk -v size=$vsize -v ppm=$full_ppm -v pat="$1" -v seed="$2" 'BEGIN {
+        srand(seed); chunk = 1048576
+        for (off = 0; off < size; off += chunk) if (rand() * 1000000 < ppm) {
+            len = size - off < chunk ? size - off : chunk
+            printf "write -s %s/p%d %.0f %.0f\n", pat, int(rand() * 16), off, len } }'
+}
+
+# qemu-io commands of one incremental: runs of 1..16 clusters at random places until change_ppm
+# of the disk is covered, a tenth of them zero writes.
+inc_commands() {
+    awk -v size=$vsize -v ppm=$change_ppm -v pat="$1" -v seed="$2" 'BEGIN {
+        srand(seed); cs = 65536; clusters = size / cs
+        want = int(clusters * ppm / 1000000); if (want < 1) want = 1
+        for (done = 0; done < want; done += run) {
+            run = 1 + int(rand() * 16); if (run > want - done) run = want - done
+            start = int(rand() * (clusters - run)) * cs
+            if (rand() < 0.10) printf "write -z %.0f %.0f\n", start, run * cs
+            else printf "write -s %s/p%d %.0f %.0f\n", pat, int(rand() * 16), start, run * cs } }'
+}
+
+qemu_io() { # image format < commands; qemu-io exits 0 even when a write fails
+    local out
+    out=$( (cat; echo quit) | qemu-io -f "$2" "$1" 2>&1) || die "qemu-io $1 failed: $out"
+    if grep -qiE 'failed|error' <<<"$out"; then die "qemu-io $1: $(grep -iE 'failed|error' <<<"$out" | head -3)"; fi
+}
+
+generate() { # scenario dir
+    local sc=$1 d=$2 pat=$root/patterns
+    if generated "$d"; then
+        log "$sc: reusing generated chain in $d"
+        return
+    fi
+    log "$sc: generating $((incs + 1)) images ($((vsize / MiB)) MiB virtual) in $d"
+    rm -rf "$d"; mkdir -p "$d/chain" "$d/rebased"
+    local seed
+    seed=$(cksum <<<"$sc" | cut -d' ' -f1)
+    if [ $comp = none ]; then
+        qemu-img create -q -f qcow2 -o cluster_size=$CLUSTER "$d/chain/full.qcow2" $vsize
+        full_commands "$pat/random" $seed | qemu_io "$d/chain/full.qcow2" qcow2
+    else
+        qemu-img create -q -f raw "$d/full.raw" $vsize
+        full_commands "$pat/text" $seed | qemu_io "$d/full.raw" raw
+        qemu-img convert -c -f raw -O qcow2 -o cluster_size=$CLUSTER,compression_type=$comp \
+            "$d/full.raw" "$d/chain/full.qcow2"
+        rm -f "$d/full.raw"
+    fi
+    local i name
+    for i in $(seq 1 $incs); do
+        name=$(printf 'inc%03d.qcow2' $i)
+        qemu-img create -q -f qcow2 -o cluster_size=$CLUSTER "$d/chain/$name" $vsize
+        inc_commands "$pat/random" $((seed + i)) | qemu_io "$d/chain/$name" qcow2
+    done
+    # the rebased chain for `qemu-img convert -m 16 -W`, backing names relative to the images
+    cp --sparse=always "$d"/chain/*.qcow2 "$d/rebased/"
+    rebase_chain "$d/rebased"
+    sync
+    echo "$signature" >"$d/.complete"
+}
+
+chain_names() { # oldest first
+    echo full.qcow2
+    local i
+    for i in $(seq 1 $incs); do printf 'inc%03d.qcow2\n' $i; done
+}
+
+rebase_chain() { # dir: `rebase -u` every link onto its parent, as the seed workflow does
+    (cd "$1" && local prev= && for f in $(chain_names); do
+        [ -z "$prev" ] || qemu-img rebase -u -f qcow2 -F qcow2 -b "$prev" "$f"
+        prev=$f
+    done)
+}
+
+# ---- timing ------------------------------------------------------------------------------------
+# Runs a command under GNU time; appends "wall sync rss_kib" to the tool's result file. The sync
+# of the output file after the command gives the durable time and leaves no dirty pages behind to
+# slow down the next tool.
+timed() { # results_file output_file command...
+    local res=$1 out=$2; shift 2
+    local t0 t1 t2
+    t0=$EPOCHREALTIME
+    if ! /usr/bin/time -f %M -o "$work/rss" "$@" >"$work/stdout" 2>"$work/stderr"; then
+        cat "$work/stderr" >&2
+        die "failed: $*"
+    fi
+    t1=$EPOCHREALTIME
+    sync "$out"
+    t2=$EPOCHREALTIME
+    echo "$(awk -v a=$t0 -v b=$t1 -v c=$t2 'BEGIN { printf "%.4f %.4f", b - a, c - b }') $(tail -1 "$work/rss")" >>"$res"
+}
+
+warm() { # files: read into the page cache
+    cat "$@" >/dev/null
+}
+
+# One run of one tool. Untimed preparation: fresh copies for the seed workflow, a fresh target
+# (deleted, or a same-size sparse file for the pre-existing variants), images read into the page
+# cache, and a global sync so no earlier writes are flushed during the measurement.
+run_tool() { # tool results_file
+    local tool=$1 res=$2 out newest
+    newest=$(chain_names | tail -1)
+    case $tool in
+        seed)
+            out=$work/seed.raw
+            rm -rf "$work/seed"; mkdir -p "$work/seed"; rm -f "$out"
+            cp --sparse=always "$d"/chain/*.qcow2 "$work/seed/"
+            sync
+            timed "$res" "$out" bash -c "cd '$work/seed' && prev= && for f in $(chain_names | tr '\n' ' '); do
+                    [ -z \"\$prev\" ] || qemu-img rebase -u -f qcow2 -F qcow2 -b \"\$prev\" \"\$f\" || exit 1
+                    prev=\$f
+                done && qemu-img convert -f qcow2 -O raw '$newest' '$out'"
+            rm -rf "$work/seed" ;;
+        convert)
+            out=$work/convert.raw
+            rm -f "$out"; warm "$d"/rebased/*.qcow2; sync
+            timed "$res" "$out" qemu-img convert -m 16 -W -f qcow2 -O raw "$d/rebased/$newest" "$out" ;;
+        ours)
+            out=$work/ours.raw
+            rm -f "$out"; warm "$d"/chain/*.qcow2; sync
+            timed "$res" "$out" "$cli" restore --progress=none --output "$out" $(chain_names | sed "s|^|$d/chain/|") ;;
+        convert-existing)
+            out=$work/convert-existing.raw
+            rm -f "$out"; truncate -s $vsize "$out"; warm "$d"/rebased/*.qcow2; sync
+            timed "$res" "$out" qemu-img convert -n -m 16 -W -f qcow2 -O raw "$d/rebased/$newest" "$out" ;;
+        ours-existing)
+            out=$work/ours-existing.raw
+            rm -f "$out"; truncate -s $vsize "$out"; warm "$d"/chain/*.qcow2; sync
+            timed "$res" "$out" "$cli" restore --progress=none --output "$out" $(chain_names | sed "s|^|$d/chain/|") ;;
+    esac
+}
+
+label() {
+    case $1 in
+        seed) echo "seed: rebase -u ×$incs + convert" ;;
+        convert) echo "qemu-img convert -m 16 -W" ;;
+        ours) echo "qcow2-restore" ;;
+        convert-existing) echo "qemu-img convert -n -m 16 -W (existing)" ;;
+        ours-existing) echo "qcow2-restore (existing)" ;;
+    esac
+}
+
+# median, min, max of column $2 (1 wall, 2 wall+sync) of file $1
+stats() {
+    awk -v col=$2 '{ v = col == 1 ? $1 : $1 + $2; print v }' "$1" | sort -g | awk '
+        { a[NR] = $1 } END { m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+            printf "%.3f %.3f %.3f\n", m, a[1], a[NR] }'
+}
+peak_mib() { awk '{ if ($3 > m) m = $3 } END { printf "%.0f", m / 1024 }' "$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "—"; else printf "%.2f×", a / b }'; }
+
+# a b: byte-identical? Compares the union of both files' data ranges (SEEK_DATA/SEEK_HOLE; holes
+# read as zeros in both), which is what cmp checks, without reading terabytes of holes; cmp when
+# python3 is missing.
+same_content() {
+    if [ $have_python = 1 ]; then
+        python3 - "$1" "$2" <<'EOF'
+import os, sys
+a, b = sys.argv[1], sys.argv[2]
+fa, fb = os.open(a, os.O_RDONLY), os.open(b, os.O_RDONLY)
+size = os.fstat(fa).st_size
+if size != os.fstat(fb).st_size:
+    sys.exit(f"{a} and {b} differ in size")
+def data(fd):  # the file's data ranges; everything else reads as zeros
+    pos = 0
+    while pos < size:
+        try:
+            d = os.lseek(fd, pos, os.SEEK_DATA)
+        except OSError:
+            return
+        pos = os.lseek(fd, d, os.SEEK_HOLE)
+        yield d, pos
+merged = []
+for s, e in sorted(list(data(fa)) + list(data(fb))):
+    if merged and s <= merged[-1][1]:
+        merged[-1][1] = max(merged[-1][1], e)
+    else:
+        merged.append([s, e])
+for s, e in merged:
+    while s < e:
+        n = min(4 << 20, e - s)
+        if os.pread(fa, n, s) != os.pread(fb, n, s):
+            sys.exit(f"{a} and {b} differ in the 4 MiB at offset {s}")
+        s += n
+EOF
+    else
+        cmp "$1" "$2" >&2
+    fi
+}
+
+# ---- main --------------------------------------------------------------------------------------
+root=$scratch/qcow2j-compare$([ $quick = 1 ] && echo -quick || true)
+mkdir -p "$root"
+work=$root/work
+mkdir -p "$work"
+
+IFS=, read -r -a list <<<"$scenarios"
+total=0
+peak=0
+log "space needed (rough; generated chains are kept in $root and reused unless --cleanup):"
+for sc in "${list[@]}"; do
+    scenario "$sc"
+    read -r gen run < <(space_needed)
+    generated "$root/$sc" && gen=0
+    log "  $sc: $(gib $gen) GiB to generate, $(gib $run) GiB more while it runs"
+    if [ $cleanup = 1 ]; then
+        [ $((gen + run)) -le $peak ] || peak=$((gen + run))
+    else
+        total=$((total + gen))
+        [ $((total + run)) -le $peak ] || peak=$((total + run))
+    fi
+done
+log "  about $(gib $peak) GiB at the peak; $(gib $(avail_bytes)) GiB available in $root"
+[ $(avail_bytes) -gt $peak ] ||
+    log "warning: probably not enough space; scenarios (or S5's pre-existing variants) that do not fit when their turn comes are skipped"
+
+make_patterns "$root"
+
+qemu_version=$(qemu-img --version | head -1)
+java_version=$(java -version 2>&1 | head -1)
+cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
+commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+rows=()
+checks=()
+
+for sc in "${list[@]}"; do
+    scenario "$sc"
+    d=$root/$sc
+    read -r gen run < <(space_needed)
+    generated "$d" && gen=0
+    n=$((gen + run + GiB))
+    skip_existing=
+    if [ $space_check = 1 ] && [ $existing = 1 ] && [ $(avail_bytes) -lt $n ]; then
+        # the pre-existing target may be written whole, zeros included: try without it
+        existing=0
+        read -r gen2 run2 < <(space_needed)
+        generated "$d" && gen2=0
+        skip_existing="pre-existing target variants skipped: they need about $(gib $n) GiB free (a restore that writes zeros over the whole target), $(gib $(avail_bytes)) GiB were available"
+        n=$((gen2 + run2 + GiB))
+    fi
+    if [ $space_check = 1 ] && [ $(avail_bytes) -lt $n ]; then
+        log "$sc: skipped: needs about $(gib $n) GiB, $(gib $(avail_bytes)) GiB available"
+        rows+=("| $sc | skipped: needs about $(gib $n) GiB free, $(gib $(avail_bytes)) GiB were available | | | | | | | | |")
+        continue
+    fi
+    if [ -n "$skip_existing" ]; then
+        log "$sc: $skip_existing"
+        checks+=("$sc: $skip_existing")
+    fi
+    generate "$sc" "$d"
+    tools=(seed convert ours)
+    [ $existing = 0 ] || tools+=(convert-existing ours-existing)
+    rm -f "$work"/*.res "$work"/*.warmup "$work"/*.raw
+    log "$sc: $runs timed runs after one warm-up, tools in rotating order: ${tools[*]}"
+    for r in $(seq 0 $runs); do
+        nt=${#tools[@]}
+        for k in $(seq 0 $((nt - 1))); do
+            tool=${tools[$(((k + r) % nt))]}
+            if [[ $tool == *-existing ]] && [ $r -gt $existing_runs ]; then continue; fi
+            res=$work/$tool.res
+            [ $r -gt 0 ] || res=$work/$tool.warmup
+            run_tool "$tool" "$res"
+            log "$sc run $r $tool: $(tail -1 "$res" | awk '{ printf "%s s (+%s s sync), %.0f MiB", $1, $2, $3 / 1024 }')"
+        done
+    done
+    # every output must be the same disk
+    verdict=identical
+    for pair in "ours convert" "ours seed" "ours-existing convert-existing" "ours-existing ours"; do
+        set -- $pair
+        [ -f "$work/$1.raw" ] && [ -f "$work/$2.raw" ] || continue
+        if ! same_content "$work/$1.raw" "$work/$2.raw"; then
+            verdict="DIFFERENT ($1 vs $2)"
+            log "$sc: OUTPUTS DIFFER: $1 vs $2"
+        fi
+    done
+    checks+=("$sc: outputs $verdict")
+    log "$sc: outputs $verdict"
+    read -r seed_m _ _ < <(stats "$work/seed.res" 1)
+    read -r seed_d _ _ < <(stats "$work/seed.res" 2)
+    for tool in "${tools[@]}"; do
+        read -r m lo hi < <(stats "$work/$tool.res" 1)
+        read -r dm _ _ < <(stats "$work/$tool.res" 2)
+        conv=convert
+        sm=$seed_m; sd=$seed_d
+        if [[ $tool == *-existing ]]; then conv=convert-existing; sm=; sd=; fi
+        read -r cm _ _ < <(stats "$work/$conv.res" 1)
+        read -r cd _ _ < <(stats "$work/$conv.res" 2)
+        rows+=("| $sc | $(label $tool) | $m | $lo–$hi | $dm | $(ratio "$sm" "$m") | $(ratio "$cm" "$m") | $(ratio "$sd" "$dm") | $(ratio "$cd" "$dm") | $(peak_mib "$work/$tool.res") |")
+    done
+    rm -f "$work"/*.raw
+    if [ $cleanup = 1 ]; then rm -rf "$d"; fi
+done
+
+{
+    echo "## qcow2-restore vs qemu-img ($([ $quick = 1 ] && echo "quick sizes" || echo "full scenarios"))"
+    echo
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $commit; command: \`$cmdline\`"
+    echo "- machine: $(nproc) CPUs ($cpu), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 2^20 }' /proc/meminfo) RAM, kernel $(uname -r), scratch on $(df -PT "$root" | awk 'NR == 2 { print $2 }')"
+    echo "- $qemu_version; $java_version"
+    echo "- load average at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg) (a shared machine: read medians and ratios)"
+    echo "- $runs timed runs per tool after one warm-up (S5 pre-existing variants: $existing_runs), tools alternating in rotating order, images in the page cache"
+    echo
+    echo "Times are wall seconds of the whole process(es). \`×seed\` and \`×convert\` are the seed workflow's and"
+    echo "\`convert -m 16 -W\`'s median divided by this row's (above 1 = this row is faster). *Durable* adds an"
+    echo "\`fsync\` of the output after the process exits (\`sync FILE\`); qcow2-restore already forces before it"
+    echo "reports success. Peak RSS is the largest over the timed runs (the seed workflow: its largest process)."
+    echo
+    echo "| scenario | tool | median s | min–max s | durable median s | ×seed | ×convert | durable ×seed | durable ×convert | peak RSS MiB |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    printf '%s\n' "${rows[@]}"
+    echo
+    echo "Scenarios (64 KiB clusters; random data unless said; incrementals change runs of 1–16 clusters at random"
+    echo "places, a tenth of them zero writes):"
+    for sc in "${list[@]}"; do
+        scenario "$sc"
+        printf -- '- %s: %s virtual, full %s allocated%s, %d incrementals × %s%s\n' "$sc" \
+            "$(awk -v n=$vsize 'BEGIN { print (n >= 2^40 ? n / 2^40 " TiB" : n >= 2^30 ? n / 2^30 " GiB" : n / 2^20 " MiB") }')" \
+            "$(awk -v p=$full_ppm 'BEGIN { printf "%g%%", p / 10000 }')" \
+            "$([ $comp = none ] || echo " with text-like data, every cluster $comp-compressed (qemu-img convert -c)")" \
+            $incs "$(awk -v p=$change_ppm 'BEGIN { printf "%g%%", p / 10000 }')" \
+            "$([ $existing = 0 ] || echo "; also onto a pre-existing same-size sparse raw file (qemu: convert -n)")"
+    done
+    echo
+    echo "Output checks ($([ $have_python = 1 ] && echo "byte comparison of the union of both files' data ranges, holes being zeros" || echo cmp)):"
+    for c in "${checks[@]}"; do echo "- $c"; done
+} | tee "$root/results-$(date +%Y%m%d-%H%M%S).md"
