@@ -9,7 +9,7 @@
 #   SCRATCH_DIR   where chains and outputs go (default: $TMPDIR or /tmp); generated chains are kept
 #                 in SCRATCH_DIR/qcow2j-compare[-quick]/<scenario>/ and reused when their marker
 #                 file matches the scenario's parameters
-#   --runs N      timed runs per tool, after one warm-up (default 5; 2 with --quick)
+#   --runs N      timed runs per tool, after one warm-up (default 5; 1 with --quick)
 #   --quick       small sizes (256 MiB disks), a smoke test of about a minute
 #   --existing-runs N  timed runs of the S5 pre-existing-target variants (default: --runs); writing
 #                 zeros over a 64 GiB file is slow on a slow disk
@@ -51,7 +51,7 @@ while [ $# -gt 0 ]; do
         *) scratch=$1; shift ;;
     esac
 done
-[ -n "$runs" ] || { [ $quick = 1 ] && runs=2 || runs=5; }
+[ -n "$runs" ] || { [ $quick = 1 ] && runs=1 || runs=5; }
 [ -n "$existing_runs" ] || existing_runs=$runs
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "--runs needs a positive number"
 [[ $existing_runs =~ ^[1-9][0-9]*$ ]] || die "--existing-runs needs a positive number"
@@ -253,6 +253,10 @@ run_tool() { # tool results_file
                     prev=\$f
                 done && qemu-img convert -f qcow2 -O raw '$newest' '$out'"
             rm -rf "$work/seed" ;;
+        plain)
+            out=$work/plain.raw
+            rm -f "$out"; warm "$d"/rebased/*.qcow2; sync
+            timed "$res" "$out" qemu-img convert -f qcow2 -O raw "$d/rebased/$newest" "$out" ;;
         convert)
             out=$work/convert.raw
             rm -f "$out"; warm "$d"/rebased/*.qcow2; sync
@@ -275,6 +279,7 @@ run_tool() { # tool results_file
 label() {
     case $1 in
         seed) echo "seed: rebase -u ×$incs + convert" ;;
+        plain) echo "seed's convert alone (rebased chain)" ;;
         convert) echo "qemu-img convert -m 16 -W" ;;
         ours) echo "qcow2-restore" ;;
         convert-existing) echo "qemu-img convert -n -m 16 -W (existing)" ;;
@@ -391,7 +396,7 @@ for sc in "${list[@]}"; do
         checks+=("$sc: $skip_existing")
     fi
     generate "$sc" "$d"
-    tools=(seed convert ours)
+    tools=(seed plain convert ours)
     [ $existing = 0 ] || tools+=(convert-existing ours-existing)
     rm -f "$work"/*.res "$work"/*.warmup "$work"/*.raw
     log "$sc: $runs timed runs after one warm-up, tools in rotating order: ${tools[*]}"
@@ -408,7 +413,7 @@ for sc in "${list[@]}"; do
     done
     # every output must be the same disk
     verdict=identical
-    for pair in "ours convert" "ours seed" "ours-existing convert-existing" "ours-existing ours"; do
+    for pair in "ours convert" "ours seed" "ours plain" "ours-existing convert-existing" "ours-existing ours"; do
         set -- $pair
         [ -f "$work/$1.raw" ] && [ -f "$work/$2.raw" ] || continue
         if ! same_content "$work/$1.raw" "$work/$2.raw"; then
@@ -447,6 +452,9 @@ done
     echo "\`convert -m 16 -W\`'s median divided by this row's (above 1 = this row is faster). *Durable* adds an"
     echo "\`fsync\` of the output after the process exits (\`sync FILE\`); qcow2-restore already forces before it"
     echo "reports success. Peak RSS is the largest over the timed runs (the seed workflow: its largest process)."
+    echo "\"seed's convert alone\" is the seed workflow's \`qemu-img convert -f qcow2 -O raw\` on the chain rebased once,"
+    echo "without fresh copies: on a VM, writing right after copying gigabytes can be much slower, and this row"
+    echo "shows how much of the seed time that is."
     echo
     echo "| scenario | tool | median s | min–max s | durable median s | ×seed | ×convert | durable ×seed | durable ×convert | peak RSS MiB |"
     echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
