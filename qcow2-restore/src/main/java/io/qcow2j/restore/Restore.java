@@ -268,7 +268,8 @@ public final class Restore {
             }
             Throwable f = failure.get();
             if (f != null) {
-                String reason = f instanceof Qcow2Exception ? f.getMessage()
+                String reason = f instanceof io.qcow2j.core.CorruptDataException c ? c.messageWithoutGuestOffset()
+                        : f instanceof Qcow2Exception ? f.getMessage()
                         : f instanceof BlockIOException ? "write failed: " + f.getMessage() : "write failed: " + f;
                 throw new RestoreIncompleteException(target.path().toString(), failureOffset.get(), reason, f);
             }

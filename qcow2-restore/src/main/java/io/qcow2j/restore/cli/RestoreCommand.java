@@ -2,7 +2,6 @@ package io.qcow2j.restore.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.qcow2j.core.OpenOptions;
 import io.qcow2j.restore.Chain;
 import io.qcow2j.restore.DiskDigest;
 import io.qcow2j.restore.ProgressListener;
@@ -33,19 +32,8 @@ final class RestoreCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "TARGET",
             description = "Raw file (created sparse if missing, overwritten if present) or block device.")
     Path output;
-    @Option(names = "--target-is-zero", description = "Promise that an existing target reads as zeros: skip zero ranges.")
-    boolean targetIsZero;
-    @Option(names = "--verify", description = "Re-read the target after the restore and compare digests.")
-    boolean verify;
-    @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|json|none",
-            description = "Progress on stderr: a bar on a terminal (auto), JSON lines (json), or none.")
-    Progress.Mode progress;
-    @Option(names = "--json", description = "Print the summary as JSON on stdout.")
-    boolean json;
-    @Option(names = "--workers", paramLabel = "N", description = "Worker threads (default: number of cores).")
-    Integer workers;
-    @Option(names = "--force-corrupt", description = "Restore images even if qemu marked them corrupt.")
-    boolean forceCorrupt;
+    @Mixin
+    RestoreFlags flags;
     @Parameters(paramLabel = "IMAGE", arity = "1..*", description = "qcow2 images, full backup first, newest last")
     List<Path> images;
 
@@ -55,18 +43,14 @@ final class RestoreCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        RestoreOptions opts = RestoreOptions.defaults().withTargetIsZero(targetIsZero)
-                .withOpen(OpenOptions.defaults().withAllowCorrupt(forceCorrupt));
-        if (workers != null) {
-            opts = opts.withWorkers(workers);
-        }
+        RestoreOptions opts = flags.toOptions();
         long openStart = System.nanoTime();
         try (Chain chain = Chain.open(images, opts.open())) {
             validationNanos = System.nanoTime() - openStart;
             for (String note : chain.notes()) {
                 err.println("note: " + note);
             }
-            Progress bar = Progress.create(progress, err, output.toString());
+            Progress bar = Progress.create(flags.progress, err, output.toString());
             Restore restore = new Restore(chain, output, opts.withProgress(bar));
             RestoreResult r;
             try (SignalGuard guard = SignalGuard.install(restore, output, err)) {
@@ -80,7 +64,7 @@ final class RestoreCommand implements Callable<Integer> {
                 bar.finish();
             }
             String verified = null;
-            if (verify) {
+            if (flags.verify) {
                 verified = DiskDigest.of(output, r.virtualSize());
                 if (!verified.equals(r.digest())) {
                     throw new RestoreIncompleteException(output.toString(), -1, "verification failed: target digest "
@@ -93,7 +77,7 @@ final class RestoreCommand implements Callable<Integer> {
     }
 
     private void print(PrintWriter out, RestoreResult r, Chain chain, String verified) {
-        if (json) {
+        if (flags.json) {
             ObjectNode n = Json.object();
             n.put("status", "ok");
             n.put("target", r.target().toString());

@@ -2,7 +2,6 @@ package io.qcow2j.restore.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.qcow2j.core.OpenOptions;
 import io.qcow2j.core.Qcow2Image;
 import io.qcow2j.restore.DiskDigest;
 import io.qcow2j.restore.RestoreIncompleteException;
@@ -49,31 +48,16 @@ final class RestoreVmCommand implements Callable<Integer> {
     @Option(names = "--target", required = true, paramLabel = "PVC=PATH", mapFallbackValue = "",
             description = "Where each PVC's disk goes (repeat for every PVC): raw file or block device.")
     Map<String, Path> targets = new LinkedHashMap<>();
-    @Option(names = "--target-is-zero", description = "Promise that existing targets read as zeros: skip zero ranges.")
-    boolean targetIsZero;
-    @Option(names = "--verify", description = "Re-read every target after the restore and compare digests.")
-    boolean verify;
+    @Mixin
+    RestoreFlags flags;
     @Option(names = "--dry-run", description = "Validate everything and print the plan; write nothing.")
     boolean dryRun;
-    @Option(names = "--json", description = "Print the plan or summary as JSON on stdout.")
-    boolean json;
-    @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|json|none",
-            description = "Progress on stderr: a bar on a terminal (auto), JSON lines (json), or none.")
-    Progress.Mode progress;
-    @Option(names = "--workers", paramLabel = "N", description = "Worker threads (default: number of cores).")
-    Integer workers;
-    @Option(names = "--force-corrupt", description = "Restore images even if qemu marked them corrupt.")
-    boolean forceCorrupt;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        RestoreOptions opts = RestoreOptions.defaults().withTargetIsZero(targetIsZero)
-                .withOpen(OpenOptions.defaults().withAllowCorrupt(forceCorrupt));
-        if (workers != null) {
-            opts = opts.withWorkers(workers);
-        }
+        RestoreOptions opts = flags.toOptions();
         for (Map.Entry<String, Path> t : targets.entrySet()) {
             // mapFallbackValue turns "--target PVC" into an empty path, which would resolve to the
             // working directory and be refused as "target is a directory"
@@ -96,7 +80,7 @@ final class RestoreVmCommand implements Callable<Integer> {
                 printPlan(out, restore);
                 return Main.OK;
             }
-            Progress bar = Progress.create(progress, err, "vm " + namespace + "/" + vm);
+            Progress bar = Progress.create(flags.progress, err, "vm " + namespace + "/" + vm);
             List<VmRestore.DiskResult> results;
             long start = System.nanoTime();
             try {
@@ -106,7 +90,7 @@ final class RestoreVmCommand implements Callable<Integer> {
             }
             long nanos = System.nanoTime() - start;
             for (VmRestore.DiskResult r : results) {
-                if (verify) {
+                if (flags.verify) {
                     String d = DiskDigest.of(r.result().target(), r.result().virtualSize());
                     if (!d.equals(r.result().digest())) {
                         throw new RestoreIncompleteException(r.result().target().toString(), -1, "PVC " + r.pvc()
@@ -122,7 +106,7 @@ final class RestoreVmCommand implements Callable<Integer> {
 
     private void printPlan(PrintWriter out, VmRestore restore) throws java.io.IOException {
         VmPlan plan = restore.plan();
-        if (json) {
+        if (flags.json) {
             ObjectNode n = Json.object();
             n.put("dry-run", true);
             n.put("namespace", plan.namespace());
@@ -174,7 +158,7 @@ final class RestoreVmCommand implements Callable<Integer> {
         VmPlan plan = restore.plan();
         long total = results.stream().mapToLong(r -> r.result().virtualSize()).sum();
         long written = results.stream().mapToLong(r -> r.result().bytesWritten()).sum();
-        if (json) {
+        if (flags.json) {
             ObjectNode n = Json.object();
             n.put("status", "ok");
             n.put("namespace", plan.namespace());
@@ -196,7 +180,7 @@ final class RestoreVmCommand implements Callable<Integer> {
                 o.put("data-bytes", r.dataBytes());
                 o.put("seconds", r.nanos() / 1e9);
                 o.put("digest", "xxh64-4m:" + r.digest());
-                if (verify) {
+                if (flags.verify) {
                     o.put("verified", true);
                 }
             }
@@ -209,7 +193,7 @@ final class RestoreVmCommand implements Callable<Integer> {
             RestoreResult r = dr.result();
             out.printf("  PVC %s -> %s: %,d bytes (virtual %,d), %.1f MB/s, digest xxh64-4m:%s%s%n", dr.pvc(),
                     r.target(), r.bytesWritten(), r.virtualSize(), r.megabytesPerSecond(), r.digest(),
-                    verify ? " (verified)" : "");
+                    flags.verify ? " (verified)" : "");
         }
     }
 }

@@ -1,0 +1,28 @@
+package io.qcow2j.restore.cli;
+
+import io.qcow2j.core.OpenOptions;
+import io.qcow2j.restore.RestoreOptions;
+import picocli.CommandLine.Option;
+
+/** The options {@code restore} and {@code restore-vm} share, and the library options they mean. */
+final class RestoreFlags {
+    @Option(names = "--target-is-zero", description = "Promise that existing targets read as zeros: skip zero ranges.")
+    boolean targetIsZero;
+    @Option(names = "--verify", description = "Re-read the target(s) after the restore and compare digests.")
+    boolean verify;
+    @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|json|none",
+            description = "Progress on stderr: a bar on a terminal (auto), JSON lines (json), or none.")
+    Progress.Mode progress;
+    @Option(names = "--json", description = "Print the plan or summary as JSON on stdout.")
+    boolean json;
+    @Option(names = "--workers", paramLabel = "N", description = "Worker threads (default: number of cores).")
+    Integer workers;
+    @Option(names = "--force-corrupt", description = "Restore images even if qemu marked them corrupt.")
+    boolean forceCorrupt;
+
+    RestoreOptions toOptions() {
+        RestoreOptions opts = RestoreOptions.defaults().withTargetIsZero(targetIsZero)
+                .withOpen(OpenOptions.defaults().withAllowCorrupt(forceCorrupt));
+        return workers == null ? opts : opts.withWorkers(workers);
+    }
+}
