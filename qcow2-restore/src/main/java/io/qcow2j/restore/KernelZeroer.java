@@ -9,8 +9,11 @@ import java.nio.file.Path;
 
 /**
  * Makes a range of an existing target read as zeros through the kernel instead of writing zero
- * bytes: {@code fallocate(FALLOC_FL_ZERO_RANGE)} (then {@code PUNCH_HOLE | KEEP_SIZE}) on regular
- * files, the {@code BLKZEROOUT} ioctl on block devices. Uses its own file descriptor (Java does not
+ * bytes: {@code fallocate(PUNCH_HOLE | KEEP_SIZE)} (then {@code ZERO_RANGE}) on regular files, the
+ * {@code BLKZEROOUT} ioctl on block devices. Holes first, as {@code qemu-img convert -n} does: a hole
+ * costs no space and no writeback, while {@code ZERO_RANGE} allocates unwritten extents, so zeroing a
+ * 64 GiB sparse file that way needs 64 GiB free. A preallocated file target thus ends up sparse where
+ * the disk is zero. Uses its own file descriptor (Java does not
  * expose a channel's), which is fine: both calls act on the inode or device, and the restore's final
  * fsync makes them durable. When the kernel or filesystem says no, {@link #zero} returns false and
  * the caller writes zeros.
@@ -37,7 +40,7 @@ final class KernelZeroer implements Closeable {
     private final CLib libc;
     private final int fd;
     private final boolean blockDevice;
-    private volatile int fileMode = FALLOC_FL_ZERO_RANGE;
+    private volatile int fileMode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
     private volatile boolean disabled;
 
     private KernelZeroer(CLib libc, int fd, boolean blockDevice) {
@@ -81,9 +84,9 @@ final class KernelZeroer implements Closeable {
                 libc.fallocate(fd, fileMode, offset, length);
                 return true;
             } catch (LastErrorException e) {
-                if (fileMode == FALLOC_FL_ZERO_RANGE) {
-                    // e.g. tmpfs before 6.x: no ZERO_RANGE, but holes read as zeros too
-                    fileMode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+                if (fileMode != FALLOC_FL_ZERO_RANGE) {
+                    // a filesystem without holes may still zero a range without writing it
+                    fileMode = FALLOC_FL_ZERO_RANGE;
                     libc.fallocate(fd, fileMode, offset, length);
                     return true;
                 }
