@@ -236,6 +236,22 @@ warm() { # files: read into the page cache
     cat "$@" >/dev/null
 }
 
+# Touch, then free, as much memory as a run's output will take in the page cache, right before it
+# starts. On a VM with free page reporting (virtio-balloon), memory the guest freed a while ago is
+# handed back to the host, and the first write into it faults on the host: writing 2 GB into such
+# "cold" memory took 5-6 s of system time here instead of 1. Which tool got cold memory depended on
+# what the untimed preparation had just consumed (the seed's fresh copies take gigabytes), so every
+# run now starts with the same amount of recently freed, warm memory.
+prefault() {
+    local mib=$(((raw_bytes + raw_bytes / 4) / MiB + 64))
+    local free_mib=$(awk '/MemAvailable/ { print int($2 / 1024 / 2) }' /proc/meminfo)
+    [ $mib -le $free_mib ] || mib=$free_mib
+    local shm=/dev/shm
+    [ -d "$shm" ] && [ -w "$shm" ] || shm=$work
+    head -c $((mib * MiB)) /dev/zero >"$shm/qcow2j-prefault.$$" 2>/dev/null || true
+    rm -f "$shm/qcow2j-prefault.$$"
+}
+
 # One run of one tool. Untimed preparation: fresh copies for the seed workflow, a fresh target
 # (deleted, or a same-size sparse file for the pre-existing variants), images read into the page
 # cache, and a global sync so no earlier writes are flushed during the measurement.
@@ -247,7 +263,7 @@ run_tool() { # tool results_file
             out=$work/seed.raw
             rm -rf "$work/seed"; mkdir -p "$work/seed"; rm -f "$out"
             cp --sparse=always "$d"/chain/*.qcow2 "$work/seed/"
-            sync
+            warm "$work/seed"/*.qcow2; sync; prefault
             timed "$res" "$out" bash -c "cd '$work/seed' && prev= && for f in $(chain_names | tr '\n' ' '); do
                     [ -z \"\$prev\" ] || qemu-img rebase -u -f qcow2 -F qcow2 -b \"\$prev\" \"\$f\" || exit 1
                     prev=\$f
@@ -255,23 +271,30 @@ run_tool() { # tool results_file
             rm -rf "$work/seed" ;;
         plain)
             out=$work/plain.raw
-            rm -f "$out"; warm "$d"/rebased/*.qcow2; sync
+            rm -f "$out"; warm "$d"/rebased/*.qcow2; sync; prefault
             timed "$res" "$out" qemu-img convert -f qcow2 -O raw "$d/rebased/$newest" "$out" ;;
         convert)
             out=$work/convert.raw
-            rm -f "$out"; warm "$d"/rebased/*.qcow2; sync
+            rm -f "$out"; warm "$d"/rebased/*.qcow2; sync; prefault
             timed "$res" "$out" qemu-img convert -m 16 -W -f qcow2 -O raw "$d/rebased/$newest" "$out" ;;
         ours)
             out=$work/ours.raw
-            rm -f "$out"; warm "$d"/chain/*.qcow2; sync
-            timed "$res" "$out" "$cli" restore --progress=none --output "$out" $(chain_names | sed "s|^|$d/chain/|") ;;
+            rm -f "$out"; warm "$d"/chain/*.qcow2; sync; prefault
+            timed "$res" "$out" "$cli" restore --progress=none --output "$out" $(chain_names | sed "s|^|$d/chain/|")
+            raw_bytes=$(($(stat -c '%b * %B' "$out"))) ;;
+        floor)
+            # the write floor: the bytes our restore wrote, from /dev/zero into a new file, 4 MiB at a
+            # time (no reading, no composing); "durable" adds the fsync any durable restore pays
+            out=$work/floor.raw
+            rm -f "$out"; sync; prefault
+            timed "$res" "$out" dd if=/dev/zero of="$out" bs=4M count=$(((raw_bytes + 4 * MiB - 1) / (4 * MiB))) status=none ;;
         convert-existing)
             out=$work/convert-existing.raw
-            rm -f "$out"; truncate -s $vsize "$out"; warm "$d"/rebased/*.qcow2; sync
+            rm -f "$out"; truncate -s $vsize "$out"; warm "$d"/rebased/*.qcow2; sync; prefault
             timed "$res" "$out" qemu-img convert -n -m 16 -W -f qcow2 -O raw "$d/rebased/$newest" "$out" ;;
         ours-existing)
             out=$work/ours-existing.raw
-            rm -f "$out"; truncate -s $vsize "$out"; warm "$d"/chain/*.qcow2; sync
+            rm -f "$out"; truncate -s $vsize "$out"; warm "$d"/chain/*.qcow2; sync; prefault
             timed "$res" "$out" "$cli" restore --progress=none --output "$out" $(chain_names | sed "s|^|$d/chain/|") ;;
     esac
 }
@@ -282,6 +305,7 @@ label() {
         plain) echo "seed's convert alone (rebased chain)" ;;
         convert) echo "qemu-img convert -m 16 -W" ;;
         ours) echo "qcow2-restore" ;;
+        floor) echo "write floor: dd $(gib $raw_bytes) GiB from /dev/zero" ;;
         convert-existing) echo "qemu-img convert -n -m 16 -W (existing)" ;;
         ours-existing) echo "qcow2-restore (existing)" ;;
     esac
@@ -396,7 +420,10 @@ for sc in "${list[@]}"; do
         checks+=("$sc: $skip_existing")
     fi
     generate "$sc" "$d"
-    tools=(seed plain convert ours)
+    # bytes a restore writes: estimated until our first run tells (the floor runs after it)
+    raw_bytes=$((vsize / 1000000 * (full_ppm + change_ppm * incs)))
+    [ $raw_bytes -le $vsize ] || raw_bytes=$vsize
+    tools=(seed plain convert ours floor)
     [ $existing = 0 ] || tools+=(convert-existing ours-existing)
     rm -f "$work"/*.res "$work"/*.warmup "$work"/*.raw
     log "$sc: $runs timed runs after one warm-up, tools in rotating order: ${tools[*]}"
@@ -452,9 +479,12 @@ done
     echo "\`convert -m 16 -W\`'s median divided by this row's (above 1 = this row is faster). *Durable* adds an"
     echo "\`fsync\` of the output after the process exits (\`sync FILE\`); qcow2-restore already forces before it"
     echo "reports success. Peak RSS is the largest over the timed runs (the seed workflow: its largest process)."
-    echo "\"seed's convert alone\" is the seed workflow's \`qemu-img convert -f qcow2 -O raw\` on the chain rebased once,"
-    echo "without fresh copies: on a VM, writing right after copying gigabytes can be much slower, and this row"
-    echo "shows how much of the seed time that is."
+    echo "\"seed's convert alone\" is the seed workflow's \`qemu-img convert -f qcow2 -O raw\` on the chain rebased once."
+    echo "The write floor writes the bytes our restore wrote (the allocated size of its output) from /dev/zero"
+    echo "with \`dd bs=4M\` into a new file: no reading, no composing; its durable time is what any durable"
+    echo "restore of this disk pays at least. Before every run, as much memory as the output needs is touched"
+    echo "and freed (see prefault in the script: on a VM with free page reporting, writing into memory the host"
+    echo "took back costs several times more)."
     echo
     echo "| scenario | tool | median s | min–max s | durable median s | ×seed | ×convert | durable ×seed | durable ×convert | peak RSS MiB |"
     echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
