@@ -11,24 +11,30 @@ import net.jpountz.xxhash.XXHash64;
 import net.jpountz.xxhash.XXHashFactory;
 
 /**
- * The restore digest ("xxh64-4m"): the disk is cut into 4 MiB blocks at fixed guest offsets; block
- * {@code i} contributes {@code XXH64(le64(i) || le64(XXH64(block, 0)), 0)}; the contributions are
- * summed (mod 2^64) and the digest is {@code XXH64(le64(sum) || le64(diskSize), 0)}.
+ * The restore digest ({@value #NAME}): the disk is cut into 64 KiB chunks at fixed guest offsets (the
+ * last one may be shorter); chunk {@code i} with bytes {@code c} contributes
+ * {@code mix(i, XXH64(c, 0)) - mix(i, XXH64(zeros(|c|), 0))} where
+ * {@code mix(i, h) = XXH64(le64(i) || le64(h), 0)}; the contributions are summed (mod 2^64) and the
+ * digest is {@code XXH64(le64(sum) || le64(diskSize), 0)}.
  *
- * <p>Why this shape: blocks are hashed by whichever worker produced them, in any order, and the sum
- * makes the result independent of that order while the index keeps it dependent on position. All-zero
- * blocks share one inner hash, so a sparse 1 TiB disk costs a multiply-add per block, not a hash
- * of 1 TiB. {@link #of(Path, long)} computes the same value from any raw file or device.
+ * <p>Why this shape: chunks are hashed by whichever worker produced them, in any order, and the sum
+ * makes the result independent of that order while the index keeps it dependent on position. An
+ * all-zero chunk contributes exactly 0, so the restore hashes only the chunks it writes data into:
+ * zero ranges cost nothing however large the disk, and a data chunk that happens to hold zeros
+ * still gets the right value without being recognised. {@link #of(Path, long)} computes the same
+ * value from any raw file or device.
  */
 public final class DiskDigest {
-    public static final int BLOCK = 4 << 20;
+    /** The digest's name, printed before its value. */
+    public static final String NAME = "xxh64-64k";
+    /** Bytes per chunk. */
+    public static final int CHUNK = 64 << 10;
+    /** Bytes read at once by {@link #of(FileChannel, long)}. */
+    private static final int READ = 4 << 20;
     private static final XXHash64 HASH = XXHashFactory.fastestInstance().hash64();
-    private static final long ZERO_BLOCK_HASH;
-
-    static {
-        ByteBuffer z = ByteBuffer.allocateDirect(BLOCK);
-        ZERO_BLOCK_HASH = HASH.hash(z, 0, BLOCK, 0);
-    }
+    /** Mixing 16 bytes costs less in Java than a JNI call. */
+    private static final XXHash64 SMALL = XXHashFactory.fastestJavaInstance().hash64();
+    private static final long ZERO_CHUNK_HASH = HASH.hash(ByteBuffer.allocateDirect(CHUNK), 0, CHUNK, 0);
 
     private final long size;
     private final AtomicLong sum = new AtomicLong();
@@ -37,31 +43,45 @@ public final class DiskDigest {
         this.size = size;
     }
 
-    /** XXH64 of a block's bytes (position..limit of {@code block}, not consumed). */
-    public static long blockHash(ByteBuffer block) {
-        return HASH.hash(block, block.position(), block.remaining(), 0);
+    /** Length of chunk {@code index} of a disk of {@code size} bytes. */
+    public static int chunkLength(long index, long size) {
+        return (int) Math.min(CHUNK, size - index * CHUNK);
     }
 
-    /** Inner hash of an all-zero block of {@code length} bytes. */
-    public static long zeroBlockHash(int length) {
-        if (length == BLOCK) {
-            return ZERO_BLOCK_HASH;
+    /** XXH64 of {@code length} bytes of {@code buf} from {@code offset} (position and limit untouched). */
+    public static long chunkHash(ByteBuffer buf, int offset, int length) {
+        return HASH.hash(buf, offset, length, 0);
+    }
+
+    /**
+     * Adds chunk {@code index} given the XXH64 of its bytes; thread-safe, any order. Chunks that
+     * read as zeros need not be added (they contribute 0).
+     */
+    public void add(long index, long chunkHash) {
+        long zero = zeroHash(chunkLength(index, size));
+        if (chunkHash != zero) {
+            sum.addAndGet(mix(index, chunkHash) - mix(index, zero));
         }
-        return HASH.hash(ByteBuffer.allocate(length), 0, length, 0);
     }
 
-    /** Adds block {@code index} given its inner hash; thread-safe, any order. */
-    public void add(long index, long blockHash) {
-        ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(index).putLong(blockHash);
-        sum.addAndGet(HASH.hash(b.array(), 0, 16, 0));
+    /** Hashes and adds chunk {@code index}, whose bytes are {@code length} bytes of {@code buf} from {@code offset}. */
+    public void addChunk(long index, ByteBuffer buf, int offset) {
+        add(index, chunkHash(buf, offset, chunkLength(index, size)));
     }
 
-    /** The digest as 16 hex digits; call once every block was added. */
+    private static long zeroHash(int length) {
+        return length == CHUNK ? ZERO_CHUNK_HASH : HASH.hash(new byte[length], 0, length, 0);
+    }
+
+    private static long mix(long a, long b) {
+        byte[] x = new byte[16];
+        ByteBuffer.wrap(x).order(ByteOrder.LITTLE_ENDIAN).putLong(a).putLong(b);
+        return SMALL.hash(x, 0, 16, 0);
+    }
+
+    /** The digest as 16 hex digits; call once every non-zero chunk was added. */
     public String value() {
-        ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(sum.get()).putLong(size);
-        return String.format("%016x", HASH.hash(b.array(), 0, 16, 0));
+        return String.format("%016x", mix(sum.get(), size));
     }
 
     /** Digest of the first {@code size} bytes of a raw file or block device. */
@@ -74,11 +94,9 @@ public final class DiskDigest {
     /** Digest of the first {@code size} bytes readable from {@code ch}. */
     public static String of(FileChannel ch, long size) throws IOException {
         DiskDigest d = new DiskDigest(size);
-        ByteBuffer buf = ByteBuffer.allocateDirect(BLOCK);
-        long blocks = (size + BLOCK - 1) / BLOCK;
-        for (long i = 0; i < blocks; i++) {
-            long start = i * BLOCK;
-            int len = (int) Math.min(BLOCK, size - start);
+        ByteBuffer buf = ByteBuffer.allocateDirect(READ);
+        for (long start = 0; start < size; start += READ) {
+            int len = (int) Math.min(READ, size - start);
             buf.clear().limit(len);
             long pos = start;
             while (buf.hasRemaining()) {
@@ -88,8 +106,9 @@ public final class DiskDigest {
                 }
                 pos += n;
             }
-            buf.flip();
-            d.add(i, blockHash(buf));
+            for (int at = 0; at < len; at += CHUNK) {
+                d.addChunk((start + at) / CHUNK, buf, at);
+            }
         }
         return d.value();
     }

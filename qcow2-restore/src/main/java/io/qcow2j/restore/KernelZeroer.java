@@ -98,6 +98,11 @@ final class KernelZeroer implements Closeable {
         }
     }
 
+    /** False once the kernel refused: every zero range is then written. */
+    boolean usable() {
+        return !disabled;
+    }
+
     @Override
     public void close() {
         try {

@@ -35,7 +35,11 @@ public final class Restore {
     static final long WINDOW = 64L << 20;
     /** Longest zero range handed to the kernel at once, so progress and cancellation stay responsive. */
     static final long MAX_ZERO_RUN = 1L << 30;
-    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(DiskDigest.BLOCK).asReadOnlyBuffer();
+    /** Guest bytes one worker assembles and writes at once; a multiple of {@link DiskDigest#CHUNK}. */
+    static final int BLOCK = 4 << 20;
+    /** Chunks per block: one bit each in a {@code long}. */
+    private static final int CHUNKS_PER_BLOCK = BLOCK / DiskDigest.CHUNK;
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(BLOCK).asReadOnlyBuffer();
 
     private final Chain chain;
     private final Path targetPath;
@@ -207,8 +211,14 @@ public final class Restore {
                     List<ComposedExtent> window = composer.compose(w, WINDOW);
                     int k = 0;
                     long wEnd = Math.min(size, w + WINDOW);
-                    for (long b = w; b < wEnd && failure.get() == null; b += DiskDigest.BLOCK) {
-                        long bEnd = Math.min(wEnd, b + DiskDigest.BLOCK);
+                    if (!target.writeZeros() && window.size() == 1 && window.get(0).kind() == Extent.Kind.ZERO) {
+                        // nothing to write or hash: most windows of a sparse disk end here
+                        zeroSkipped.addAndGet(wEnd - w);
+                        progress(wEnd - w);
+                        continue;
+                    }
+                    for (long b = w; b < wEnd && failure.get() == null; b += BLOCK) {
+                        long bEnd = Math.min(wEnd, b + BLOCK);
                         List<ComposedExtent> segs = new ArrayList<>();
                         while (k < window.size() && window.get(k).end() <= b) {
                             k++;
@@ -220,7 +230,6 @@ public final class Restore {
                         boolean allZero = segs.stream().allMatch(x -> x.kind() == Extent.Kind.ZERO);
                         if (allZero) {
                             int len = (int) (bEnd - b);
-                            digest.add(b / DiskDigest.BLOCK, DiskDigest.zeroBlockHash(len));
                             if (!target.writeZeros()) {
                                 zeroSkipped.addAndGet(len);
                                 progress(len);
@@ -379,49 +388,70 @@ public final class Restore {
             }
         }
 
-        /** Assembles, hashes and writes one block. */
+        /**
+         * Assembles, hashes and writes one block that has data. Only the 64 KiB chunks holding data
+         * are zero-filled where needed and hashed (all-zero chunks add nothing to the digest); zero
+         * runs are skipped on a target that reads as zeros, handed to the kernel when long enough,
+         * and otherwise written along with their neighbours.
+         */
         private void block(long start, int len, List<ComposedExtent> segs) throws IOException {
             WorkerState ws = state.get();
             ByteBuffer buf = ws.block;
             buf.clear().limit(len);
             long dataBytes = 0;
+            long dataChunks = 0; // bit i: chunk i of the block holds data
             for (ComposedExtent s : segs) {
+                if (s.kind() == Extent.Kind.ZERO) {
+                    continue;
+                }
                 int at = (int) (s.start() - start);
+                dataChunks |= chunkBits(at, (int) s.length());
                 ByteBuffer slice = buf.slice(at, (int) s.length());
                 Extent e = s.extent();
-                switch (e.kind()) {
-                    case ZERO, UNALLOCATED -> slice.put(ZEROS.duplicate().limit((int) s.length()));
-                    case DATA -> {
-                        try {
-                            images.get(s.image()).source().readFully(slice, e.hostOffset(), "data cluster");
-                        } catch (IOException ex) {
-                            throw new BlockIOException(e.guestOffset(), ex);
-                        }
-                        dataBytes += s.length();
+                if (e.kind() == Extent.Kind.DATA) {
+                    try {
+                        images.get(s.image()).source().readFully(slice, e.hostOffset(), "data cluster");
+                    } catch (IOException ex) {
+                        throw new BlockIOException(e.guestOffset(), ex);
                     }
-                    case COMPRESSED -> {
-                        if (e.guestOffset() == e.clusterGuestOffset()
-                                && e.length() == images.get(s.image()).clusterSize()) {
-                            ws.inflateInto(s.image(), e, slice); // whole cluster: no intermediate copy
-                            dataBytes += s.length();
-                            continue;
-                        }
-                        ByteBuffer cluster = ws.inflate(s.image(), e);
-                        int from = (int) (e.guestOffset() - e.clusterGuestOffset());
-                        slice.put(cluster.slice(from, (int) e.length()));
-                        dataBytes += s.length();
+                } else if (e.guestOffset() == e.clusterGuestOffset()
+                        && e.length() == images.get(s.image()).clusterSize()) {
+                    ws.inflateInto(s.image(), e, slice); // whole cluster: no intermediate copy
+                } else {
+                    ByteBuffer cluster = ws.inflate(s.image(), e);
+                    int from = (int) (e.guestOffset() - e.clusterGuestOffset());
+                    slice.put(cluster.slice(from, (int) e.length()));
+                }
+                dataBytes += s.length();
+            }
+            int minKernelZero = target.minKernelZero();
+            for (ComposedExtent s : segs) {
+                if (s.kind() != Extent.Kind.ZERO) {
+                    continue;
+                }
+                int at = (int) (s.start() - start);
+                int n = (int) s.length();
+                if (target.writeZeros() && n < minKernelZero) {
+                    fillZeros(buf, at, n); // written with its neighbours
+                } else {
+                    // only where a data chunk needs its zeros for the hash
+                    long bits = chunkBits(at, n) & dataChunks;
+                    while (bits != 0) {
+                        int c = Long.numberOfTrailingZeros(bits);
+                        bits &= bits - 1;
+                        int from = Math.max(at, c * DiskDigest.CHUNK);
+                        int to = Math.min(at + n, (c + 1) * DiskDigest.CHUNK);
+                        fillZeros(buf, from, to - from);
                     }
                 }
             }
-            buf.position(0).limit(len);
-            digest.add(start / DiskDigest.BLOCK, DiskDigest.blockHash(buf));
+            long firstChunk = start / DiskDigest.CHUNK;
+            for (long bits = dataChunks; bits != 0; bits &= bits - 1) {
+                int c = Long.numberOfTrailingZeros(bits);
+                digest.addChunk(firstChunk + c, buf, c * DiskDigest.CHUNK);
+            }
             try {
-                if (target.writeZeros()) {
-                    target.write(buf.duplicate(), start);
-                    wrote(len);
-                } else {
-                    writeNonZero(buf, start, segs);
-                }
+                writeRuns(buf, start, segs, minKernelZero);
             } catch (IOException ex) {
                 throw new BlockIOException(start, ex);
             }
@@ -429,26 +459,55 @@ public final class Restore {
             progress(len);
         }
 
-        /** On a target that reads as zeros, write only the runs that are not zero extents. */
-        private void writeNonZero(ByteBuffer buf, long start, List<ComposedExtent> segs) throws IOException {
-            int i = 0;
-            while (i < segs.size()) {
-                if (segs.get(i).kind() == Extent.Kind.ZERO) {
-                    zeroSkipped.addAndGet(segs.get(i).length());
-                    i++;
+        /**
+         * Writes the block's bytes as few positional writes as possible: consecutive segments that
+         * must be written go out together; zero runs are skipped (target reads as zeros) or zeroed
+         * through the kernel ({@code minKernelZero} bytes or more).
+         */
+        private void writeRuns(ByteBuffer buf, long start, List<ComposedExtent> segs, int minKernelZero)
+                throws IOException {
+            boolean writeZeros = target.writeZeros();
+            long runStart = -1;
+            long runEnd = -1;
+            for (ComposedExtent s : segs) {
+                boolean zero = s.kind() == Extent.Kind.ZERO;
+                if (!zero || writeZeros && s.length() < minKernelZero) {
+                    if (runStart < 0) {
+                        runStart = s.start();
+                    }
+                    runEnd = s.end();
                     continue;
                 }
-                long runStart = segs.get(i).start();
-                long runEnd = segs.get(i).end();
-                while (i + 1 < segs.size() && segs.get(i + 1).kind() != Extent.Kind.ZERO) {
-                    i++;
-                    runEnd = segs.get(i).end();
+                writeRun(buf, start, runStart, runEnd);
+                runStart = -1;
+                if (writeZeros) {
+                    target.zero(s.start(), s.length());
+                    wrote(s.length());
+                } else {
+                    zeroSkipped.addAndGet(s.length());
                 }
-                i++;
-                target.write(buf.slice((int) (runStart - start), (int) (runEnd - runStart)), runStart);
+            }
+            writeRun(buf, start, runStart, runEnd);
+        }
+
+        private void writeRun(ByteBuffer buf, long blockStart, long runStart, long runEnd) throws IOException {
+            if (runStart >= 0) {
+                target.write(buf.slice((int) (runStart - blockStart), (int) (runEnd - runStart)), runStart);
                 wrote(runEnd - runStart);
             }
         }
+    }
+
+    /** Bit mask of the chunks of a block that bytes [{@code at}, {@code at + n}) of it touch. */
+    private static long chunkBits(int at, int n) {
+        int first = at / DiskDigest.CHUNK;
+        int last = (at + n - 1) / DiskDigest.CHUNK;
+        long upTo = last == CHUNKS_PER_BLOCK - 1 ? -1L : (1L << (last + 1)) - 1;
+        return upTo & (-1L << first);
+    }
+
+    private static void fillZeros(ByteBuffer buf, int at, int n) {
+        buf.put(at, ZEROS, 0, n);
     }
 
     /** An I/O error tied to the guest offset being produced. */
@@ -478,7 +537,7 @@ public final class Restore {
         ByteBuffer scratch;
         ByteBuffer cluster;
         int cachedImage = -1;
-        long cachedHost = -1;
+        io.qcow2j.core.CompressedDescriptor cachedDescriptor;
 
         WorkerState(List<Qcow2Image> images) {
             this.images = images;
@@ -506,7 +565,8 @@ public final class Restore {
         /** Inflates the cluster of {@code e}, reusing the last one when a block needs it again. */
         ByteBuffer inflate(int image, Extent e) throws IOException {
             Qcow2Image img = images.get(image);
-            if (cachedImage == image && cachedHost == e.compressed().hostOffset()) {
+            // keyed by offset and length: a hostile image may give one offset two lengths
+            if (cachedImage == image && e.compressed().equals(cachedDescriptor)) {
                 return cluster.duplicate();
             }
             ensureBuffers((int) img.clusterSize());
@@ -516,13 +576,13 @@ public final class Restore {
             cachedImage = -1;
             img.inflate(e, decompressors[image], scratch, cluster);
             cachedImage = image;
-            cachedHost = e.compressed().hostOffset();
+            cachedDescriptor = e.compressed();
             return cluster.duplicate();
         }
 
         private static ByteBuffer takeBlock() {
             ByteBuffer b = IDLE_BLOCKS.poll();
-            return b != null ? b.clear() : ByteBuffer.allocateDirect(DiskDigest.BLOCK);
+            return b != null ? b.clear() : ByteBuffer.allocateDirect(BLOCK);
         }
 
         /** Called once every worker has stopped, so the block can serve another run. */

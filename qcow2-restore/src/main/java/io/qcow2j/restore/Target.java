@@ -196,6 +196,20 @@ public final class Target implements Closeable {
         }
     }
 
+    /**
+     * The shortest zero run inside a block of data worth a {@link #zero} call rather than being
+     * written along with its neighbours. On files a hole costs a metadata update and no writeback,
+     * so runs of one 64 KiB chunk and up are punched. {@code BLKZEROOUT} waits for the device, so on
+     * a block device a call must save at least a MiB of writes. Without kernel zeroing, writing the
+     * zeros with the data is always cheaper than a separate write.
+     */
+    public int minKernelZero() {
+        if (zeroer == null || !zeroer.usable()) {
+            return Integer.MAX_VALUE;
+        }
+        return kind == Kind.BLOCK_DEVICE ? 1 << 20 : DiskDigest.CHUNK;
+    }
+
     /** Flushes data only (fdatasync), to start writeback early; {@link #force} still ends the run. */
     public void flushData() throws IOException {
         channel.force(false);

@@ -275,7 +275,7 @@ class DifferentialChainPropertyTest {
         StringWriter err = new StringWriter();
         int rc = Main.run(new PrintWriter(out), new PrintWriter(err), args.toArray(String[]::new));
         assertEquals(0, rc, "CLI exit code; stderr: " + err);
-        Matcher m = Pattern.compile("\"digest\"\\s*:\\s*\"xxh64-4m:([0-9a-f]{16})\"").matcher(out.toString());
+        Matcher m = Pattern.compile("\"digest\"\\s*:\\s*\"xxh64-64k:([0-9a-f]{16})\"").matcher(out.toString());
         if (!m.find()) {
             fail("no digest in the CLI's JSON summary: " + out);
         }

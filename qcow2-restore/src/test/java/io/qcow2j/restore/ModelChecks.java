@@ -95,8 +95,9 @@ final class ModelChecks {
     /** The {@link DiskDigest} of an all-zero disk of {@code size} bytes. */
     static String zeroDigest(long size) {
         DiskDigest d = new DiskDigest(size);
-        for (long i = 0; i * DiskDigest.BLOCK < size; i++) {
-            d.add(i, DiskDigest.zeroBlockHash((int) Math.min(DiskDigest.BLOCK, size - i * DiskDigest.BLOCK)));
+        java.nio.ByteBuffer zeros = java.nio.ByteBuffer.allocate(DiskDigest.CHUNK);
+        for (long i = 0; i * DiskDigest.CHUNK < size; i++) {
+            d.addChunk(i, zeros, 0);
         }
         return d.value();
     }

@@ -89,7 +89,7 @@ final class RestoreCommand implements Callable<Integer> {
             n.put("seconds", r.nanos() / 1e9);
             n.put("validation-seconds", validationNanos / 1e9);
             n.put("mb-per-second", Math.round(r.megabytesPerSecond() * 10) / 10.0);
-            n.put("digest", "xxh64-4m:" + r.digest());
+            n.put("digest", DiskDigest.NAME + ":" + r.digest());
             if (verified != null) {
                 n.put("verified", true);
             }
@@ -106,7 +106,7 @@ final class RestoreCommand implements Callable<Integer> {
             out.printf("  zeros skipped  %,d bytes%n", r.zeroBytesSkipped());
             out.printf("  time           %.3f s (%.1f MB/s), after %.3f s validating the chain%n", r.nanos() / 1e9,
                     r.megabytesPerSecond(), validationNanos / 1e9);
-            out.printf("  digest         xxh64-4m:%s%s%n", r.digest(), verified != null ? " (verified)" : "");
+            out.printf("  digest         %s:%s%s%n", DiskDigest.NAME, r.digest(), verified != null ? " (verified)" : "");
         }
     }
 

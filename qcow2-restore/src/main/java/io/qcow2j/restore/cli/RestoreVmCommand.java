@@ -179,7 +179,7 @@ final class RestoreVmCommand implements Callable<Integer> {
                 o.put("zero-bytes-skipped", r.zeroBytesSkipped());
                 o.put("data-bytes", r.dataBytes());
                 o.put("seconds", r.nanos() / 1e9);
-                o.put("digest", "xxh64-4m:" + r.digest());
+                o.put("digest", DiskDigest.NAME + ":" + r.digest());
                 if (flags.verify) {
                     o.put("verified", true);
                 }
@@ -191,8 +191,8 @@ final class RestoreVmCommand implements Callable<Integer> {
                 plan.vm(), plan.backup(), results.size(), written, nanos / 1e9);
         for (VmRestore.DiskResult dr : results) {
             RestoreResult r = dr.result();
-            out.printf("  PVC %s -> %s: %,d bytes (virtual %,d), %.1f MB/s, digest xxh64-4m:%s%s%n", dr.pvc(),
-                    r.target(), r.bytesWritten(), r.virtualSize(), r.megabytesPerSecond(), r.digest(),
+            out.printf("  PVC %s -> %s: %,d bytes (virtual %,d), %.1f MB/s, digest %s:%s%s%n", dr.pvc(),
+                    r.target(), r.bytesWritten(), r.virtualSize(), r.megabytesPerSecond(), DiskDigest.NAME, r.digest(),
                     flags.verify ? " (verified)" : "");
         }
     }

@@ -45,9 +45,11 @@ final class FuzzHarness {
 
     private final Path dir;
     private final AtomicLong counter = new AtomicLong();
+    /** Bytes read and hashed at once: any multiple of the digest chunk. */
+    private static final int BLOCK = 4 << 20;
     // direct: a heap buffer would make the JDK allocate a temporary direct one in every try's thread
-    private final ByteBuffer block = ByteBuffer.allocateDirect(DiskDigest.BLOCK);
-    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(DiskDigest.BLOCK).asReadOnlyBuffer();
+    private final ByteBuffer block = ByteBuffer.allocateDirect(BLOCK);
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(BLOCK).asReadOnlyBuffer();
 
     FuzzHarness(Path dir) {
         this.dir = dir;
@@ -164,8 +166,8 @@ final class FuzzHarness {
             DiskDigest digest = new DiskDigest(size);
             try (GuestReader r = new GuestReader(image)) {
                 int k = 0;
-                for (long b = 0; b < size; b += DiskDigest.BLOCK) {
-                    int len = (int) Math.min(DiskDigest.BLOCK, size - b);
+                for (long b = 0; b < size; b += BLOCK) {
+                    int len = (int) Math.min(BLOCK, size - b);
                     while (k < extents.size() && extents.get(k).end() <= b) {
                         k++;
                     }
@@ -175,8 +177,7 @@ final class FuzzHarness {
                         stored |= kind == Extent.Kind.DATA || kind == Extent.Kind.COMPRESSED;
                     }
                     if (!stored) {
-                        digest.add(b / DiskDigest.BLOCK, DiskDigest.zeroBlockHash(len));
-                        continue;
+                        continue; // all-zero chunks add nothing to the digest
                     }
                     // extent by extent: GuestReader.read zero-fills byte by byte, too slow for 10^4 tries
                     block.clear();
@@ -187,7 +188,7 @@ final class FuzzHarness {
                             r.readExtent(e, block.slice((int) (e.guestOffset() - b), (int) e.length()));
                         }
                     }
-                    digest.add(b / DiskDigest.BLOCK, DiskDigest.blockHash(block));
+                    addChunks(digest, b, block, len);
                     if (b == 0) { // the positional API must give the same bytes
                         int head = Math.min(len, 64 << 10);
                         ByteBuffer check = ByteBuffer.allocate(head);
@@ -203,8 +204,8 @@ final class FuzzHarness {
     }
 
     private void readExtent(GuestReader r, Extent e) throws IOException {
-        for (long p = e.guestOffset(); p < e.end(); p += DiskDigest.BLOCK) {
-            int len = (int) Math.min(DiskDigest.BLOCK, e.end() - p);
+        for (long p = e.guestOffset(); p < e.end(); p += BLOCK) {
+            int len = (int) Math.min(BLOCK, e.end() - p);
             block.clear().limit(len);
             r.readExtent(e.slice(p, p + len), block);
         }
@@ -227,18 +228,25 @@ final class FuzzHarness {
     private String fileDigest(Path file, long size) throws IOException {
         DiskDigest d = new DiskDigest(size);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            for (long b = 0; b < size; b += DiskDigest.BLOCK) {
-                int len = (int) Math.min(DiskDigest.BLOCK, size - b);
+            for (long b = 0; b < size; b += BLOCK) {
+                int len = (int) Math.min(BLOCK, size - b);
                 block.clear().limit(len);
                 while (block.hasRemaining()) {
                     if (ch.read(block, b + block.position()) < 0) {
                         fail("the restored file is shorter than " + size);
                     }
                 }
-                d.add(b / DiskDigest.BLOCK, DiskDigest.blockHash(block.flip()));
+                addChunks(d, b, block.flip(), len);
             }
         }
         return d.value();
+    }
+
+    /** Adds the chunks of {@code len} bytes of {@code buf} holding the disk from guest offset {@code start}. */
+    private static void addChunks(DiskDigest d, long start, ByteBuffer buf, int len) {
+        for (int at = 0; at < len; at += DiskDigest.CHUNK) {
+            d.addChunk((start + at) / DiskDigest.CHUNK, buf, at);
+        }
     }
 
     private static Throwable rethrowAssertion(Throwable t) {

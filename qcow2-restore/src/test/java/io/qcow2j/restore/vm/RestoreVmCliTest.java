@@ -108,7 +108,7 @@ class RestoreVmCliTest {
     }
 
     private static String oracleDigest(int n, int disk) throws IOException {
-        return "xxh64-4m:" + DiskDigest.of(images.oracle(n, disk), SIZES[disk]);
+        return "xxh64-64k:" + DiskDigest.of(images.oracle(n, disk), SIZES[disk]);
     }
 
     // ---- restores ----
