@@ -5,17 +5,16 @@
 # RSS. See benchmarks/README.md.
 #
 # usage: benchmarks/compare-qemu.sh [--scenarios S1,S2,S3n,S4n,S5,S6] [--runs N] [--quick]
-#                                   [--existing-runs N] [--cleanup] [SCRATCH_DIR]
+#                                   [--existing-runs N] [--cleanup] [--generate-only] [SCRATCH_DIR]
 #   SCRATCH_DIR   where chains and outputs go (default: $TMPDIR or /tmp); generated chains are kept
 #                 in SCRATCH_DIR/qcow2j-compare[-quick]/<scenario>/ and reused when their marker
 #                 file matches the scenario's parameters
 #   --runs N      timed runs per tool, after one warm-up (default 5; 1 with --quick)
 #   --quick       small sizes (256 MiB disks), a smoke test of about a minute
-#   --existing-runs N  timed runs of the S5 pre-existing-target variants (default: --runs); writing
-#                 zeros over a 64 GiB file is slow on a slow disk
+#   --existing-runs N  timed runs of the S5 pre-existing-target variants (default: --runs)
 #   --cleanup     delete each scenario's generated chains when it is done
-#   --no-space-check  run scenarios even when the free space looks too small (the estimate
-#                 assumes a restore onto a pre-existing target writes the whole disk)
+#   --generate-only  generate (or check) the scenarios' chains and stop
+#   --no-space-check  run scenarios even when the free space looks too small
 set -euo pipefail
 export LC_ALL=C
 
@@ -27,6 +26,7 @@ scenarios=S1,S2,S3n,S4n,S5,S6
 runs=
 existing_runs=
 quick=0
+generate_only=0
 cleanup=0
 space_check=1
 scratch=${TMPDIR:-/tmp}
@@ -45,8 +45,9 @@ while [ $# -gt 0 ]; do
         --existing-runs=*) existing_runs=${1#*=}; shift ;;
         --quick) quick=1; shift ;;
         --cleanup) cleanup=1; shift ;;
+        --generate-only) generate_only=1; shift ;;
         --no-space-check) space_check=0; shift ;;
-        -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) die "unknown option $1 (see --help)" ;;
         *) scratch=$1; shift ;;
     esac
@@ -94,13 +95,13 @@ scenario() {
             S6) vsize=$((64 * GiB)) ;;
         esac
     fi
-    signature="v=$vsize full_ppm=$full_ppm incs=$incs change_ppm=$change_ppm comp=$comp gen=1"
+    signature="v=$vsize full_ppm=$full_ppm incs=$incs change_ppm=$change_ppm comp=$comp gen=2"
 }
 
 # Rough bytes, as "GENERATE RUN": the chain (allocated data of all images; compressed data at
 # about half) and its rebased copy are kept; a run needs the seed workflow's fresh copies, three
-# raw outputs and, for the pre-existing variants, two more, one of them written whole (zeros
-# included) by a restore that cannot punch holes.
+# raw outputs and, for the pre-existing variants, two more (both tools punch holes for zeros on a
+# file; one that could not would write the whole target: --no-space-check then).
 space_needed() {
     local full=$((vsize / 1000000 * full_ppm)) inc=$((vsize / 1000000 * change_ppm * incs))
     local raw=$((full + inc))
@@ -108,7 +109,7 @@ space_needed() {
     local chain=$((full + inc))
     local gen=$((2 * chain)) run=$((chain + 3 * raw))
     [ $comp = none ] || gen=$((gen + raw))
-    [ $existing = 0 ] || run=$((run + vsize + raw))
+    [ $existing = 0 ] || run=$((run + 2 * raw))
     echo $gen $run
 }
 
@@ -177,7 +178,9 @@ generate() { # scenario dir
     log "$sc: generating $((incs + 1)) images ($((vsize / MiB)) MiB virtual) in $d"
     rm -rf "$d"; mkdir -p "$d/chain" "$d/rebased"
     local seed
-    seed=$(cksum <<<"$sc" | cut -d' ' -f1)
+    # mawk clamps srand() seeds to 2^31-1, and cksum values are mostly above it: every image of
+    # every scenario then drew the same places (gen=1). Keep seeds small.
+    seed=$(($(cksum <<<"$sc" | cut -d' ' -f1) % 1000000))
     if [ $comp = none ]; then
         qemu-img create -q -f qcow2 -o cluster_size=$CLUSTER "$d/chain/full.qcow2" $vsize
         full_commands "$pat/random" $seed | qemu_io "$d/chain/full.qcow2" qcow2
@@ -407,7 +410,7 @@ for sc in "${list[@]}"; do
         existing=0
         read -r gen2 run2 < <(space_needed)
         generated "$d" && gen2=0
-        skip_existing="pre-existing target variants skipped: they need about $(gib $n) GiB free (a restore that writes zeros over the whole target), $(gib $(avail_bytes)) GiB were available"
+        skip_existing="pre-existing target variants skipped: they need about $(gib $n) GiB free, $(gib $(avail_bytes)) GiB were available"
         n=$((gen2 + run2 + GiB))
     fi
     if [ $space_check = 1 ] && [ $(avail_bytes) -lt $n ]; then
@@ -420,6 +423,7 @@ for sc in "${list[@]}"; do
         checks+=("$sc: $skip_existing")
     fi
     generate "$sc" "$d"
+    [ $generate_only = 0 ] || continue
     # bytes a restore writes: estimated until our first run tells (the floor runs after it)
     raw_bytes=$((vsize / 1000000 * (full_ppm + change_ppm * incs)))
     [ $raw_bytes -le $vsize ] || raw_bytes=$vsize
@@ -465,6 +469,7 @@ for sc in "${list[@]}"; do
     rm -f "$work"/*.raw
     if [ $cleanup = 1 ]; then rm -rf "$d"; fi
 done
+[ $generate_only = 0 ] || { log "chains generated in $root"; exit 0; }
 
 {
     echo "## qcow2-restore vs qemu-img ($([ $quick = 1 ] && echo "quick sizes" || echo "full scenarios"))"
