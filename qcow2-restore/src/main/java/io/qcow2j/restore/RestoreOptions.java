@@ -14,8 +14,13 @@ import io.qcow2j.core.OpenOptions;
  */
 public record RestoreOptions(boolean targetIsZero, int workers, ProgressListener progress, OpenOptions open,
         long flushEveryBytes) {
-    /** Default background flush interval: large enough to batch, small enough to overlap. */
-    public static final long DEFAULT_FLUSH_EVERY = 256L << 20;
+    /**
+     * Default background flush interval. Measured on the 64 GiB S5 chain (1.8 GB of data, new file,
+     * restore through the final fsync): no background flush 2.9-3.5 s, every 256 MiB 1.9-2.8 s,
+     * 128 MiB 1.9-2.1 s, 32-64 MiB 1.7-2.0 s, 4-16 MiB no better. Few dirty pages keep the device
+     * busy early and spare the page cache the reclaim that a big dirty backlog causes.
+     */
+    public static final long DEFAULT_FLUSH_EVERY = 32L << 20;
 
     public RestoreOptions(boolean targetIsZero, int workers, ProgressListener progress, OpenOptions open) {
         this(targetIsZero, workers, progress, open, DEFAULT_FLUSH_EVERY);
