@@ -40,7 +40,8 @@ public final class Main {
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, a) -> {
             err.println("error: " + ex.getMessage());
-            err.println("Try 'qcow2-restore --help' or '" + ex.getCommandLine().getCommandName() + " --help'.");
+            String command = ex.getCommandLine().getCommandSpec().qualifiedName();
+            err.println("Try '" + command + " --help'.");
             return USAGE;
         });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
