@@ -71,15 +71,32 @@ public final class Chain implements Closeable {
         pool.shutdown();
         List<Qcow2Image> opened = new ArrayList<>();
         Throwable first = null;
+        boolean interrupted = false;
         for (Future<Qcow2Image> f : futures) {
-            try {
-                opened.add(f.get());
-            } catch (ExecutionException e) {
-                first = first == null ? e.getCause() : first;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                first = first == null ? new InterruptedIOException("interrupted while opening the chain") : first;
+            while (true) {
+                try {
+                    opened.add(f.get());
+                } catch (ExecutionException e) {
+                    first = first == null ? e.getCause() : first;
+                } catch (java.util.concurrent.CancellationException e) {
+                    // never started, after an interrupt: nothing to close
+                } catch (InterruptedException e) {
+                    // stop the opening threads, then keep collecting so every image that did open is
+                    // closed: returning now would leak their files
+                    if (!interrupted) {
+                        interrupted = true;
+                        for (Runnable queued : pool.shutdownNow()) {
+                            ((Future<?>) queued).cancel(false);
+                        }
+                    }
+                    continue;
+                }
+                break;
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+            first = new InterruptedIOException("interrupted while opening the chain");
         }
         if (first != null) {
             closeAll(opened);

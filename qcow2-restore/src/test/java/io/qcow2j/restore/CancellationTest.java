@@ -126,6 +126,49 @@ class CancellationTest {
         }
     }
 
+    /**
+     * Interrupted while the chain is still being opened: a typed InterruptedIOException, the
+     * interrupt status kept, no target created, and every image file that did open closed again
+     * (counted in /proc/self/fd). Eight images on at most a few opening threads, so some never
+     * start and must be cancelled rather than waited for.
+     */
+    @Test
+    void aThreadInterruptedWhileOpeningTheChainLeavesNoTargetAndNoOpenFiles() throws IOException {
+        List<Path> many = new ArrayList<>(files);
+        for (int i = 0; i < 6; i++) {
+            Path copy = dir.resolve("copy" + i + ".qcow2");
+            java.nio.file.Files.copy(files.get(1), copy);
+            many.add(copy);
+        }
+        Path target = dir.resolve("never.raw");
+        long fdsBefore = openFiles();
+        for (int round = 0; round < 5; round++) {
+            Thread.currentThread().interrupt();
+            try {
+                assertThrows(java.io.InterruptedIOException.class,
+                        () -> Restore.run(many, target, RestoreOptions.defaults()));
+                assertTrue(Thread.currentThread().isInterrupted(), "interrupt status kept");
+            } finally {
+                Thread.interrupted();
+            }
+        }
+        assertFalse(java.nio.file.Files.exists(target), "nothing may be created before the chain is valid");
+        if (fdsBefore >= 0) {
+            assertEquals(fdsBefore, openFiles(), "image files left open after an interrupted open");
+        }
+    }
+
+    /** Open file descriptors of this JVM, or -1 where /proc is missing. */
+    private static long openFiles() throws IOException {
+        Path fd = Path.of("/proc/self/fd");
+        if (!java.nio.file.Files.isDirectory(fd)) {
+            return -1;
+        }
+        try (var s = java.nio.file.Files.list(fd)) {
+            return s.count();
+        }
+    }
+
     @Test
     void interruptingTheRestoringThreadEndsIncomplete() throws Exception {
         Path target = dir.resolve("disk.raw");
