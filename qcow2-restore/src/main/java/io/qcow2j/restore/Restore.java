@@ -118,11 +118,15 @@ public final class Restore {
      * as a raw I/O error and break the chain's other readers instead of ending as a clean cancellation.
      */
     private <T> T uninterruptibly(IoTask<T> body) throws IOException {
+        // interrupted already: cancel before the composing thread starts, or it may race ahead by a window
+        boolean interrupted = Thread.interrupted();
+        if (interrupted) {
+            cancel();
+        }
         java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(body::call);
         Thread t = new Thread(task, "qcow2j-restore-compose");
         t.setDaemon(true);
         t.start();
-        boolean interrupted = false;
         try {
             while (true) {
                 try {
