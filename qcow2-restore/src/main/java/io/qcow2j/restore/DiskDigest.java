@@ -64,9 +64,19 @@ public final class DiskDigest {
         }
     }
 
-    /** Hashes and adds chunk {@code index}, whose bytes are {@code length} bytes of {@code buf} from {@code offset}. */
+    /** Hashes and adds chunk {@code index}, whose bytes are in {@code buf} from {@code offset}. */
     public void addChunk(long index, ByteBuffer buf, int offset) {
         add(index, chunkHash(buf, offset, chunkLength(index, size)));
+    }
+
+    /**
+     * Hashes and adds every chunk of the disk bytes [{@code start}, {@code start + length}), held in
+     * {@code buf} from offset 0; {@code start} must be a multiple of {@link #CHUNK}.
+     */
+    public void addRange(long start, ByteBuffer buf, int length) {
+        for (int at = 0; at < length; at += CHUNK) {
+            addChunk((start + at) / CHUNK, buf, at);
+        }
     }
 
     private static long zeroHash(int length) {
@@ -106,9 +116,7 @@ public final class DiskDigest {
                 }
                 pos += n;
             }
-            for (int at = 0; at < len; at += CHUNK) {
-                d.addChunk((start + at) / CHUNK, buf, at);
-            }
+            d.addRange(start, buf, len);
         }
         return d.value();
     }

@@ -173,6 +173,9 @@ public final class Restore {
         long reported;
         final List<Qcow2Image> images = chain.images();
         final List<WorkerState> states = new ArrayList<>();
+        /** The pending zero run of an existing target; the composing thread's alone. */
+        long zeroStart = -1;
+        long zeroEnd = -1;
         final ThreadLocal<WorkerState> state = ThreadLocal.withInitial(this::newState);
 
         Run(Target target, long size) {
@@ -204,8 +207,6 @@ public final class Restore {
             Semaphore inFlight = new Semaphore(2 * workers);
             Composer composer = new Composer(images);
             long stoppedAt = -1;
-            long zeroStart = -1;
-            long zeroEnd = -1;
             try {
                 for (long w = 0; w < size && failure.get() == null; w += WINDOW) {
                     if (cancelled.get() || Thread.currentThread().isInterrupted()) {
@@ -215,41 +216,33 @@ public final class Restore {
                     List<ComposedExtent> window = composer.compose(w, WINDOW);
                     int k = 0;
                     long wEnd = Math.min(size, w + WINDOW);
-                    if (!target.writeZeros() && window.size() == 1 && window.get(0).kind() == Extent.Kind.ZERO) {
-                        // nothing to write or hash: most windows of a sparse disk end here
-                        zeroSkipped.addAndGet(wEnd - w);
-                        progress(wEnd - w);
-                        continue;
-                    }
-                    for (long b = w; b < wEnd && failure.get() == null; b += BLOCK) {
-                        long bEnd = Math.min(wEnd, b + BLOCK);
-                        List<ComposedExtent> segs = new ArrayList<>();
+                    long b = w;
+                    while (b < wEnd && failure.get() == null) {
                         while (k < window.size() && window.get(k).end() <= b) {
                             k++;
                         }
+                        ComposedExtent first = window.get(k);
+                        if (first.kind() == Extent.Kind.ZERO && first.end() >= Math.min(wEnd, b + BLOCK)) {
+                            // whole blocks inside one zero extent go together: most of a sparse disk
+                            long to = first.end() >= wEnd ? wEnd : b + (first.end() - b) / BLOCK * BLOCK;
+                            zeroSpan(pool, inFlight, b, to);
+                            b = to;
+                            continue;
+                        }
+                        long bEnd = Math.min(wEnd, b + BLOCK);
+                        List<ComposedExtent> segs = new ArrayList<>();
                         for (int j = k; j < window.size() && window.get(j).start() < bEnd; j++) {
                             ComposedExtent c = window.get(j);
                             segs.add(new ComposedExtent(c.image(), c.extent().slice(b, bEnd)));
                         }
-                        boolean allZero = segs.stream().allMatch(x -> x.kind() == Extent.Kind.ZERO);
-                        if (allZero) {
-                            int len = (int) (bEnd - b);
-                            if (!target.writeZeros()) {
-                                zeroSkipped.addAndGet(len);
-                                progress(len);
-                                continue;
-                            }
-                            // consecutive zero blocks become one kernel zeroing call
-                            if (zeroEnd != b || zeroEnd - zeroStart >= MAX_ZERO_RUN) {
-                                submitZeroRun(pool, inFlight, zeroStart, zeroEnd);
-                                zeroStart = b;
-                            }
-                            zeroEnd = bEnd;
+                        long blockStart = b;
+                        b = bEnd;
+                        if (segs.stream().allMatch(x -> x.kind() == Extent.Kind.ZERO)) {
+                            zeroSpan(pool, inFlight, blockStart, bEnd); // zeros of several images
                             continue;
                         }
                         submitZeroRun(pool, inFlight, zeroStart, zeroEnd);
                         zeroStart = zeroEnd = -1;
-                        long blockStart = b;
                         inFlight.acquire();
                         pool.execute(() -> {
                             try {
@@ -321,6 +314,25 @@ public final class Restore {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+        }
+
+        /**
+         * A zero span [{@code from}, {@code to}) of whole blocks: skipped on a target that reads as
+         * zeros, else added to the pending zero run, which goes to a worker as one kernel call when
+         * data interrupts it or it reaches {@link #MAX_ZERO_RUN}.
+         */
+        private void zeroSpan(ExecutorService pool, Semaphore inFlight, long from, long to)
+                throws InterruptedException {
+            if (!target.writeZeros()) {
+                zeroSkipped.addAndGet(to - from);
+                progress(to - from);
+                return;
+            }
+            if (zeroEnd != from || zeroEnd - zeroStart + (to - from) > MAX_ZERO_RUN) {
+                submitZeroRun(pool, inFlight, zeroStart, zeroEnd);
+                zeroStart = from;
+            }
+            zeroEnd = to;
         }
 
         /** Zeroes [start, end) of the target in a worker (no-op for an empty run). */

@@ -32,6 +32,10 @@ public final class Target implements Closeable {
     private static final int S_IFBLK = 0060000;
 
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(4 << 20).asReadOnlyBuffer();
+    /** Shortest zero run inside a block worth a hole in a file (see {@link #minKernelZero}). */
+    private static final int MIN_FILE_HOLE = 64 << 10;
+    /** Shortest zero run inside a block worth a {@code BLKZEROOUT} (see {@link #minKernelZero}). */
+    private static final int MIN_DEVICE_ZEROOUT = 1 << 20;
 
     private final Path path;
     private final Kind kind;
@@ -199,7 +203,7 @@ public final class Target implements Closeable {
     /**
      * The shortest zero run inside a block of data worth a {@link #zero} call rather than being
      * written along with its neighbours. On files a hole costs a metadata update and no writeback,
-     * so runs of one 64 KiB chunk and up are punched. {@code BLKZEROOUT} waits for the device, so on
+     * so runs of 64 KiB (a default cluster) and up are punched. {@code BLKZEROOUT} waits for the device, so on
      * a block device a call must save at least a MiB of writes. Without kernel zeroing, writing the
      * zeros with the data is always cheaper than a separate write.
      */
@@ -207,7 +211,7 @@ public final class Target implements Closeable {
         if (zeroer == null || !zeroer.usable()) {
             return Integer.MAX_VALUE;
         }
-        return kind == Kind.BLOCK_DEVICE ? 1 << 20 : DiskDigest.CHUNK;
+        return kind == Kind.BLOCK_DEVICE ? MIN_DEVICE_ZEROOUT : MIN_FILE_HOLE;
     }
 
     /** Flushes data only (fdatasync), to start writeback early; {@link #force} still ends the run. */

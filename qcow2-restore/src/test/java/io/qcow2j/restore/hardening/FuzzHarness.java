@@ -188,7 +188,7 @@ final class FuzzHarness {
                             r.readExtent(e, block.slice((int) (e.guestOffset() - b), (int) e.length()));
                         }
                     }
-                    addChunks(digest, b, block, len);
+                    digest.addRange(b, block, len);
                     if (b == 0) { // the positional API must give the same bytes
                         int head = Math.min(len, 64 << 10);
                         ByteBuffer check = ByteBuffer.allocate(head);
@@ -236,17 +236,10 @@ final class FuzzHarness {
                         fail("the restored file is shorter than " + size);
                     }
                 }
-                addChunks(d, b, block.flip(), len);
+                d.addRange(b, block.flip(), len);
             }
         }
         return d.value();
-    }
-
-    /** Adds the chunks of {@code len} bytes of {@code buf} holding the disk from guest offset {@code start}. */
-    private static void addChunks(DiskDigest d, long start, ByteBuffer buf, int len) {
-        for (int at = 0; at < len; at += DiskDigest.CHUNK) {
-            d.addChunk((start + at) / DiskDigest.CHUNK, buf, at);
-        }
     }
 
     private static Throwable rethrowAssertion(Throwable t) {
