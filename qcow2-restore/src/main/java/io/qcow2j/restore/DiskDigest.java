@@ -39,6 +39,16 @@ public final class DiskDigest {
     private final long size;
     private final AtomicLong sum = new AtomicLong();
 
+    /**
+     * Initialises the digest's native hash (lz4-java extracts and loads a shared library, ~50 ms on
+     * a cold JVM). Calling it is never needed; a CLI calls it on a spare thread during start-up so
+     * the first restored block does not wait for it.
+     */
+    public static void preload() {
+        // the static initialiser above has run once this method is entered
+    }
+
+    /** An empty digest of a disk of {@code size} bytes. */
     public DiskDigest(long size) {
         this.size = size;
     }

@@ -24,6 +24,7 @@ public final class Main {
     public static final int IO = 4;
 
     public static void main(String[] args) {
+        NativePreload.start();
         System.exit(run(args));
     }
 
