@@ -6,6 +6,7 @@ import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
 import java.io.Closeable;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * Makes a range of an existing target read as zeros through the kernel instead of writing zero
@@ -25,6 +26,11 @@ final class KernelZeroer implements Closeable {
     private static final int FALLOC_FL_PUNCH_HOLE = 0x02;
     private static final int FALLOC_FL_ZERO_RANGE = 0x10;
     private static final long BLKZEROOUT = 0x127f;
+    private static final int SEEK_DATA = 3;
+    private static final int SEEK_HOLE = 4;
+    /** Bounds the hole map of a fragmented file to 1 MiB. */
+    private static final int MAX_DATA_RANGES = 1 << 16;
+    private static final int ENXIO = 6;
 
     /** The libc calls we need. */
     interface CLib extends Library {
@@ -35,6 +41,8 @@ final class KernelZeroer implements Closeable {
         int fallocate(int fd, int mode, long offset, long len) throws LastErrorException;
 
         int ioctl(int fd, NativeLong request, long[] range) throws LastErrorException;
+
+        long lseek(int fd, long offset, int whence) throws LastErrorException;
     }
 
     private final CLib libc;
@@ -42,15 +50,22 @@ final class KernelZeroer implements Closeable {
     private final boolean blockDevice;
     private volatile int fileMode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
     private volatile boolean disabled;
+    /** Data ranges of a file target before the restore (see {@link #isHole}); null: unknown. */
+    private final long[] dataRanges;
 
-    private KernelZeroer(CLib libc, int fd, boolean blockDevice) {
+    private KernelZeroer(CLib libc, int fd, boolean blockDevice, long[] dataRanges) {
         this.libc = libc;
         this.fd = fd;
         this.blockDevice = blockDevice;
+        this.dataRanges = dataRanges;
     }
 
-    /** A zeroer for {@code path}, or null when native access is unavailable (the caller writes zeros). */
-    static KernelZeroer open(Path path, boolean blockDevice) {
+    /**
+     * A zeroer for {@code path}, or null when native access is unavailable (the caller writes
+     * zeros). For a file, {@code size} is its length now, and where it holds data is mapped here,
+     * before the restore writes anything.
+     */
+    static KernelZeroer open(Path path, boolean blockDevice, long size) {
         if (!System.getProperty("os.name", "").toLowerCase().contains("linux")
                 || Boolean.getBoolean("qcow2j.noKernelZero")) {
             return null;
@@ -58,10 +73,84 @@ final class KernelZeroer implements Closeable {
         try {
             CLib libc = Native.load("c", CLib.class);
             int fd = libc.open(path.toString(), O_WRONLY | O_CLOEXEC);
-            return new KernelZeroer(libc, fd, blockDevice);
+            return new KernelZeroer(libc, fd, blockDevice, blockDevice ? null : scanData(libc, fd, size));
         } catch (LastErrorException | UnsatisfiedLinkError | NoClassDefFoundError e) {
             return null;
         }
+    }
+
+    /**
+     * The parts of [{@code from}, {@code to}) where a file target held data when the zeroer was
+     * opened, as sorted {@code [start, end)} pairs; the rest are holes, which read as zeros already
+     * and need no call. A restore onto an existing sparse file (a fresh PVC image, a file made by
+     * {@code truncate}) thus leaves its holes alone. Answered from the map taken by {@link #open}:
+     * nothing is asked of the kernel while the workers write, and a restore never zeroes where it
+     * wrote data, so the map stays true for every range it asks about. The whole range for block
+     * devices and where the filesystem could not tell.
+     */
+    long[] dataIn(long from, long to) {
+        long[] ranges = dataRanges;
+        if (ranges == null) {
+            return new long[] {from, to};
+        }
+        // first range ending after from: ranges are sorted, disjoint [start, end) pairs
+        int lo = 0;
+        int hi = ranges.length / 2;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (ranges[2 * mid + 1] <= from) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        int last = lo;
+        while (last < ranges.length / 2 && ranges[2 * last] < to) {
+            last++;
+        }
+        long[] out = new long[2 * (last - lo)];
+        for (int i = lo; i < last; i++) {
+            out[2 * (i - lo)] = Math.max(from, ranges[2 * i]);
+            out[2 * (i - lo) + 1] = Math.min(to, ranges[2 * i + 1]);
+        }
+        return out;
+    }
+
+    /**
+     * Where the file holds data, by {@code lseek(SEEK_DATA / SEEK_HOLE)}: sorted {@code [start, end)}
+     * pairs, or null when the filesystem cannot say. Past {@link #MAX_DATA_RANGES} the rest of the
+     * file counts as data, which only costs kernel calls, never correctness.
+     */
+    private static long[] scanData(CLib libc, int fd, long size) {
+        long[] ranges = new long[32];
+        int n = 0;
+        long pos = 0;
+        try {
+            while (pos < size) {
+                long data;
+                try {
+                    data = libc.lseek(fd, pos, SEEK_DATA);
+                } catch (LastErrorException e) {
+                    if (e.getErrorCode() == ENXIO) {
+                        break; // no data at or after pos
+                    }
+                    throw e;
+                }
+                if (data >= size) {
+                    break;
+                }
+                long hole = n / 2 == MAX_DATA_RANGES - 1 ? size : Math.min(size, libc.lseek(fd, data, SEEK_HOLE));
+                if (n == ranges.length) {
+                    ranges = Arrays.copyOf(ranges, n * 2);
+                }
+                ranges[n++] = data;
+                ranges[n++] = hole;
+                pos = hole;
+            }
+        } catch (LastErrorException e) {
+            return null; // EINVAL: no SEEK_DATA here
+        }
+        return Arrays.copyOf(ranges, n);
     }
 
     /**

@@ -346,11 +346,10 @@ public final class Restore {
                 try {
                     if (failure.get() == null && !cancelled.get()) {
                         try {
-                            target.zero(start, end - start);
+                            zeroed(start, end - start);
                         } catch (IOException ex) {
                             throw new BlockIOException(start, ex);
                         }
-                        wrote(end - start);
                         progress(end - start);
                     }
                 } catch (Throwable t) {
@@ -497,13 +496,24 @@ public final class Restore {
                 writeRun(buf, start, runStart, runEnd);
                 runStart = -1;
                 if (writeZeros) {
-                    target.zero(s.start(), s.length());
-                    wrote(s.length());
+                    zeroed(s.start(), s.length());
                 } else {
                     zeroSkipped.addAndGet(s.length());
                 }
             }
             writeRun(buf, start, runStart, runEnd);
+        }
+
+        /**
+         * Zeroes a run of the target; what already read as zeros (holes of an existing file) counts
+         * as skipped and, changing nothing, does not count towards the next flush.
+         */
+        private void zeroed(long start, long length) throws IOException {
+            long skipped = target.zero(start, length);
+            zeroSkipped.addAndGet(skipped);
+            if (skipped < length) {
+                wrote(length - skipped);
+            }
         }
 
         private void writeRun(ByteBuffer buf, long blockStart, long runStart, long runEnd) throws IOException {

@@ -9,8 +9,10 @@ import java.util.List;
  * @param target           where the disk went
  * @param targetKind       new file, existing file or block device
  * @param virtualSize      bytes of the restored disk
- * @param bytesWritten     bytes written to the target (data and, where needed, zeros)
- * @param zeroBytesSkipped zero bytes not written because the target already reads as zeros there
+ * @param bytesWritten     bytes written or zeroed on the target (data and, where needed, zeros)
+ * @param zeroBytesSkipped zero bytes left alone because the target already reads as zeros there (a
+ *                         new file, holes of an existing file, {@code --target-is-zero}); the two
+ *                         add up to the virtual size
  * @param dataBytes        bytes that came from data or compressed clusters
  * @param nanos            wall time from the first write to the end of the force
  * @param digest           the {@link DiskDigest} of the restored disk

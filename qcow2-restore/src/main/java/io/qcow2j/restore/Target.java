@@ -14,7 +14,7 @@ import java.nio.file.StandardOpenOption;
 /**
  * Where the restored disk goes: a new regular file (created sparse at exactly the virtual size, so
  * zero ranges need no writes), an existing regular file (resized to the virtual size, zero ranges
- * written) or a block device (at least the virtual size, zero ranges written unless the caller
+ * zeroed except where the file is already a hole) or a block device (at least the virtual size, zero ranges written unless the caller
  * promises it reads as zeros). {@link #inspect} looks without touching; {@link #open} is the first
  * write.
  */
@@ -108,12 +108,12 @@ public final class Target implements Closeable {
                 }
                 setLength(path, ch, virtualSize);
                 return new Target(path, Kind.EXISTING_FILE, ch, !targetIsZero,
-                        targetIsZero ? null : KernelZeroer.open(path, false));
+                        targetIsZero ? null : KernelZeroer.open(path, false, virtualSize));
             }
             case BLOCK_DEVICE -> {
                 FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.READ);
                 return new Target(path, Kind.BLOCK_DEVICE, ch, !targetIsZero,
-                        targetIsZero ? null : KernelZeroer.open(path, true));
+                        targetIsZero ? null : KernelZeroer.open(path, true, inspection.currentSize()));
             }
             default -> throw new IllegalStateException();
         }
@@ -183,18 +183,33 @@ public final class Target implements Closeable {
     }
 
     /**
-     * Makes [{@code offset}, {@code offset + length}) read as zeros: through the kernel (fallocate
-     * zero-range or punch-hole on files, BLKZEROOUT on block devices) when it can, else by writing
-     * zeros. Safe from several threads.
+     * Makes [{@code offset}, {@code offset + length}) read as zeros: parts where a file is already a
+     * hole are left alone; the rest goes through the kernel (fallocate punch-hole or zero-range on
+     * files, BLKZEROOUT on block devices) when it can, else zeros are written. Safe from several
+     * threads.
+     *
+     * @return how many bytes of the range already read as zeros and were left alone
      */
-    public void zero(long offset, long length) throws IOException {
-        if (zeroer != null && zeroer.zero(offset, length)) {
-            return;
-        }
-        long pos = offset;
+    public long zero(long offset, long length) throws IOException {
         long end = offset + length;
-        while (pos < end) {
-            int n = (int) Math.min(ZEROS.capacity(), end - pos);
+        if (zeroer == null) {
+            writeZeros(offset, end);
+            return 0;
+        }
+        long[] data = zeroer.dataIn(offset, end);
+        long changed = 0;
+        for (int i = 0; i < data.length; i += 2) {
+            if (!zeroer.zero(data[i], data[i + 1] - data[i])) {
+                writeZeros(data[i], data[i + 1]);
+            }
+            changed += data[i + 1] - data[i];
+        }
+        return length - changed;
+    }
+
+    private void writeZeros(long from, long to) throws IOException {
+        for (long pos = from; pos < to; ) {
+            int n = (int) Math.min(ZEROS.capacity(), to - pos);
             write(ZEROS.duplicate().limit(n), pos);
             pos += n;
         }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.qcow2j.core.Extent;
 import io.qcow2j.core.OpenOptions;
@@ -12,6 +13,7 @@ import io.qcow2j.restore.model.ChainModel;
 import io.qcow2j.restore.model.ChainModel.Image;
 import io.qcow2j.restore.model.MiniQcow2Writer;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -28,7 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The three kinds of target (DESIGN §4): a new sparse file, an existing file (resized, every zero
- * range written unless the caller promises it reads as zeros) and a block device (loop device
+ * range zeroed except its holes, unless the caller promises it reads as zeros) and a block device (loop device
  * where losetup works).
  */
 class TargetsTest {
@@ -78,8 +80,36 @@ class TargetsTest {
         assertEquals(Target.Kind.EXISTING_FILE, r.targetKind());
         ModelChecks.assertDiskEquals(model, target); // also checks the size is exactly the virtual size
         assertEquals(DiskDigest.of(target, SIZE), r.digest());
-        assertEquals(SIZE, r.bytesWritten(), "every byte, zero ranges included, is written");
-        assertEquals(0, r.zeroBytesSkipped());
+        assertEquals(SIZE, r.bytesWritten() + r.zeroBytesSkipped(), "every byte is written, zeroed or skipped");
+        // only the hole a shorter file was extended with can be skipped
+        assertTrue(r.zeroBytesSkipped() <= Math.max(0, SIZE - garbageSize), () -> "skipped " + r.zeroBytesSkipped());
+        if (garbageSize >= SIZE) {
+            assertEquals(0, r.zeroBytesSkipped(), "a file with data everywhere has every zero range zeroed");
+        }
+    }
+
+    /**
+     * An existing file that is partly a hole: zero ranges over its old data are zeroed, those over
+     * its hole left alone (they read as zeros already), and the split happens inside one zero run.
+     */
+    @Test
+    void holesOfAnExistingFileAreLeftAlone() throws IOException {
+        long size = 16 * M;
+        // data in [0, 1 MiB), every other byte unallocated: one zero run from 1 MiB to the end
+        ChainModel m = new ChainModel(List.of(new Image(16, false, size).write(0, M, 1)));
+        List<Path> c = MiniQcow2Writer.writeChain(m, Files.createDirectories(dir.resolve("half")));
+        Path target = dir.resolve("half.raw");
+        Files.write(target, garbage(8 * M, 17));
+        try (RandomAccessFile raf = new RandomAccessFile(target.toFile(), "rw")) {
+            raf.setLength(size); // [8 MiB, 16 MiB) is a hole
+        }
+        assumeTrue(Shell.allocatedBytes(target) < 12 * M, "the filesystem of " + dir + " keeps no holes");
+        RestoreResult r = Restore.run(c, target, RestoreOptions.defaults().withWorkers(2));
+        ModelChecks.assertDiskEquals(m, target);
+        assertEquals(8 * M, r.zeroBytesSkipped(), "the hole [8 MiB, 16 MiB) needs nothing");
+        assertEquals(8 * M, r.bytesWritten(), "1 MiB of data, 7 MiB of old data zeroed");
+        assertTrue(Shell.allocatedBytes(target) < 4 * M, "old data is punched out, not written over: "
+                + Shell.allocatedBytes(target));
     }
 
     @Test
