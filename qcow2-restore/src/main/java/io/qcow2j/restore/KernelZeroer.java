@@ -10,14 +10,17 @@ import java.util.Arrays;
 
 /**
  * Makes a range of an existing target read as zeros through the kernel instead of writing zero
- * bytes: {@code fallocate(PUNCH_HOLE | KEEP_SIZE)} (then {@code ZERO_RANGE}) on regular files, the
- * {@code BLKZEROOUT} ioctl on block devices. Holes first, as {@code qemu-img convert -n} does: a hole
- * costs no space and no writeback, while {@code ZERO_RANGE} allocates unwritten extents, so zeroing a
- * 64 GiB sparse file that way needs 64 GiB free. A preallocated file target thus ends up sparse where
- * the disk is zero. Uses its own file descriptor (Java does not
- * expose a channel's), which is fine: both calls act on the inode or device, and the restore's final
- * fsync makes them durable. When the kernel or filesystem says no, {@link #zero} returns false and
- * the caller writes zeros.
+ * bytes: {@code fallocate(PUNCH_HOLE | KEEP_SIZE)} (then {@code ZERO_RANGE}) on regular files, and on
+ * block devices {@code fallocate(PUNCH_HOLE | KEEP_SIZE)} (a write-zeroes command that may unmap,
+ * never falling back to writing) then the {@code BLKZEROOUT} ioctl. Holes first, as
+ * {@code qemu-img convert -n} does: a hole costs no space and no writeback, while {@code ZERO_RANGE}
+ * allocates unwritten extents, so zeroing a 64 GiB sparse file that way needs 64 GiB free. A
+ * preallocated file target thus ends up sparse where the disk is zero, and a thin-provisioned
+ * device (LVM thin, Ceph RBD, a loop device over a sparse file) stays thin: {@code BLKZEROOUT}
+ * forbids unmapping and allocates every zeroed block. Uses its own file descriptor (Java does not
+ * expose a channel's), which is fine: these calls act on the inode or device, and the restore's
+ * final fsync makes them durable. When the kernel or filesystem says no, {@link #zero} returns false
+ * and the caller writes zeros.
  */
 final class KernelZeroer implements Closeable {
     private static final int O_WRONLY = 1;
@@ -50,6 +53,7 @@ final class KernelZeroer implements Closeable {
     private final boolean blockDevice;
     private volatile int fileMode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
     private volatile boolean disabled;
+    private volatile boolean deviceUnmaps = true;
     /** Data ranges of a file target before the restore (see {@link #isHole}); null: unknown. */
     private final long[] dataRanges;
 
@@ -165,6 +169,15 @@ final class KernelZeroer implements Closeable {
             if (blockDevice) {
                 if ((offset | length) % 512 != 0) {
                     return false;
+                }
+                if (deviceUnmaps) {
+                    try {
+                        // REQ_OP_WRITE_ZEROES with unmapping allowed and no fallback to writing
+                        libc.fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length);
+                        return true;
+                    } catch (LastErrorException e) {
+                        deviceUnmaps = false; // EOPNOTSUPP: the device has no write-zeroes command
+                    }
                 }
                 libc.ioctl(fd, new NativeLong(BLKZEROOUT), new long[] {offset, length});
                 return true;

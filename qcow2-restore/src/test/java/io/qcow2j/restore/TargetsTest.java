@@ -162,6 +162,32 @@ class TargetsTest {
         assertEquals(deviceSize, Files.size(backing), "a device is never resized");
     }
 
+    /**
+     * Zero runs on a device go out as write-zeroes that may unmap: a thin device (here a loop device
+     * over a file, which turns them into holes) stays thin. BLKZEROOUT alone forbids unmapping.
+     */
+    @Test
+    void blockDeviceZeroRunsAreUnmappedOnAThinDevice() throws IOException {
+        Path probe = dir.resolve("probe.img");
+        try (RandomAccessFile raf = new RandomAccessFile(probe.toFile(), "rw")) {
+            raf.setLength(8 * M);
+        }
+        assumeTrue(Shell.allocatedBytes(probe) < M, "the filesystem of " + dir + " keeps no holes");
+        Path backing = dir.resolve("thin.img");
+        long deviceSize = 8 * M;
+        Files.write(backing, garbage(deviceSize, 19));
+        try (LoopDevice dev = LoopDevice.attachOrSkip(backing)) {
+            RestoreResult r = Restore.run(chain, dev.path(), RestoreOptions.defaults().withWorkers(2));
+            byte[] onDevice = read(dev.path(), 0, (int) SIZE);
+            assertArrayEquals(model.expectedDisk(), onDevice, "the disk on the device");
+            assertEquals(SIZE, r.bytesWritten());
+        }
+        // [3 MiB, 5 MiB) is unallocated in every image: one 2 MiB zero run, punched through the loop
+        long allocated = Shell.allocatedBytes(backing);
+        assertTrue(allocated <= deviceSize - 2 * M, "the 2 MiB zero run must be unmapped, backing file holds "
+                + allocated + " of " + deviceSize + " bytes");
+    }
+
     @Test
     void blockDeviceSmallerThanTheDiskIsRefusedBeforeAnyWrite() throws IOException {
         Path backing = dir.resolve("small-device.img");
