@@ -34,7 +34,7 @@ public final class Target implements Closeable {
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(4 << 20).asReadOnlyBuffer();
     /** Shortest zero run inside a block worth a hole in a file (see {@link #minKernelZero}). */
     private static final int MIN_FILE_HOLE = 64 << 10;
-    /** Shortest zero run inside a block worth a {@code BLKZEROOUT} (see {@link #minKernelZero}). */
+    /** Shortest zero run inside a block worth zeroing a device's range (see {@link #minKernelZero}). */
     private static final int MIN_DEVICE_ZEROOUT = 1 << 20;
 
     private final Path path;
@@ -185,7 +185,7 @@ public final class Target implements Closeable {
     /**
      * Makes [{@code offset}, {@code offset + length}) read as zeros: parts where a file is already a
      * hole are left alone; the rest goes through the kernel (fallocate punch-hole or zero-range on
-     * files, BLKZEROOUT on block devices) when it can, else zeros are written. Safe from several
+     * files, write-zeroes or BLKZEROOUT on block devices) when it can, else zeros are written. Safe from several
      * threads.
      *
      * @return how many bytes of the range already read as zeros and were left alone
@@ -218,8 +218,8 @@ public final class Target implements Closeable {
     /**
      * The shortest zero run inside a block of data worth a {@link #zero} call rather than being
      * written along with its neighbours. On files a hole costs a metadata update and no writeback,
-     * so runs of 64 KiB (a default cluster) and up are punched. {@code BLKZEROOUT} waits for the device, so on
-     * a block device a call must save at least a MiB of writes. Without kernel zeroing, writing the
+     * so runs of 64 KiB (a default cluster) and up are punched. A device's write-zeroes (or
+     * {@code BLKZEROOUT}) waits for the device, so there a call must save at least a MiB of writes. Without kernel zeroing, writing the
      * zeros with the data is always cheaper than a separate write.
      */
     public int minKernelZero() {
