@@ -65,6 +65,15 @@ public final class Restore {
     }
 
     /**
+     * True once {@link #cancel()} was called, directly or because the thread running the restore
+     * was interrupted. A restore cancelled before its last block was handed out ends with
+     * {@link RestoreIncompleteException}; one cancelled later may still complete and report success.
+     */
+    public boolean isCancelled() {
+        return cancelled.get();
+    }
+
+    /**
      * Checks the target, then writes the disk and forces it to stable storage.
      *
      * @throws InvalidChainException      the target cannot take the disk (nothing was written)

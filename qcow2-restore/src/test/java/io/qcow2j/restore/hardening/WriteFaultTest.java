@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -142,15 +143,20 @@ class WriteFaultTest {
         Path target = dir.resolve("disk.raw");
         Thread runner = Thread.currentThread();
         AtomicBoolean fired = new AtomicBoolean();
+        AtomicReference<Restore> holder = new AtomicReference<>();
         ProgressListener interrupter = (done, total) -> {
             if (fired.compareAndSet(false, true)) {
                 runner.interrupt();
+                // hold this worker until the interrupt has become a cancel: on a loaded machine the
+                // other worker could otherwise finish the small disk before the runner wakes up
+                awaitCancel(holder.get());
             }
         };
         try (Chain chain = chain()) {
             FaultyChannel ch = faultyTarget(target, chain.virtualSize(), Long.MAX_VALUE, false);
             Restore restore = new Restore(chain, target,
                     RestoreOptions.defaults().withWorkers(workers).withProgress(interrupter));
+            holder.set(restore);
             RestoreIncompleteException e = assertThrows(RestoreIncompleteException.class,
                     () -> restore.runInto(Target.of(target, Target.Kind.EXISTING_FILE, ch, true)));
             assertTrue(fired.get());
@@ -167,6 +173,7 @@ class WriteFaultTest {
         Thread runner = Thread.currentThread();
         CountDownLatch started = new CountDownLatch(1);
         CountDownLatch interrupted = new CountDownLatch(1);
+        AtomicReference<Restore> holder = new AtomicReference<>();
         ProgressListener holdFirstBlock = (done, total) -> {
             started.countDown();
             try {
@@ -174,6 +181,7 @@ class WriteFaultTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            awaitCancel(holder.get()); // the runner turns the interrupt into a cancel on its own time
         };
         Thread other = new Thread(() -> {
             try {
@@ -190,6 +198,7 @@ class WriteFaultTest {
             FaultyChannel ch = faultyTarget(target, chain.virtualSize(), Long.MAX_VALUE, false);
             Restore restore = new Restore(chain, target,
                     RestoreOptions.defaults().withWorkers(2).withProgress(holdFirstBlock));
+            holder.set(restore);
             RestoreIncompleteException e = assertThrows(RestoreIncompleteException.class,
                     () -> restore.runInto(Target.of(target, Target.Kind.EXISTING_FILE, ch, true)));
             assertTrue(Thread.interrupted(), "the interrupt status must survive for the caller");
@@ -225,6 +234,14 @@ class WriteFaultTest {
             assertTrue(m.contains("guest offset " + e.guestOffset()), m);
         } else {
             assertTrue(m.contains("flush"), m);
+        }
+    }
+
+    /** Waits (up to 10 s) until {@code restore} has been cancelled. */
+    private static void awaitCancel(Restore restore) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!restore.isCancelled() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
         }
     }
 }
