@@ -355,7 +355,7 @@ public final class Restore {
                 try {
                     if (failure.get() == null && !cancelled.get()) {
                         try {
-                            zeroed(start, end - start);
+                            zeroRun(start, end - start);
                         } catch (IOException ex) {
                             throw new BlockIOException(start, ex);
                         }
@@ -505,7 +505,7 @@ public final class Restore {
                 writeRun(buf, start, runStart, runEnd);
                 runStart = -1;
                 if (writeZeros) {
-                    zeroed(s.start(), s.length());
+                    zeroRun(s.start(), s.length());
                 } else {
                     zeroSkipped.addAndGet(s.length());
                 }
@@ -517,7 +517,7 @@ public final class Restore {
          * Zeroes a run of the target; what already read as zeros (holes of an existing file) counts
          * as skipped and, changing nothing, does not count towards the next flush.
          */
-        private void zeroed(long start, long length) throws IOException {
+        private void zeroRun(long start, long length) throws IOException {
             long skipped = target.zero(start, length);
             zeroSkipped.addAndGet(skipped);
             if (skipped < length) {
