@@ -39,7 +39,6 @@ public final class Restore {
     static final int BLOCK = 4 << 20;
     /** Chunks per block: one bit each in a {@code long}. */
     private static final int CHUNKS_PER_BLOCK = BLOCK / DiskDigest.CHUNK;
-    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(BLOCK).asReadOnlyBuffer();
 
     private final Chain chain;
     private final Path targetPath;
@@ -542,7 +541,7 @@ public final class Restore {
     }
 
     private static void fillZeros(ByteBuffer buf, int at, int n) {
-        buf.put(at, ZEROS, 0, n);
+        buf.put(at, Target.ZEROS, 0, n);
     }
 
     /** An I/O error tied to the guest offset being produced. */

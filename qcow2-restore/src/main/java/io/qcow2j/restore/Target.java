@@ -14,8 +14,9 @@ import java.nio.file.StandardOpenOption;
 /**
  * Where the restored disk goes: a new regular file (created sparse at exactly the virtual size, so
  * zero ranges need no writes), an existing regular file (resized to the virtual size, zero ranges
- * zeroed except where the file is already a hole) or a block device (at least the virtual size, zero ranges written unless the caller
- * promises it reads as zeros). {@link #inspect} looks without touching; {@link #open} is the first
+ * zeroed except where the file is already a hole) or a block device (at least the virtual size,
+ * zero ranges zeroed). On either existing kind, the caller's promise that the target reads as
+ * zeros skips the zero ranges. {@link #inspect} looks without touching; {@link #open} is the first
  * write.
  */
 public final class Target implements Closeable {
@@ -31,7 +32,8 @@ public final class Target implements Closeable {
     private static final int S_IFMT = 0170000;
     private static final int S_IFBLK = 0060000;
 
-    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(4 << 20).asReadOnlyBuffer();
+    /** Read-only zeros for zero writes here and zero-filled gaps in {@link Restore}'s blocks. */
+    static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(Restore.BLOCK).asReadOnlyBuffer();
     /** Shortest zero run inside a block worth a hole in a file (see {@link #minKernelZero}). */
     private static final int MIN_FILE_HOLE = 64 << 10;
     /** Shortest zero run inside a block worth zeroing a device's range (see {@link #minKernelZero}). */
@@ -185,8 +187,8 @@ public final class Target implements Closeable {
     /**
      * Makes [{@code offset}, {@code offset + length}) read as zeros: parts where a file is already a
      * hole are left alone; the rest goes through the kernel (fallocate punch-hole or zero-range on
-     * files, write-zeroes or BLKZEROOUT on block devices) when it can, else zeros are written. Safe from several
-     * threads.
+     * files, write-zeroes or BLKZEROOUT on block devices) when it can, else zeros are written.
+     * Safe from several threads.
      *
      * @return how many bytes of the range already read as zeros and were left alone
      */
@@ -219,8 +221,9 @@ public final class Target implements Closeable {
      * The shortest zero run inside a block of data worth a {@link #zero} call rather than being
      * written along with its neighbours. On files a hole costs a metadata update and no writeback,
      * so runs of 64 KiB (a default cluster) and up are punched. A device's write-zeroes (or
-     * {@code BLKZEROOUT}) waits for the device, so there a call must save at least a MiB of writes. Without kernel zeroing, writing the
-     * zeros with the data is always cheaper than a separate write.
+     * {@code BLKZEROOUT}) waits for the device, so there a call must save at least a MiB of writes.
+     * Without kernel zeroing, writing the zeros with the data is always cheaper than a separate
+     * write.
      */
     public int minKernelZero() {
         if (zeroer == null || !zeroer.usable()) {
