@@ -7,8 +7,11 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -37,12 +40,13 @@ public final class Chain implements Closeable {
         if (paths.isEmpty()) {
             throw new IllegalArgumentException("a chain needs at least one image");
         }
+        // one stat per image, not one per pair: a 100-link chain would otherwise cost ~20,000 stats
+        Map<Object, Integer> seen = new HashMap<>();
         for (int i = 0; i < paths.size(); i++) {
-            for (int j = 0; j < i; j++) {
-                if (sameFile(paths.get(j), paths.get(i))) {
-                    throw new InvalidChainException(paths.get(i).toString(), "appears twice in the chain (positions "
-                            + (j + 1) + " and " + (i + 1) + ")");
-                }
+            Integer j = seen.putIfAbsent(fileIdentity(paths.get(i)), i);
+            if (j != null) {
+                throw new InvalidChainException(paths.get(i).toString(), "appears twice in the chain (positions "
+                        + (j + 1) + " and " + (i + 1) + ")");
             }
         }
         // Images are independent: open and validate them on all cores (long chains are common), but
@@ -121,12 +125,21 @@ public final class Chain implements Closeable {
         return new Chain(images, List.of());
     }
 
-    private static boolean sameFile(Path a, Path b) {
+    /**
+     * What makes two paths the same image: the file's device and inode (links and symlinks
+     * included), else, when it cannot be read (a missing file fails later with its own error), the
+     * normalized absolute path.
+     */
+    private static Object fileIdentity(Path p) {
         try {
-            return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
+            Object key = Files.readAttributes(p, BasicFileAttributes.class).fileKey();
+            if (key != null) {
+                return key;
+            }
         } catch (IOException e) {
-            return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+            // fall through
         }
+        return p.toAbsolutePath().normalize();
     }
 
     /** The images, oldest first. */
