@@ -30,6 +30,8 @@ public final class Qcow2Image implements Closeable {
     private final boolean extendedL2;
     private final long fileSize;
     private final long cacheBudget;
+    /** The cache loader's read buffer: allocated on the first miss, used only under the cache's lock. */
+    private ByteBuffer cacheReadBuffer;
 
     private Qcow2Image(ByteSource source, Header header, long[] l1, RefcountTable refcountTable,
             OpenOptions options, long fileSize) {
@@ -140,23 +142,45 @@ public final class Qcow2Image implements Closeable {
         return null;
     }
 
-    /** Reads and validates the L2 table of L1 entry {@code l1Index}. */
-    private L2Table loadL2(int l1Index) throws IOException {
+    /**
+     * Reads and validates the L2 table of L1 entry {@code l1Index} for the cache, into the arrays of
+     * the evicted table {@code reuse} when there is one. Runs under the cache's lock, which is what
+     * makes sharing {@link #cacheReadBuffer} safe.
+     */
+    private L2Table loadL2(int l1Index, L2Table reuse) throws IOException {
+        int n = 1 << l2Bits;
+        long[] entries = reuse != null ? reuse.entries() : new long[n];
+        long[] bitmaps = !extendedL2 ? null : reuse != null ? reuse.bitmaps() : new long[n];
+        if (cacheReadBuffer == null) {
+            cacheReadBuffer = newTableBuffer();
+        }
+        readL2(l1Index, cacheReadBuffer, entries, bitmaps);
+        return new L2Table(l1[l1Index], entries, bitmaps);
+    }
+
+    /** A buffer for one L2 table; direct, so reading it costs no copy through a temporary one. */
+    private ByteBuffer newTableBuffer() {
+        return ByteBuffer.allocateDirect((int) header.clusterSize()).order(ByteOrder.BIG_ENDIAN);
+    }
+
+    /**
+     * Reads the L2 table of L1 entry {@code l1Index} into {@code entries} (and {@code bitmaps}),
+     * validating every entry inside the disk. The caller's buffers are reused from table to table:
+     * a pass over a large image's tables would otherwise allocate two table-sized arrays per table
+     * and keep the garbage collector busy before the first byte is restored.
+     */
+    private void readL2(int l1Index, ByteBuffer buf, long[] entries, long[] bitmaps) throws IOException {
         long off = l1[l1Index];
-        int cs = (int) header.clusterSize();
-        ByteBuffer buf = ByteBuffer.allocate(cs).order(ByteOrder.BIG_ENDIAN);
+        int n = 1 << l2Bits;
+        buf.clear();
         source.readFully(buf, off, "L2 table");
         buf.flip();
-        int n = 1 << l2Bits;
-        long[] entries = new long[n];
-        long[] bitmaps = extendedL2 ? new long[n] : null;
         // one bulk byte-swapping copy instead of a bounds-checked getLong per entry
         if (extendedL2) {
-            long[] words = new long[2 * n];
-            buf.asLongBuffer().get(words);
+            java.nio.LongBuffer words = buf.asLongBuffer();
             for (int i = 0; i < n; i++) {
-                entries[i] = words[2 * i];
-                bitmaps[i] = words[2 * i + 1];
+                entries[i] = words.get(2 * i);
+                bitmaps[i] = words.get(2 * i + 1);
             }
         } else {
             buf.asLongBuffer().get(entries);
@@ -175,7 +199,6 @@ public final class Qcow2Image implements Closeable {
             long guest = (((long) l1Index << l2Bits) | i) << clusterBits;
             validateEntry(e, bm, guest, off + (long) i * stride);
         }
-        return new L2Table(off, entries, bitmaps);
     }
 
     private void validateEntry(long e, long bm, long guest, long pos) throws InvalidImageException {
@@ -302,12 +325,15 @@ public final class Qcow2Image implements Closeable {
     public void validateAllTables() throws IOException {
         // when every table fits the cache, keep them: the restore's composition reads them next
         boolean keep = (long) allocatedL2Tables() * header.clusterSize() <= cacheBudget;
+        ByteBuffer buf = keep ? null : newTableBuffer();
+        long[] entries = keep ? null : new long[1 << l2Bits];
+        long[] bitmaps = keep || !extendedL2 ? null : new long[1 << l2Bits];
         for (int i = 0; i < l1.length; i++) {
             if (l1[i] != 0 && ((long) i << (l2Bits + clusterBits)) < header.size()) {
                 if (keep) {
-                    cache.get(i);
+                    cache.load(i);
                 } else {
-                    loadL2(i);
+                    readL2(i, buf, entries, bitmaps);
                 }
             }
         }
@@ -345,7 +371,6 @@ public final class Qcow2Image implements Closeable {
         }
         long end = Math.min(header.size(), offset + length);
         long pos = offset;
-        long cs = header.clusterSize();
         int l2Span = l2Bits + clusterBits;
         while (pos < end) {
             int l1i = (int) (pos >>> l2Span);
@@ -355,25 +380,32 @@ public final class Qcow2Image implements Closeable {
                 pos = tableEnd;
                 continue;
             }
-            L2Table t = cache.get(l1i);
-            long[] entries = t.entries();
-            while (pos < tableEnd) {
-                int idx = (int) ((pos >>> clusterBits) & ((1 << l2Bits) - 1));
-                long clusterStart = pos & ~(cs - 1);
-                long clusterEnd = Math.min(clusterStart + cs, tableEnd);
-                long e = entries[idx];
-                if (L2Entry.isCompressed(e)) {
-                    add(out, Extent.compressed(pos, clusterEnd - pos, CompressedDescriptor.decode(e, clusterBits),
-                            clusterStart), exact);
-                    pos = clusterEnd;
-                } else if (!extendedL2) {
-                    pos = standardRun(out, entries, idx, pos, tableEnd, exact);
-                } else {
-                    subclusterExtents(out, e, t.bitmaps()[idx], clusterStart, pos, clusterEnd, exact);
-                    pos = clusterEnd;
-                }
+            long from = pos;
+            pos = cache.read(l1i, t -> walkTable(t, out, from, tableEnd, exact));
+        }
+    }
+
+    /** Adds the extents of [{@code pos}, {@code tableEnd}), all inside table {@code t}; returns the end. */
+    private long walkTable(L2Table t, List<Extent> out, long pos, long tableEnd, boolean exact) {
+        long cs = header.clusterSize();
+        long[] entries = t.entries();
+        while (pos < tableEnd) {
+            int idx = (int) ((pos >>> clusterBits) & ((1 << l2Bits) - 1));
+            long clusterStart = pos & ~(cs - 1);
+            long clusterEnd = Math.min(clusterStart + cs, tableEnd);
+            long e = entries[idx];
+            if (L2Entry.isCompressed(e)) {
+                add(out, Extent.compressed(pos, clusterEnd - pos, CompressedDescriptor.decode(e, clusterBits),
+                        clusterStart), exact);
+                pos = clusterEnd;
+            } else if (!extendedL2) {
+                pos = standardRun(out, entries, idx, pos, tableEnd, exact);
+            } else {
+                subclusterExtents(out, e, t.bitmaps()[idx], clusterStart, pos, clusterEnd, exact);
+                pos = clusterEnd;
             }
         }
+        return pos;
     }
 
     /**
