@@ -1,6 +1,7 @@
 package io.qcow2j.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.qcow2j.core.testing.QemuImg;
@@ -18,6 +19,7 @@ import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.EdgeCasesMode;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -248,6 +250,40 @@ class QemuDifferentialTest {
             }
         } finally {
             deleteRecursively(dir);
+        }
+    }
+
+    /**
+     * L2 tables are read in 32 KiB chunks: an entry of a later chunk lands at its own index only if
+     * the chunk offset is right, and the random scenarios above (at most 8 MiB) never reach a second
+     * chunk of a 64 KiB-cluster table. These disks do: writes, zeros and a discard past 128 MiB
+     * (extended L2, 16-byte entries) and past 256 MiB (standard, 8-byte entries), compared with
+     * {@code qemu-img map}, which names every allocated extent and its host offset.
+     */
+    @Example
+    void laterChunksOfAnL2TableMapLikeQemu() throws IOException {
+        long m = 1L << 20;
+        List<Op> extOps = List.of(new Write(3 * m, 64 << 10, 1), new Write(129 * m, 192 << 10, 2),
+                new WriteZero(140 * m, 128 << 10, false), new Write(150 * m + 4096, 8192, 3));
+        List<Op> stdOps = List.of(new Write(5 * m, 64 << 10, 4), new Write(257 * m, 192 << 10, 5),
+                new WriteZero(262 * m, 128 << 10, false), new Write(266 * m, 256 << 10, 6),
+                new Discard(266 * m + (64 << 10), 64 << 10));
+        for (Scenario s : List.of(new Scenario(16, 3, true, false, 16, false, 160 * m, null, List.of(), extOps),
+                new Scenario(16, 3, false, false, 16, false, 272 * m, null, List.of(), stdOps))) {
+            Path dir = Files.createTempDirectory("qcow2j-differential-");
+            try {
+                Path img = build(s, dir);
+                try (Qcow2Image ours = Qcow2Image.open(img)) {
+                    ours.validateAllTables();
+                    List<MapJson.Entry> qemuMap = MapJson.normalise(MapJson.parse(QemuImg.mapJson(img)));
+                    List<MapJson.Entry> ourMap = MapJson.normalise(MapJson.of(ours.mapExtents(0, ours.virtualSize())));
+                    assertEquals(MapJson.render(qemuMap), MapJson.render(ourMap), "map differs from qemu-img map\n"
+                            + s.script());
+                    assertTrue(ourMap.size() >= 5, "the writes past the first chunk must show in the map: " + ourMap);
+                }
+            } finally {
+                deleteRecursively(dir);
+            }
         }
     }
 
