@@ -65,8 +65,4 @@ final class L2Cache {
         }
         return t;
     }
-
-    synchronized int size() {
-        return tables.size();
-    }
 }
