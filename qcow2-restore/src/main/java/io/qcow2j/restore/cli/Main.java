@@ -6,6 +6,9 @@ import io.qcow2j.restore.RestoreIncompleteException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -15,13 +18,31 @@ import picocli.CommandLine.Command;
  * error while writing (target incomplete); {@code check} uses qemu-img's codes.
  */
 @Command(name = "qcow2-restore", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Restore KubeVirt incremental qcow2 backups onto a raw disk, without qemu-img.",
-        subcommands = {InfoCommand.class, MapCommand.class, RestoreCommand.class, RestoreVmCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
+        description = "Restore KubeVirt incremental qcow2 backups onto a raw disk, without qemu-img.")
 public final class Main {
     public static final int OK = 0;
     public static final int USAGE = 2;
     public static final int INVALID = 3;
     public static final int IO = 4;
+
+    /**
+     * The subcommands by name, in help order. picocli builds a command's model by reflection when it
+     * is added, the first one paying for picocli's own start: a run names its subcommand first, so
+     * only that one is built (the others cost ~25 ms of every restore's start, benchmarks/RESULTS.md).
+     * Names must match each class's {@code @Command(name)} (MainTest checks).
+     */
+    static final Map<String, Class<?>> SUBCOMMANDS = subcommands();
+
+    private static Map<String, Class<?>> subcommands() {
+        Map<String, Class<?>> m = new LinkedHashMap<>();
+        m.put("info", InfoCommand.class);
+        m.put("map", MapCommand.class);
+        m.put("restore", RestoreCommand.class);
+        m.put("restore-vm", RestoreVmCommand.class);
+        m.put("check", CheckCommand.class);
+        m.put("help", CommandLine.HelpCommand.class);
+        return Collections.unmodifiableMap(m);
+    }
 
     public static void main(String[] args) {
         NativePreload.start();
@@ -37,6 +58,12 @@ public final class Main {
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         boolean debug = java.util.Arrays.asList(args).contains("--debug");
         CommandLine cl = new CommandLine(new Main());
+        Class<?> named = args.length > 0 ? SUBCOMMANDS.get(args[0]) : null;
+        if (named != null && named != CommandLine.HelpCommand.class) {
+            cl.addSubcommand(args[0], named);
+        } else { // usage, help and errors list every subcommand
+            SUBCOMMANDS.forEach(cl::addSubcommand);
+        }
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, a) -> {
