@@ -75,14 +75,14 @@ class CliWriteFaultTest {
             assertTrue(line.contains("No space left on device"), line);
             assertTrue(line.contains("incomplete"), line);
             long at = guestOffset(line);
-            // the failed write is one of the data's (zeros are not written to a new file)
+            // the failed write is one of the data's (zeros are not written to a new file); with two
+            // workers either block may be written first (out-of-order positional writes), so the
+            // write that finds the file system full can be in block 0 as well
             assertTrue(at >= 0 && at < 16 * MIB && at % (4 * MIB) < (768 << 10), "offset inside the data: " + line);
             if (workers.equals("1")) {
                 // one worker writes blocks in order: block 0's 768 KiB fit in 1 MiB, block 1's do not
                 assertTrue(at >= 4 * MIB && at < 4 * MIB + (768 << 10), "blocks are written in order: " + line);
             }
-            // with two workers either block may be written first (out-of-order positional writes),
-            // so the write that finds the file system full can be in block 0 as well
         } finally {
             unmount(mnt);
         }
