@@ -245,14 +245,20 @@ warm() { # files: read into the page cache
 # "cold" memory took 5-6 s of system time here instead of 1. Which tool got cold memory depended on
 # what the untimed preparation had just consumed (the seed's fresh copies take gigabytes), so every
 # run now starts with the same amount of recently freed, warm memory.
+prefault_file=
+# a run stopped during prefault() must not leave gigabytes of RAM held in /dev/shm
+trap 'rm -f "$prefault_file"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 prefault() {
     local mib=$(((raw_bytes + raw_bytes / 4) / MiB + 64))
     local free_mib=$(awk '/MemAvailable/ { print int($2 / 1024 / 2) }' /proc/meminfo)
     [ $mib -le $free_mib ] || mib=$free_mib
     local shm=/dev/shm
     [ -d "$shm" ] && [ -w "$shm" ] || shm=$work
-    head -c $((mib * MiB)) /dev/zero >"$shm/qcow2j-prefault.$$" 2>/dev/null || true
-    rm -f "$shm/qcow2j-prefault.$$"
+    prefault_file=$shm/qcow2j-prefault.$$
+    head -c $((mib * MiB)) /dev/zero >"$prefault_file" 2>/dev/null || true
+    rm -f "$prefault_file"
 }
 
 # One run of one tool. Untimed preparation: fresh copies for the seed workflow, a fresh target
