@@ -94,7 +94,7 @@ public final class Restore {
                 }
             }
         }
-        try (Target target = Target.open(inspection, size, options.targetIsZero())) {
+        try (Target target = Target.open(inspection, size, options.targetIsZero(), options.directIo())) {
             return runOn(target);
         }
     }
@@ -374,7 +374,8 @@ public final class Restore {
          */
         private void wrote(long n) {
             written.addAndGet(n);
-            long every = options.flushEveryBytes();
+            // direct writes leave no dirty pages behind to start writeback for
+            long every = target.direct() ? 0 : options.flushEveryBytes();
             if (every > 0 && sinceFlush.addAndGet(n) >= every && flushPending.compareAndSet(false, true)) {
                 sinceFlush.set(0);
                 flusher.execute(() -> {
@@ -616,7 +617,7 @@ public final class Restore {
 
         private static ByteBuffer takeBlock() {
             ByteBuffer b = IDLE_BLOCKS.poll();
-            return b != null ? b.clear() : ByteBuffer.allocateDirect(BLOCK);
+            return b != null ? b.clear() : Target.alignedBuffer(BLOCK);
         }
 
         /** Called once every worker has stopped, so the block can serve another run. */

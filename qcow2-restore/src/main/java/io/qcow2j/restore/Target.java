@@ -1,5 +1,6 @@
 package io.qcow2j.restore;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -33,8 +34,13 @@ public final class Target implements Closeable {
     private static final int S_IFMT = 0170000;
     private static final int S_IFBLK = 0060000;
 
+    /**
+     * Alignment of the buffers {@link #alignedBuffer} hands out: a multiple of every logical block
+     * size {@code O_DIRECT} asks for (512 bytes to 4 KiB on devices, the file system block on files).
+     */
+    static final int BUFFER_ALIGN = 64 << 10;
     /** Read-only zeros for zero writes here and zero-filled gaps in {@link Restore}'s blocks. */
-    static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(Restore.BLOCK).asReadOnlyBuffer();
+    static final ByteBuffer ZEROS = alignedBuffer(Restore.BLOCK).asReadOnlyBuffer();
     /** Shortest zero run inside a block worth a hole in a file (see {@link #minKernelZero}). */
     private static final int MIN_FILE_HOLE = 64 << 10;
     /** Shortest zero run inside a block worth zeroing a device's range (see {@link #minKernelZero}). */
@@ -53,14 +59,18 @@ public final class Target implements Closeable {
      * from the flusher. Waiting here parks the thread instead (benchmarks/RESULTS.md).
      */
     private final ReentrantLock fileWriteLock;
+    /** The same file opened with {@code O_DIRECT}, or null; aligned writes go through it. */
+    private final FileChannel direct;
 
-    private Target(Path path, Kind kind, FileChannel channel, boolean writeZeros, KernelZeroer zeroer) {
+    private Target(Path path, Kind kind, FileChannel channel, boolean writeZeros, KernelZeroer zeroer,
+            FileChannel direct) {
         this.path = path;
         this.kind = kind;
         this.channel = channel;
         this.writeZeros = writeZeros;
         this.zeroer = zeroer;
         this.fileWriteLock = kind == Kind.BLOCK_DEVICE ? null : new ReentrantLock();
+        this.direct = direct;
     }
 
     /**
@@ -103,32 +113,95 @@ public final class Target implements Closeable {
      * @param targetIsZero the caller's promise that an existing target already reads as zeros
      */
     public static Target open(Inspection inspection, long virtualSize, boolean targetIsZero) throws IOException {
+        return open(inspection, virtualSize, targetIsZero, false);
+    }
+
+    /**
+     * As {@link #open(Inspection, long, boolean)}; with {@code directIo} the target is also opened
+     * with {@code O_DIRECT} and aligned writes bypass the page cache. When the file system or device
+     * refuses {@code O_DIRECT}, fails before anything was changed (a new file is removed again).
+     */
+    public static Target open(Inspection inspection, long virtualSize, boolean targetIsZero, boolean directIo)
+            throws IOException {
         Path path = inspection.path();
         switch (inspection.kind()) {
             case NEW_FILE -> {
                 FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                         StandardOpenOption.READ);
-                setLength(path, ch, virtualSize);
-                return new Target(path, Kind.NEW_FILE, ch, false, null);
+                FileChannel dio = null;
+                try {
+                    dio = directIo ? openDirect(path) : null;
+                    setLength(path, ch, virtualSize);
+                } catch (IOException | RuntimeException e) {
+                    closeQuietly(dio);
+                    closeQuietly(ch);
+                    Files.deleteIfExists(path); // ours: created just above
+                    throw e;
+                }
+                return new Target(path, Kind.NEW_FILE, ch, false, null, dio);
             }
             case EXISTING_FILE -> {
+                FileChannel dio;
+                try {
+                    dio = directIo ? openDirect(path) : null;
+                } catch (NoSuchFileException e) {
+                    throw new InvalidChainException(path.toString(), "target disappeared");
+                }
                 FileChannel ch;
                 try {
                     ch = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.READ);
                 } catch (NoSuchFileException e) {
+                    closeQuietly(dio);
                     throw new InvalidChainException(path.toString(), "target disappeared");
                 }
                 setLength(path, ch, virtualSize);
                 return new Target(path, Kind.EXISTING_FILE, ch, !targetIsZero,
-                        targetIsZero ? null : KernelZeroer.open(path, false, virtualSize));
+                        targetIsZero ? null : KernelZeroer.open(path, false, virtualSize), dio);
             }
             case BLOCK_DEVICE -> {
+                FileChannel dio = directIo ? openDirect(path) : null;
                 FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.READ);
                 return new Target(path, Kind.BLOCK_DEVICE, ch, !targetIsZero,
-                        targetIsZero ? null : KernelZeroer.open(path, true, inspection.currentSize()));
+                        targetIsZero ? null : KernelZeroer.open(path, true, inspection.currentSize()), dio);
             }
             default -> throw new IllegalStateException();
         }
+    }
+
+    private static FileChannel openDirect(Path path) throws IOException {
+        FileChannel dio;
+        try {
+            dio = FileChannel.open(path, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
+        } catch (NoSuchFileException e) {
+            throw e;
+        } catch (IOException | UnsupportedOperationException e) {
+            // tmpfs and some network file systems refuse O_DIRECT (EINVAL)
+            throw new InvalidChainException(path.toString(), "direct I/O (O_DIRECT) is not supported for the target: "
+                    + e.getMessage());
+        }
+        // the JDK checks direct writes against the file system's block size (statvfs f_frsize)
+        long align = Files.getFileStore(path).getBlockSize();
+        if (align > BUFFER_ALIGN || Long.bitCount(align) != 1) {
+            dio.close();
+            throw new InvalidChainException(path.toString(), "direct I/O needs " + align
+                    + "-byte alignment here, more than the " + BUFFER_ALIGN + " qcow2j aligns to");
+        }
+        return dio;
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // already failing: the first error is the one to report
+            }
+        }
+    }
+
+    /** A direct buffer of {@code size} bytes whose address is a multiple of {@link #BUFFER_ALIGN}. */
+    static ByteBuffer alignedBuffer(int size) {
+        return ByteBuffer.allocateDirect(size + BUFFER_ALIGN).alignedSlice(BUFFER_ALIGN).limit(size).slice();
     }
 
     /**
@@ -136,7 +209,7 @@ public final class Target implements Closeable {
      * faults. {@code writeZeros} says whether zero ranges must be written.
      */
     public static Target of(Path path, Kind kind, FileChannel channel, boolean writeZeros) {
-        return new Target(path, kind, channel, writeZeros, null);
+        return new Target(path, kind, channel, writeZeros, null, null);
     }
 
     private static void setLength(Path path, FileChannel ch, long size) throws IOException {
@@ -163,29 +236,58 @@ public final class Target implements Closeable {
         return writeZeros;
     }
 
+    /** True when aligned writes bypass the page cache ({@code O_DIRECT}). */
+    public boolean direct() {
+        return direct != null;
+    }
+
     /**
-     * Writes all of {@code src} at {@code position}; safe from several threads.
+     * Writes all of {@code src} at {@code position}; safe from several threads. On a direct target
+     * the part made of whole {@link #BUFFER_ALIGN} units, in file and in memory, goes past the page
+     * cache (no lock: the device takes several at once); an unaligned head or tail (a disk's odd
+     * end, clusters smaller than the unit) goes through the page cache. The unit is at least a page,
+     * so no page is ever written both ways, which the kernel cannot keep coherent.
      *
      * @throws WriteFailedException naming the byte where the write stopped (a full disk fails mid-buffer)
      */
     public void write(ByteBuffer src, long position) throws IOException {
+        if (direct != null) {
+            int head = (int) Math.min(src.remaining(), Math.floorMod(-position, (long) BUFFER_ALIGN));
+            int body = (src.remaining() - head) / BUFFER_ALIGN * BUFFER_ALIGN;
+            if (body > 0 && src.alignmentOffset(src.position() + head, BUFFER_ALIGN) == 0) {
+                int end = src.limit();
+                int at = src.position();
+                if (head > 0) {
+                    buffered(src.limit(at + head), position);
+                }
+                writeFully(direct, src.limit(at + head + body).position(at + head), position + head);
+                if (at + head + body < end) {
+                    buffered(src.limit(end).position(at + head + body), position + head + body);
+                }
+                return;
+            }
+        }
+        buffered(src, position);
+    }
+
+    private void buffered(ByteBuffer src, long position) throws IOException {
         if (fileWriteLock == null) {
-            writeFully(src, position);
+            writeFully(channel, src, position);
             return;
         }
         fileWriteLock.lock();
         try {
-            writeFully(src, position);
+            writeFully(channel, src, position);
         } finally {
             fileWriteLock.unlock();
         }
     }
 
-    private void writeFully(ByteBuffer src, long position) throws IOException {
+    private static void writeFully(FileChannel ch, ByteBuffer src, long position) throws IOException {
         long pos = position;
         while (src.hasRemaining()) {
             try {
-                pos += channel.write(src, pos);
+                pos += ch.write(src, pos);
             } catch (IOException e) {
                 throw new WriteFailedException(pos, e);
             }
@@ -274,6 +376,7 @@ public final class Target implements Closeable {
         if (zeroer != null) {
             zeroer.close();
         }
+        closeQuietly(direct);
         channel.close();
     }
 }

@@ -137,7 +137,7 @@ public final class VmRestore implements Closeable {
         for (PreparedDisk d : disks) {
             long base = before;
             RestoreOptions o = options.withProgress((done, t) -> options.progress().progress(base + done, total));
-            try (Target target = Target.open(d.target(), d.virtualSize(), options.targetIsZero())) {
+            try (Target target = Target.open(d.target(), d.virtualSize(), options.targetIsZero(), options.directIo())) {
                 RestoreResult r = new Restore(d.chain(), d.plan().target(), o).runInto(target);
                 results.add(new DiskResult(d.plan().pvc(), r));
             } catch (RestoreIncompleteException e) {

@@ -104,11 +104,12 @@ class DifferentialChainPropertyTest {
     }
 
     /** A whole generated case. */
-    record Case(FullMode fullMode, long seed, List<Link> links, boolean viaCli, int workers, int targetMode) {
+    record Case(FullMode fullMode, long seed, List<Link> links, boolean viaCli, int workers, int targetMode,
+            boolean direct) {
         @Override
         public String toString() {
             StringBuilder b = new StringBuilder("Case[full=" + fullMode + ", seed=" + seed + ", cli=" + viaCli
-                    + ", workers=" + workers + ", target=" + targetMode + "]");
+                    + ", workers=" + workers + ", target=" + targetMode + ", direct=" + direct + "]");
             links.forEach(l -> b.append("\n  ").append(l));
             return b.toString();
         }
@@ -143,7 +144,7 @@ class DifferentialChainPropertyTest {
                 Tuple.of(2, FullMode.CONVERT_ZSTD));
         return Combinators.combine(full, Arbitraries.longs(), links,
                 Arbitraries.of(false, false, true), Arbitraries.integers().between(1, 3),
-                Arbitraries.integers().between(0, 2)).as(Case::new);
+                Arbitraries.integers().between(0, 2), Arbitraries.of(false, false, true)).as(Case::new);
     }
 
     @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
@@ -157,6 +158,7 @@ class DifferentialChainPropertyTest {
                     : c.links.size() <= 20 ? "11-20" : "21-40");
             Statistics.label("full").collect(c.fullMode);
             Statistics.label("via").collect(c.viaCli ? "cli" : "library");
+            Statistics.label("writes").collect(c.direct ? "O_DIRECT" : "page cache");
             Statistics.label("target").collect(new String[] {"new", "garbage-larger", "garbage-smaller"}[c.targetMode]);
             Statistics.label("has extended L2 / v2 / compressed write / smaller middle").collect(
                     built.log.contains("extended_l2=on"), built.log.contains("compat=0.10"),
@@ -168,8 +170,9 @@ class DifferentialChainPropertyTest {
 
             Path target = dir.resolve("restored.raw");
             prepareTarget(target, c.targetMode, size, c.seed);
-            String digest = c.viaCli ? restoreViaCli(built.files, target, c.workers)
-                    : Restore.run(built.files, target, RestoreOptions.defaults().withWorkers(c.workers)).digest();
+            String digest = c.viaCli ? restoreViaCli(built.files, target, c.workers, c.direct)
+                    : Restore.run(built.files, target, RestoreOptions.defaults().withWorkers(c.workers)
+                            .withDirectIo(c.direct)).digest();
             byte[] actual = Files.readAllBytes(target);
             int bad = Arrays.mismatch(expected, actual);
             if (bad >= 0) {
@@ -267,9 +270,12 @@ class DifferentialChainPropertyTest {
         Files.write(target, randomBytes(r, (int) n));
     }
 
-    private static String restoreViaCli(List<Path> files, Path target, int workers) {
+    private static String restoreViaCli(List<Path> files, Path target, int workers, boolean direct) {
         List<String> args = new ArrayList<>(List.of("restore", "--output", target.toString(), "--progress=none",
                 "--json", "--workers", Integer.toString(workers)));
+        if (direct) {
+            args.add("--direct");
+        }
         files.forEach(f -> args.add(f.toString()));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

@@ -19,10 +19,12 @@ final class RestoreFlags {
     Integer workers;
     @Option(names = "--force-corrupt", description = "Restore images even if qemu marked them corrupt.")
     boolean forceCorrupt;
+    @Option(names = "--direct", description = "Write the target with O_DIRECT, past the page cache (as qemu-img's -t none).")
+    boolean direct;
 
     RestoreOptions toOptions() {
         RestoreOptions opts = RestoreOptions.defaults().withTargetIsZero(targetIsZero)
-                .withOpen(OpenOptions.defaults().withAllowCorrupt(forceCorrupt));
+                .withOpen(OpenOptions.defaults().withAllowCorrupt(forceCorrupt)).withDirectIo(direct);
         return workers == null ? opts : opts.withWorkers(workers);
     }
 }

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The CLI's {@code info --json} and {@code map --json} agree with what qemu-img printed for every
@@ -118,10 +119,14 @@ class CliConformanceTest {
         return !a.has("offset") || a.get("offset").asLong() + a.get("length").asLong() == b.get("offset").asLong();
     }
 
-    @Test
-    void restoreOfTheSampleChainMatchesTheRecordedOracle(@TempDir Path dir) throws Exception {
+    @ParameterizedTest(name = "direct={0}")
+    @ValueSource(booleans = {false, true})
+    void restoreOfTheSampleChainMatchesTheRecordedOracle(boolean direct, @TempDir Path dir) throws Exception {
         Path out = dir.resolve("disk.raw");
         List<String> args = new ArrayList<>(List.of("restore", "--json", "--progress=none", "--output", out.toString()));
+        if (direct) {
+            args.add("--direct");
+        }
         TestData.chain().forEach(p -> args.add(p.toString()));
         Run r = cli(args.toArray(String[]::new));
         assertEquals(0, r.exit(), r.err());

@@ -1,0 +1,157 @@
+package io.qcow2j.restore;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.qcow2j.restore.model.ChainModel;
+import io.qcow2j.restore.model.ChainModel.Image;
+import io.qcow2j.restore.model.MiniQcow2Writer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Restores with {@code O_DIRECT} ({@link RestoreOptions#directIo()}): the disk is the same as
+ * through the page cache, aligned writes really bypass it, and unaligned heads and tails (odd disk
+ * ends, clusters smaller than {@link Target#BUFFER_ALIGN}) still land. Page-cache residency is read
+ * with util-linux {@code fincore}; the checks that need it skip with a reason where it is missing.
+ */
+class DirectIoTest {
+    private static final long K = 1024;
+    private static final long M = 1024 * K;
+    /** Not a multiple of the 4 MiB block, the 64 KiB unit or a page. */
+    private static final long SIZE = 10 * M + 3 * 512;
+
+    @TempDir
+    Path dir;
+
+    /** 8 MiB of 64 KiB-cluster data (direct), and 4 KiB / 512-byte clusters cutting it unaligned. */
+    private ChainModel mixedChain() {
+        Image full = new Image(16, false, SIZE).write(0, 8 * M, 1).write(9 * M, 64 * K, 2);
+        Image inc1 = new Image(12, false, SIZE).zero(M, 512 * K).write(2 * M + 5 * K, 20 * K, 3)
+                .write(SIZE - 3 * 512, 3 * 512, 4);
+        Image inc2 = new Image(9, false, SIZE).write(4 * M + 512, 1024, 5).zero(6 * M - 512, 1024);
+        return new ChainModel(List.of(full, inc1, inc2));
+    }
+
+    @Test
+    void newFileMatchesTheModelAndBypassesThePageCache() throws IOException {
+        ChainModel model = mixedChain();
+        List<Path> chain = MiniQcow2Writer.writeChain(model, Files.createDirectories(dir.resolve("chain")));
+        Path target = dir.resolve("direct.raw");
+        RestoreResult r = Restore.run(chain, target, RestoreOptions.defaults().withWorkers(2).withDirectIo(true));
+        long cached = residentBytes(target); // before anything reads the target back
+        ModelChecks.assertDiskEquals(model, target);
+        assertEquals(DiskDigest.of(target, SIZE), r.digest());
+        assertTrue(r.bytesWritten() > 7 * M, "written " + r.bytesWritten()); // 8.1 MiB of data, 0.5 MiB zeroed
+        // only the unaligned pieces went through the page cache: a few pages around each cut
+        assertTrue(cached <= 1 * M, "direct restore left " + cached + " bytes of the target in the page cache");
+    }
+
+    @Test
+    void withoutDirectIoTheSameRestoreUsesThePageCache() throws IOException {
+        // the control for the test above: fincore does see a buffered restore's pages, so its small
+        // count there comes from O_DIRECT and not from a blind measurement
+        ChainModel model = mixedChain();
+        List<Path> chain = MiniQcow2Writer.writeChain(model, Files.createDirectories(dir.resolve("chain")));
+        Path target = dir.resolve("buffered.raw");
+        Restore.run(chain, target, RestoreOptions.defaults().withWorkers(2).withFlushEvery(0));
+        long cached = residentBytes(target);
+        assertTrue(cached >= 4 * M, "a buffered restore left only " + cached + " bytes cached");
+        ModelChecks.assertDiskEquals(model, target);
+    }
+
+    @Test
+    void existingGarbageFileIsFullyOverwritten() throws IOException {
+        ChainModel model = mixedChain();
+        List<Path> chain = MiniQcow2Writer.writeChain(model, Files.createDirectories(dir.resolve("chain")));
+        Path target = dir.resolve("existing.raw");
+        Files.write(target, garbage(SIZE + 3 * M, 11));
+        RestoreResult r = Restore.run(chain, target, RestoreOptions.defaults().withWorkers(2).withDirectIo(true));
+        assertEquals(Target.Kind.EXISTING_FILE, r.targetKind());
+        ModelChecks.assertDiskEquals(model, target);
+        assertEquals(DiskDigest.of(target, SIZE), r.digest());
+    }
+
+    @Test
+    void blockDeviceGetsTheDiskAndNothingPastIt() throws IOException {
+        ChainModel model = mixedChain();
+        List<Path> chain = MiniQcow2Writer.writeChain(model, Files.createDirectories(dir.resolve("chain")));
+        long deviceSize = 12 * M;
+        Path backing = dir.resolve("device.img");
+        byte[] before = garbage(deviceSize, 5);
+        Files.write(backing, before);
+        try (LoopDevice dev = LoopDevice.attachOrSkip(backing)) {
+            RestoreResult r = Restore.run(chain, dev.path(), RestoreOptions.defaults().withDirectIo(true));
+            assertEquals(Target.Kind.BLOCK_DEVICE, r.targetKind());
+            byte[] onDevice = Files.readAllBytes(dev.path());
+            assertArrayEquals(model.expectedDisk(), Arrays.copyOf(onDevice, (int) SIZE), "the disk on the device");
+            assertArrayEquals(Arrays.copyOfRange(before, (int) SIZE, (int) deviceSize),
+                    Arrays.copyOfRange(onDevice, (int) SIZE, (int) deviceSize), "past the disk: untouched");
+        }
+    }
+
+    /**
+     * One write cut three ways: an unaligned head and tail through the page cache, the aligned body
+     * past it. A buffer whose address does not line up with the file position goes buffered whole.
+     */
+    @Test
+    void oneWriteSplitsIntoBufferedHeadDirectBodyBufferedTail() throws IOException {
+        int unit = Target.BUFFER_ALIGN;
+        long size = 64L * unit;
+        Path path = dir.resolve("split.raw");
+        byte[] expected = new byte[(int) size];
+        try (Target t = Target.open(Target.inspect(path, size), size, false, true)) {
+            assertTrue(t.direct());
+            ByteBuffer buf = Target.alignedBuffer(16 * unit);
+            byte[] data = garbage(16 * unit, 3);
+            buf.put(0, data);
+            // file position and buffer address both 1000 bytes short of a unit boundary
+            int from = unit - 1000;
+            int len = 8 * unit + 1000 + 777;
+            long pos = 5L * unit - 1000;
+            t.write(buf.slice(from, len), pos);
+            System.arraycopy(data, from, expected, (int) pos, len);
+            // address off by one against the position: no aligned body, all buffered
+            t.write(buf.slice(1, 2 * unit), 30L * unit);
+            System.arraycopy(data, 1, expected, 30 * unit, 2 * unit);
+            t.force();
+        }
+        long cached = residentBytes(path);
+        assertArrayEquals(expected, Files.readAllBytes(path));
+        long pageSize = 4096;
+        // head and tail: one page each; the misaligned write: all of it
+        assertTrue(cached <= 2 * unit + 4 * pageSize, "cached " + cached);
+        assertTrue(cached >= 2 * unit, "the misaligned write must be in the page cache, cached " + cached);
+    }
+
+    @Test
+    void directIoIsOffByDefault() throws IOException {
+        Path path = dir.resolve("plain.raw");
+        try (Target t = Target.open(Target.inspect(path, M), M, false)) {
+            assertFalse(t.direct());
+        }
+    }
+
+    /** Bytes of {@code file} in the page cache, by {@code fincore}; skips the test where it is missing. */
+    private static long residentBytes(Path file) throws IOException {
+        Shell.Result r = Shell.run("fincore", "--bytes", "--noheadings", "--output", "RES", file.toString());
+        assumeTrue(r.code() == 0, () -> "fincore unavailable (exit " + r.code() + ": " + r.err().strip() + ")");
+        return Long.parseLong(r.out().strip());
+    }
+
+    private static byte[] garbage(long n, long seed) {
+        byte[] b = new byte[(int) n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+}
