@@ -3,6 +3,7 @@ package io.qcow2j.restore;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -132,6 +133,41 @@ class DirectIoTest {
         // head and tail: one page each; the misaligned write: all of it
         assertTrue(cached <= 2 * unit + 4 * pageSize, "cached " + cached);
         assertTrue(cached >= 2 * unit, "the misaligned write must be in the page cache, cached " + cached);
+    }
+
+    /**
+     * A file system without {@code O_DIRECT} (ramfs; tmpfs takes it since Linux 6.6): an error that
+     * says so before the target changes, a new file removed again, an existing one untouched.
+     * Needs a ramfs mount, so root; skips with the reason elsewhere.
+     */
+    @Test
+    void fileSystemWithoutDirectIoIsAnErrorBeforeTheTargetChanges() throws IOException {
+        ChainModel model = mixedChain();
+        List<Path> chain = MiniQcow2Writer.writeChain(model, Files.createDirectories(dir.resolve("chain")));
+        Path mnt = Files.createDirectories(dir.resolve("ramfs"));
+        Shell.Result mount = Shell.run("mount", "-t", "ramfs", "qcow2j-test", mnt.toString());
+        assumeTrue(mount.code() == 0, () -> "cannot mount a ramfs (exit " + mount.code() + ": " + mount.err().strip() + ")");
+        try {
+            Path fresh = mnt.resolve("new.raw");
+            InvalidChainException e = assertThrows(InvalidChainException.class,
+                    () -> Restore.run(chain, fresh, RestoreOptions.defaults().withDirectIo(true)));
+            assertTrue(e.getMessage().contains("O_DIRECT") && e.getMessage().contains(fresh.toString()), e.getMessage());
+            assertFalse(Files.exists(fresh), "the new file must be removed again");
+
+            Path existing = mnt.resolve("existing.raw");
+            byte[] before = garbage(3 * M + 5, 21);
+            Files.write(existing, before);
+            assertThrows(InvalidChainException.class,
+                    () -> Restore.run(chain, existing, RestoreOptions.defaults().withDirectIo(true)));
+            assertArrayEquals(before, Files.readAllBytes(existing), "an existing target stays as it was");
+
+            // the same target without --direct works: the refusal is about O_DIRECT only
+            Restore.run(chain, fresh, RestoreOptions.defaults());
+            ModelChecks.assertDiskEquals(model, fresh);
+        } finally {
+            Shell.Result umount = Shell.run("umount", mnt.toString());
+            assertEquals(0, umount.code(), () -> "umount " + mnt + ": " + umount.err());
+        }
     }
 
     @Test
