@@ -286,17 +286,14 @@ run_tool() { # tool results_file
             out=$work/convert.raw
             rm -f "$out"; warm "$d"/rebased/*.qcow2; sync; prefault
             timed "$res" "$out" qemu-img convert -m 16 -W -f qcow2 -O raw "$d/rebased/$newest" "$out" ;;
-        ours)
-            out=$work/ours.raw
+        ours|ours-direct)
+            # ours-direct: the same restore with O_DIRECT writes, past the page cache, so it does not
+            # depend on the state of the guest's memory (see the slow mode in README.md)
+            out=$work/$tool.raw
             rm -f "$out"; warm "$d"/chain/*.qcow2; sync; prefault
-            timed "$res" "$out" "$cli" restore --progress=none --output "$out" $(chain_names | sed "s|^|$d/chain/|")
-            raw_bytes=$(($(stat -c '%b * %B' "$out"))) ;;
-        ours-direct)
-            # the same restore with O_DIRECT writes: past the page cache, so it does not depend on
-            # the state of the guest's memory (see the slow mode in README.md)
-            out=$work/ours-direct.raw
-            rm -f "$out"; warm "$d"/chain/*.qcow2; sync; prefault
-            timed "$res" "$out" "$cli" restore --direct --progress=none --output "$out" $(chain_names | sed "s|^|$d/chain/|") ;;
+            timed "$res" "$out" "$cli" restore $([ $tool = ours ] || echo --direct) --progress=none --output "$out" \
+                $(chain_names | sed "s|^|$d/chain/|")
+            [ $tool != ours ] || raw_bytes=$(($(stat -c '%b * %B' "$out"))) ;;
         floor|device)
             # the write floor: the bytes our restore wrote, from /dev/zero into a new file, 4 MiB at a
             # time (no reading, no composing); "durable" adds the fsync any durable restore pays. The

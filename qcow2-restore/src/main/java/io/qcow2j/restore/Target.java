@@ -124,48 +124,43 @@ public final class Target implements Closeable {
     public static Target open(Inspection inspection, long virtualSize, boolean targetIsZero, boolean directIo)
             throws IOException {
         Path path = inspection.path();
-        switch (inspection.kind()) {
-            case NEW_FILE -> {
-                FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+        Kind kind = inspection.kind();
+        FileChannel ch = null;
+        FileChannel dio = null;
+        boolean created = false;
+        try {
+            if (kind == Kind.NEW_FILE) {
+                ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                         StandardOpenOption.READ);
-                FileChannel dio = null;
-                try {
-                    dio = directIo ? openDirect(path) : null;
-                    setLength(path, ch, virtualSize);
-                } catch (IOException | RuntimeException e) {
-                    closeQuietly(dio);
-                    closeQuietly(ch);
-                    Files.deleteIfExists(path); // ours: created just above
-                    throw e;
-                }
-                return new Target(path, Kind.NEW_FILE, ch, false, null, dio);
+                created = true;
+            } else {
+                ch = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.READ);
             }
-            case EXISTING_FILE -> {
-                FileChannel dio;
-                try {
-                    dio = directIo ? openDirect(path) : null;
-                } catch (NoSuchFileException e) {
-                    throw new InvalidChainException(path.toString(), "target disappeared");
-                }
-                FileChannel ch;
-                try {
-                    ch = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.READ);
-                } catch (NoSuchFileException e) {
-                    closeQuietly(dio);
-                    throw new InvalidChainException(path.toString(), "target disappeared");
-                }
+            // before the first change: a target that refuses O_DIRECT is left as it was
+            dio = directIo ? openDirect(path) : null;
+            if (kind != Kind.BLOCK_DEVICE) {
                 setLength(path, ch, virtualSize);
-                return new Target(path, Kind.EXISTING_FILE, ch, !targetIsZero,
-                        targetIsZero ? null : KernelZeroer.open(path, false, virtualSize), dio);
             }
-            case BLOCK_DEVICE -> {
-                FileChannel dio = directIo ? openDirect(path) : null;
-                FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.READ);
-                return new Target(path, Kind.BLOCK_DEVICE, ch, !targetIsZero,
-                        targetIsZero ? null : KernelZeroer.open(path, true, inspection.currentSize()), dio);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(dio);
+            closeQuietly(ch);
+            if (created) {
+                try {
+                    Files.deleteIfExists(path); // ours: created just above
+                } catch (IOException x) {
+                    e.addSuppressed(x);
+                }
             }
-            default -> throw new IllegalStateException();
+            if (e instanceof NoSuchFileException && kind == Kind.EXISTING_FILE) {
+                throw new InvalidChainException(path.toString(), "target disappeared");
+            }
+            throw e;
         }
+        boolean writeZeros = kind != Kind.NEW_FILE && !targetIsZero;
+        KernelZeroer zeroer = !writeZeros ? null : kind == Kind.BLOCK_DEVICE
+                ? KernelZeroer.open(path, true, inspection.currentSize())
+                : KernelZeroer.open(path, false, virtualSize);
+        return new Target(path, kind, ch, writeZeros, zeroer, dio);
     }
 
     private static FileChannel openDirect(Path path) throws IOException {
@@ -175,7 +170,7 @@ public final class Target implements Closeable {
         } catch (NoSuchFileException e) {
             throw e;
         } catch (IOException | UnsupportedOperationException e) {
-            // tmpfs and some network file systems refuse O_DIRECT (EINVAL)
+            // ramfs, tmpfs before Linux 6.6 and some network file systems refuse O_DIRECT (EINVAL)
             throw new InvalidChainException(path.toString(), "direct I/O (O_DIRECT) is not supported for the target: "
                     + e.getMessage());
         }
