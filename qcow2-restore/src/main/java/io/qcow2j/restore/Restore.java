@@ -110,7 +110,7 @@ public final class Restore {
         Run run = new Run(target, size);
         run.execute();
         long nanos = System.nanoTime() - start;
-        return new RestoreResult(target.path(), target.kind(), size, run.written.get(), run.zeroSkipped.get(),
+        return new RestoreResult(target.path(), target.kind(), target.direct(), size, run.written.get(), run.zeroSkipped.get(),
                 run.data.get(), nanos, run.digest.value(), chain.notes());
     }
 

@@ -8,6 +8,8 @@ import java.util.List;
  *
  * @param target           where the disk went
  * @param targetKind       new file, existing file or block device
+ * @param directIo         whether the aligned writes went past the page cache ({@code O_DIRECT},
+ *                         {@link RestoreOptions#directIo()}); unaligned heads and tails never do
  * @param virtualSize      bytes of the restored disk
  * @param bytesWritten     bytes written or zeroed on the target (data and, where needed, zeros)
  * @param zeroBytesSkipped zero bytes left alone because the target already reads as zeros there (a
@@ -18,7 +20,7 @@ import java.util.List;
  * @param digest           the {@link DiskDigest} of the restored disk
  * @param notes            non-fatal remarks (stored backing file names)
  */
-public record RestoreResult(Path target, Target.Kind targetKind, long virtualSize, long bytesWritten,
+public record RestoreResult(Path target, Target.Kind targetKind, boolean directIo, long virtualSize, long bytesWritten,
         long zeroBytesSkipped, long dataBytes, long nanos, String digest, List<String> notes) {
 
     /** Throughput over the virtual size, in MB/s (10^6). */

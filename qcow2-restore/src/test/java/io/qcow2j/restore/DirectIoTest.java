@@ -51,6 +51,7 @@ class DirectIoTest {
         Path target = dir.resolve("direct.raw");
         RestoreResult r = Restore.run(chain, target, RestoreOptions.defaults().withWorkers(2).withDirectIo(true));
         long cached = residentBytes(target); // before anything reads the target back
+        assertTrue(r.directIo());
         ModelChecks.assertDiskEquals(model, target);
         assertEquals(DiskDigest.of(target, SIZE), r.digest());
         assertTrue(r.bytesWritten() > 7 * M, "written " + r.bytesWritten()); // 8.1 MiB of data, 0.5 MiB zeroed
@@ -65,7 +66,8 @@ class DirectIoTest {
         ChainModel model = mixedChain();
         List<Path> chain = MiniQcow2Writer.writeChain(model, Files.createDirectories(dir.resolve("chain")));
         Path target = dir.resolve("buffered.raw");
-        Restore.run(chain, target, RestoreOptions.defaults().withWorkers(2).withFlushEvery(0));
+        RestoreResult r = Restore.run(chain, target, RestoreOptions.defaults().withWorkers(2).withFlushEvery(0));
+        assertFalse(r.directIo());
         long cached = residentBytes(target);
         assertTrue(cached >= 4 * M, "a buffered restore left only " + cached + " bytes cached");
         ModelChecks.assertDiskEquals(model, target);
@@ -94,6 +96,7 @@ class DirectIoTest {
         try (LoopDevice dev = LoopDevice.attachOrSkip(backing)) {
             RestoreResult r = Restore.run(chain, dev.path(), RestoreOptions.defaults().withDirectIo(true));
             assertEquals(Target.Kind.BLOCK_DEVICE, r.targetKind());
+            assertTrue(r.directIo());
             byte[] onDevice = Files.readAllBytes(dev.path());
             assertArrayEquals(model.expectedDisk(), Arrays.copyOf(onDevice, (int) SIZE), "the disk on the device");
             assertArrayEquals(Arrays.copyOfRange(before, (int) SIZE, (int) deviceSize),

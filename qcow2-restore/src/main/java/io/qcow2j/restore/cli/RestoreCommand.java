@@ -82,6 +82,7 @@ final class RestoreCommand implements Callable<Integer> {
             n.put("status", "ok");
             n.put("target", r.target().toString());
             n.put("target-kind", r.targetKind().name().toLowerCase().replace('_', '-'));
+            n.put("direct-io", r.directIo());
             n.put("virtual-size", r.virtualSize());
             n.put("bytes-written", r.bytesWritten());
             n.put("zero-bytes-skipped", r.zeroBytesSkipped());
@@ -99,8 +100,8 @@ final class RestoreCommand implements Callable<Integer> {
             r.notes().forEach(notes::add);
             out.println(Json.pretty(n));
         } else {
-            out.printf("restored %d images onto %s (%s)%n", chain.images().size(), r.target(),
-                    r.targetKind().name().toLowerCase().replace('_', ' '));
+            out.printf("restored %d images onto %s (%s%s)%n", chain.images().size(), r.target(),
+                    r.targetKind().name().toLowerCase().replace('_', ' '), r.directIo() ? ", O_DIRECT" : "");
             out.printf("  virtual size   %,d bytes%n", r.virtualSize());
             out.printf("  written        %,d bytes (%,d from data clusters)%n", r.bytesWritten(), r.dataBytes());
             out.printf("  zeros skipped  %,d bytes%n", r.zeroBytesSkipped());

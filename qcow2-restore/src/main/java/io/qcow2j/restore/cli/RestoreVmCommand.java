@@ -174,6 +174,7 @@ final class RestoreVmCommand implements Callable<Integer> {
                 o.put("pvc", dr.pvc());
                 o.put("target", r.target().toString());
                 o.put("target-kind", r.targetKind().name().toLowerCase().replace('_', '-'));
+                o.put("direct-io", r.directIo());
                 o.put("virtual-size", r.virtualSize());
                 o.put("bytes-written", r.bytesWritten());
                 o.put("zero-bytes-skipped", r.zeroBytesSkipped());
@@ -191,9 +192,9 @@ final class RestoreVmCommand implements Callable<Integer> {
                 plan.vm(), plan.backup(), results.size(), written, nanos / 1e9);
         for (VmRestore.DiskResult dr : results) {
             RestoreResult r = dr.result();
-            out.printf("  PVC %s -> %s: %,d bytes (virtual %,d), %.1f MB/s, digest %s:%s%s%n", dr.pvc(),
-                    r.target(), r.bytesWritten(), r.virtualSize(), r.megabytesPerSecond(), DiskDigest.NAME, r.digest(),
-                    flags.verify ? " (verified)" : "");
+            out.printf("  PVC %s -> %s%s: %,d bytes (virtual %,d), %.1f MB/s, digest %s:%s%s%n", dr.pvc(),
+                    r.target(), r.directIo() ? " (O_DIRECT)" : "", r.bytesWritten(), r.virtualSize(),
+                    r.megabytesPerSecond(), DiskDigest.NAME, r.digest(), flags.verify ? " (verified)" : "");
         }
     }
 }

@@ -134,6 +134,7 @@ class CliConformanceTest {
         assertEquals(TestData.chainSha256(), io.qcow2j.core.testing.Sha256.of(out));
         JsonNode summary = JSON.readTree(r.out());
         assertEquals("ok", summary.get("status").asText());
+        assertEquals(direct, summary.get("direct-io").asBoolean(!direct), r.out());
         assertEquals("xxh64-64k:" + io.qcow2j.restore.DiskDigest.of(out, TestData.chainSize()),
                 summary.get("digest").asText());
     }

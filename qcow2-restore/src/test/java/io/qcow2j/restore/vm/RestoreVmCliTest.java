@@ -145,6 +145,7 @@ class RestoreVmCliTest {
             assertEquals(PVCS[d], o.path("pvc").asText(), "disks in the full checkpoint's PVC order");
             assertEquals(targets[d].toString(), o.path("target").asText());
             assertEquals(kinds[d], o.path("target-kind").asText());
+            assertFalse(o.path("direct-io").asBoolean(true), "page-cache writes without --direct");
             assertEquals(SIZES[d], o.path("virtual-size").asLong());
             assertEquals(oracleDigest(3, d), o.path("digest").asText(), "PVC " + PVCS[d]);
             assertFalse(o.has("verified"), "not verified without --verify");
@@ -172,6 +173,24 @@ class RestoreVmCliTest {
         }
         assertEquals("existing-file", disks.get(0).path("target-kind").asText());
         assertEquals("new-file", disks.get(1).path("target-kind").asText());
+    }
+
+    @Test
+    void bk4WithDirectIoEqualsQemuAndSaysSo() throws IOException {
+        garbage(t1, DISK1_SIZE + 3 * 4096 + 512, 7); // longer than the disk, an unaligned end
+
+        Cli r = restoreVm("bk-4", "--json", "--direct").assertOk();
+
+        assertRestored(4, 0, t0);
+        assertRestored(4, 1, t1);
+        JsonNode disks = JSON.readTree(r.out()).path("disks");
+        assertEquals(2, disks.size(), r::describe);
+        for (int d = 0; d < 2; d++) {
+            assertTrue(disks.get(d).path("direct-io").asBoolean(false), r::describe);
+            assertEquals(oracleDigest(4, d), disks.get(d).path("digest").asText());
+        }
+        Cli text = restoreVm("bk-4", "--direct").assertOk();
+        assertTrue(text.out().contains(t0 + " (O_DIRECT):"), text::describe);
     }
 
     @Test
