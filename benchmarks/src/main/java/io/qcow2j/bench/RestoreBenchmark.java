@@ -27,7 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * End to end: {@link Restore#run} (open and validate the chain, compose, read, write, force) of a
  * generated chain into a file. {@code new}: the target is deleted before every invocation, so it
  * is created sparse; {@code existing}: the previous invocation's output is overwritten, zeros
- * included. The file is forced to disk inside the measured time, as the CLI does.
+ * included. The file is forced to disk inside the measured time, as the CLI does; {@code direct}
+ * writes it past the page cache instead.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -49,6 +50,9 @@ public class RestoreBenchmark {
     public int workers;
     @Param({"new", "existing"})
     public String target;
+    /** Write with {@code O_DIRECT} ({@code --direct}); the default restore goes through the page cache. */
+    @Param("false")
+    public boolean direct;
 
     private FixtureDir dir;
     private List<Path> images;
@@ -68,7 +72,7 @@ public class RestoreBenchmark {
                 f.setLength((long) virtualMiB << 20);
             }
         }
-        options = RestoreOptions.defaults();
+        options = RestoreOptions.defaults().withDirectIo(direct);
         if (workers > 0) {
             options = options.withWorkers(workers);
         }
