@@ -107,6 +107,22 @@ class RestoreVmCliTest {
         }
     }
 
+    /**
+     * Both disks of bk-4 equal qemu's restore, and the JSON summary lists them in PVC order with
+     * the oracle's digests; returns the summary's disks for the caller's own checks.
+     */
+    private JsonNode assertBk4RestoredAndReported(Cli r) throws IOException {
+        assertRestored(4, 0, t0);
+        assertRestored(4, 1, t1);
+        JsonNode disks = JSON.readTree(r.out()).path("disks");
+        assertEquals(2, disks.size(), r::describe);
+        for (int d = 0; d < 2; d++) {
+            assertEquals(PVCS[d], disks.get(d).path("pvc").asText());
+            assertEquals(oracleDigest(4, d), disks.get(d).path("digest").asText());
+        }
+        return disks;
+    }
+
     private static String oracleDigest(int n, int disk) throws IOException {
         return "xxh64-64k:" + DiskDigest.of(images.oracle(n, disk), SIZES[disk]);
     }
@@ -162,13 +178,8 @@ class RestoreVmCliTest {
 
         Cli r = restoreVm("bk-4", "--json", "--verify").assertOk();
 
-        assertRestored(4, 0, t0);
-        assertRestored(4, 1, t1);
-        JsonNode disks = JSON.readTree(r.out()).path("disks");
-        assertEquals(2, disks.size(), r::describe);
+        JsonNode disks = assertBk4RestoredAndReported(r);
         for (int d = 0; d < 2; d++) {
-            assertEquals(PVCS[d], disks.get(d).path("pvc").asText());
-            assertEquals(oracleDigest(4, d), disks.get(d).path("digest").asText());
             assertTrue(disks.get(d).path("verified").asBoolean(), r::describe);
         }
         assertEquals("existing-file", disks.get(0).path("target-kind").asText());
@@ -181,13 +192,9 @@ class RestoreVmCliTest {
 
         Cli r = restoreVm("bk-4", "--json", "--direct").assertOk();
 
-        assertRestored(4, 0, t0);
-        assertRestored(4, 1, t1);
-        JsonNode disks = JSON.readTree(r.out()).path("disks");
-        assertEquals(2, disks.size(), r::describe);
+        JsonNode disks = assertBk4RestoredAndReported(r);
         for (int d = 0; d < 2; d++) {
             assertTrue(disks.get(d).path("direct-io").asBoolean(false), r::describe);
-            assertEquals(oracleDigest(4, d), disks.get(d).path("digest").asText());
         }
         Cli text = restoreVm("bk-4", "--direct").assertOk();
         assertTrue(text.out().contains(t0 + " (O_DIRECT):"), text::describe);
