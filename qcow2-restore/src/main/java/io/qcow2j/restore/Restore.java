@@ -212,6 +212,9 @@ public final class Restore {
                 t.setDaemon(true);
                 return t;
             });
+            if (options.releasePageCache()) {
+                flusher.execute(target::openPageCacheRelease); // native access loads off the main thread
+            }
             Semaphore inFlight = new Semaphore(2 * workers);
             Composer composer = new Composer(images);
             long stoppedAt = -1;
@@ -306,6 +309,9 @@ public final class Restore {
                 throw new RestoreIncompleteException(target.path().toString(), -1, "flush to stable storage failed: "
                         + e.getMessage(), e);
             }
+            if (options.releasePageCache()) {
+                target.releaseCleanPages(); // the last pages written since the last background flush
+            }
         }
 
         private void awaitQuietly(ExecutorService pool) {
@@ -381,6 +387,9 @@ public final class Restore {
                 flusher.execute(() -> {
                     try {
                         target.flushData();
+                        if (options.releasePageCache()) {
+                            target.releaseCleanPages();
+                        }
                     } catch (IOException e) {
                         fail(-1, e);
                     } finally {

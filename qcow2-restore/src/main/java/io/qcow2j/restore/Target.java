@@ -61,6 +61,8 @@ public final class Target implements Closeable {
     private final ReentrantLock fileWriteLock;
     /** The same file opened with {@code O_DIRECT}, or null; aligned writes go through it. */
     private final FileChannel direct;
+    /** Opened by {@link #openPageCacheRelease}, on the restore's flush thread; null until then. */
+    private volatile PageCacheRelease release;
 
     private Target(Path path, Kind kind, FileChannel channel, boolean writeZeros, KernelZeroer zeroer,
             FileChannel direct) {
@@ -357,6 +359,27 @@ public final class Target implements Closeable {
         channel.force(false);
     }
 
+    /**
+     * Prepares {@link #releaseCleanPages}: loads native access (tens of ms on a cold JVM), so a
+     * restore calls it off its critical path. Does nothing where native access is unavailable.
+     */
+    public synchronized void openPageCacheRelease() {
+        if (release == null) {
+            release = PageCacheRelease.open(path);
+        }
+    }
+
+    /**
+     * Drops the target's clean pages from the page cache, after a flush wrote them; a no-op unless
+     * {@link #openPageCacheRelease} succeeded. Only advice: the data on the target is unchanged.
+     */
+    public void releaseCleanPages() {
+        PageCacheRelease r = release;
+        if (r != null) {
+            r.releaseClean();
+        }
+    }
+
     /** Flushes data and metadata to stable storage. */
     public void force() throws IOException {
         channel.force(true);
@@ -370,6 +393,10 @@ public final class Target implements Closeable {
     public void close() throws IOException {
         if (zeroer != null) {
             zeroer.close();
+        }
+        PageCacheRelease r = release;
+        if (r != null) {
+            r.close();
         }
         closeQuietly(direct);
         channel.close();

@@ -82,6 +82,22 @@ final class ModelChecks {
         }
     }
 
+    /** The block device holds the model's disk and, past its end, still the bytes it held {@code before}. */
+    static void assertDeviceHolds(ChainModel model, Path device, byte[] before) throws IOException {
+        byte[] onDevice = Files.readAllBytes(device);
+        int size = (int) model.virtualSize();
+        assertArrayEquals(model.expectedDisk(), Arrays.copyOf(onDevice, size), "the disk on the device");
+        assertArrayEquals(Arrays.copyOfRange(before, size, before.length),
+                Arrays.copyOfRange(onDevice, size, before.length), "past the disk: untouched");
+    }
+
+    /** Random bytes for a target's old content, so a range the restore missed shows. */
+    static byte[] garbage(long n, long seed) {
+        byte[] b = new byte[(int) n];
+        new java.util.Random(seed).nextBytes(b);
+        return b;
+    }
+
     /** Restores {@code files} into a new file and checks content, size and digest against the model. */
     static RestoreResult assertRestoreMatches(ChainModel model, List<Path> files, Path target, RestoreOptions opts)
             throws IOException {

@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,7 +74,7 @@ class TargetsTest {
     @ValueSource(longs = {0, 4096, SIZE - 1, SIZE, SIZE + 1, 3 * SIZE})
     void existingFileIsFullyOverwrittenAndResized(long garbageSize) throws IOException {
         Path target = dir.resolve("existing.raw");
-        Files.write(target, garbage(garbageSize, 7));
+        Files.write(target, ModelChecks.garbage(garbageSize, 7));
         RestoreResult r = Restore.run(chain, target, RestoreOptions.defaults().withWorkers(2));
         assertEquals(Target.Kind.EXISTING_FILE, r.targetKind());
         ModelChecks.assertDiskEquals(model, target); // also checks the size is exactly the virtual size
@@ -99,7 +98,7 @@ class TargetsTest {
         ChainModel m = new ChainModel(List.of(new Image(16, false, size).write(0, M, 1)));
         List<Path> c = MiniQcow2Writer.writeChain(m, Files.createDirectories(dir.resolve("half")));
         Path target = dir.resolve("half.raw");
-        Files.write(target, garbage(8 * M, 17));
+        Files.write(target, ModelChecks.garbage(8 * M, 17));
         try (RandomAccessFile raf = new RandomAccessFile(target.toFile(), "rw")) {
             raf.setLength(size); // [8 MiB, 16 MiB) is a hole
         }
@@ -117,7 +116,7 @@ class TargetsTest {
         // the promise is the caller's: on a target that does not read as zeros, the zero ranges keep
         // whatever was there (documented behaviour of --target-is-zero)
         Path target = dir.resolve("promised.raw");
-        byte[] before = garbage(SIZE + 5 * M, 9);
+        byte[] before = ModelChecks.garbage(SIZE + 5 * M, 9);
         Files.write(target, before);
         RestoreResult r = Restore.run(chain, target, RestoreOptions.defaults().withTargetIsZero(true));
         assertEquals(SIZE, Files.size(target), "resized to the virtual size all the same");
@@ -147,15 +146,12 @@ class TargetsTest {
     void blockDeviceLargerThanTheDiskIsOverwrittenOverTheVirtualSize() throws IOException {
         Path backing = dir.resolve("device.img");
         long deviceSize = 8 * M;
-        byte[] before = garbage(deviceSize, 11);
+        byte[] before = ModelChecks.garbage(deviceSize, 11);
         Files.write(backing, before);
         try (LoopDevice dev = LoopDevice.attachOrSkip(backing)) {
             RestoreResult r = Restore.run(chain, dev.path(), RestoreOptions.defaults().withWorkers(2));
             assertEquals(Target.Kind.BLOCK_DEVICE, r.targetKind());
-            byte[] onDevice = read(dev.path(), 0, (int) deviceSize);
-            assertArrayEquals(model.expectedDisk(), Arrays.copyOf(onDevice, (int) SIZE), "the disk on the device");
-            assertArrayEquals(Arrays.copyOfRange(before, (int) SIZE, (int) deviceSize),
-                    Arrays.copyOfRange(onDevice, (int) SIZE, (int) deviceSize), "past the disk: untouched");
+            ModelChecks.assertDeviceHolds(model, dev.path(), before);
             assertEquals(DiskDigest.of(dev.path(), SIZE), r.digest());
             assertEquals(SIZE, r.bytesWritten());
         }
@@ -175,7 +171,7 @@ class TargetsTest {
         assumeTrue(Shell.allocatedBytes(probe) < M, "the filesystem of " + dir + " keeps no holes");
         Path backing = dir.resolve("thin.img");
         long deviceSize = 8 * M;
-        Files.write(backing, garbage(deviceSize, 19));
+        Files.write(backing, ModelChecks.garbage(deviceSize, 19));
         try (LoopDevice dev = LoopDevice.attachOrSkip(backing)) {
             RestoreResult r = Restore.run(chain, dev.path(), RestoreOptions.defaults().withWorkers(2));
             byte[] onDevice = read(dev.path(), 0, (int) SIZE);
@@ -191,7 +187,7 @@ class TargetsTest {
     @Test
     void blockDeviceSmallerThanTheDiskIsRefusedBeforeAnyWrite() throws IOException {
         Path backing = dir.resolve("small-device.img");
-        Files.write(backing, garbage(4 * M, 13));
+        Files.write(backing, ModelChecks.garbage(4 * M, 13));
         String before = Sha256.of(backing);
         try (LoopDevice dev = LoopDevice.attachOrSkip(backing)) {
             InvalidChainException e = assertThrows(InvalidChainException.class,
@@ -203,11 +199,6 @@ class TargetsTest {
         assertEquals(before, Sha256.of(backing));
     }
 
-    private static byte[] garbage(long n, long seed) {
-        byte[] b = new byte[(int) n];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
 
     private static byte[] read(Path p, long off, int len) throws IOException {
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
