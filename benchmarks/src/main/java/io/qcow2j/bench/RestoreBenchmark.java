@@ -28,7 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * generated chain into a file. {@code new}: the target is deleted before every invocation, so it
  * is created sparse; {@code existing}: the previous invocation's output is overwritten, zeros
  * included. The file is forced to disk inside the measured time, as the CLI does; {@code direct}
- * writes it past the page cache instead.
+ * writes it past the page cache instead, {@code releasePageCache=false} leaves it cached.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -53,6 +53,12 @@ public class RestoreBenchmark {
     /** Write with {@code O_DIRECT} ({@code --direct}); the default restore goes through the page cache. */
     @Param("false")
     public boolean direct;
+    /**
+     * Drop the target's pages from the page cache once flushed (the default); false keeps them
+     * cached, as restores did before {@code RestoreOptions.releasePageCache}.
+     */
+    @Param("true")
+    public boolean releasePageCache;
 
     private FixtureDir dir;
     private List<Path> images;
@@ -72,7 +78,7 @@ public class RestoreBenchmark {
                 f.setLength((long) virtualMiB << 20);
             }
         }
-        options = RestoreOptions.defaults().withDirectIo(direct);
+        options = RestoreOptions.defaults().withDirectIo(direct).withReleasePageCache(releasePageCache);
         if (workers > 0) {
             options = options.withWorkers(workers);
         }
