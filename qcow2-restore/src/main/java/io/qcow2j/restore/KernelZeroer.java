@@ -1,8 +1,6 @@
 package io.qcow2j.restore;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
-import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
 import java.io.Closeable;
 import java.nio.file.Path;
@@ -23,8 +21,6 @@ import java.util.Arrays;
  * and the caller writes zeros.
  */
 final class KernelZeroer implements Closeable {
-    private static final int O_WRONLY = 1;
-    private static final int O_CLOEXEC = 0x80000;
     private static final int FALLOC_FL_KEEP_SIZE = 0x01;
     private static final int FALLOC_FL_PUNCH_HOLE = 0x02;
     private static final int FALLOC_FL_ZERO_RANGE = 0x10;
@@ -35,20 +31,7 @@ final class KernelZeroer implements Closeable {
     private static final int MAX_DATA_RANGES = 1 << 16;
     private static final int ENXIO = 6;
 
-    /** The libc calls we need. */
-    interface CLib extends Library {
-        int open(String path, int flags) throws LastErrorException;
-
-        int close(int fd) throws LastErrorException;
-
-        int fallocate(int fd, int mode, long offset, long len) throws LastErrorException;
-
-        int ioctl(int fd, NativeLong request, long[] range) throws LastErrorException;
-
-        long lseek(int fd, long offset, int whence) throws LastErrorException;
-    }
-
-    private final CLib libc;
+    private final Libc libc;
     private final int fd;
     private final boolean blockDevice;
     private volatile int fileMode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
@@ -57,7 +40,7 @@ final class KernelZeroer implements Closeable {
     /** Data ranges of a file target before the restore (see {@link #isHole}); null: unknown. */
     private final long[] dataRanges;
 
-    private KernelZeroer(CLib libc, int fd, boolean blockDevice, long[] dataRanges) {
+    private KernelZeroer(Libc libc, int fd, boolean blockDevice, long[] dataRanges) {
         this.libc = libc;
         this.fd = fd;
         this.blockDevice = blockDevice;
@@ -70,15 +53,14 @@ final class KernelZeroer implements Closeable {
      * before the restore writes anything.
      */
     static KernelZeroer open(Path path, boolean blockDevice, long size) {
-        if (!System.getProperty("os.name", "").toLowerCase().contains("linux")
-                || Boolean.getBoolean("qcow2j.noKernelZero")) {
+        Libc libc = Boolean.getBoolean("qcow2j.noKernelZero") ? null : Libc.loadOrNull();
+        if (libc == null) {
             return null;
         }
         try {
-            CLib libc = Native.load("c", CLib.class);
-            int fd = libc.open(path.toString(), O_WRONLY | O_CLOEXEC);
+            int fd = libc.open(path.toString(), Libc.O_WRONLY | Libc.O_CLOEXEC);
             return new KernelZeroer(libc, fd, blockDevice, blockDevice ? null : scanData(libc, fd, size));
-        } catch (LastErrorException | UnsatisfiedLinkError | NoClassDefFoundError e) {
+        } catch (LastErrorException e) {
             return null;
         }
     }
@@ -125,7 +107,7 @@ final class KernelZeroer implements Closeable {
      * pairs, or null when the filesystem cannot say. Past {@link #MAX_DATA_RANGES} the rest of the
      * file counts as data, which only costs kernel calls, never correctness.
      */
-    private static long[] scanData(CLib libc, int fd, long size) {
+    private static long[] scanData(Libc libc, int fd, long size) {
         long[] ranges = new long[32];
         int n = 0;
         long pos = 0;

@@ -1,7 +1,6 @@
 package io.qcow2j.restore;
 
-import com.sun.jna.Library;
-import com.sun.jna.Native;
+import com.sun.jna.LastErrorException;
 import java.io.Closeable;
 import java.nio.file.Path;
 
@@ -18,37 +17,25 @@ import java.nio.file.Path;
  * channel's; the advice acts on the file's (or block device's) page cache, whoever opened it.
  */
 final class PageCacheRelease implements Closeable {
-    private static final int O_RDONLY = 0;
-    private static final int O_CLOEXEC = 0x80000;
     private static final int POSIX_FADV_DONTNEED = 4;
 
-    /** The libc calls we need; posix_fadvise returns the error number instead of setting errno. */
-    interface CLib extends Library {
-        int open(String path, int flags);
-
-        int close(int fd);
-
-        int posix_fadvise(int fd, long offset, long len, int advice);
-    }
-
-    private final CLib libc;
+    private final Libc libc;
     private final int fd;
 
-    private PageCacheRelease(CLib libc, int fd) {
+    private PageCacheRelease(Libc libc, int fd) {
         this.libc = libc;
         this.fd = fd;
     }
 
     /** A releaser for {@code path}, or null when native access is unavailable. */
     static PageCacheRelease open(Path path) {
-        if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
+        Libc libc = Libc.loadOrNull();
+        if (libc == null) {
             return null;
         }
         try {
-            CLib libc = Native.load("c", CLib.class);
-            int fd = libc.open(path.toString(), O_RDONLY | O_CLOEXEC);
-            return fd < 0 ? null : new PageCacheRelease(libc, fd);
-        } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
+            return new PageCacheRelease(libc, libc.open(path.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC));
+        } catch (LastErrorException e) {
             return null;
         }
     }
@@ -64,6 +51,10 @@ final class PageCacheRelease implements Closeable {
 
     @Override
     public void close() {
-        libc.close(fd);
+        try {
+            libc.close(fd);
+        } catch (LastErrorException ignored) {
+            // a read-only descriptor: nothing was written through it that a failed close could lose
+        }
     }
 }
