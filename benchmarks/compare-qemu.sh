@@ -303,6 +303,20 @@ run_tool() { # tool results_file
             rm -f "$out"; sync; prefault
             timed "$res" "$out" dd if=/dev/zero of="$out" bs=4M count=$(((raw_bytes + 4 * MiB - 1) / (4 * MiB))) \
                 $([ $tool = floor ] || echo oflag=direct) status=none ;;
+        device4)
+            # the device floor at a queue depth of 4: four O_DIRECT dd writing a quarter each, into
+            # files of their own (one file would serialize allocating direct writes on its inode
+            # lock). One dd keeps a single 4 MiB write in flight, while a buffered restore's
+            # writeback keeps several: our S2 restore once finished under the one-stream floor, so
+            # that floor alone does not bound a restore
+            out=$work/$tool.raw
+            rm -f "$out" "$out".[123]; sync; prefault
+            local quarter=$(((raw_bytes + 16 * MiB - 1) / (16 * MiB)))
+            timed "$res" "$out" bash -c "pids=; for i in 0 1 2 3; do
+                    f='$out'; [ \$i = 0 ] || f='$out'.\$i
+                    dd if=/dev/zero of=\"\$f\" bs=4M count=$quarter oflag=direct status=none & pids+=\" \$!\"
+                done; for p in \$pids; do wait \$p || exit 1; done; sync '$out'.1 '$out'.2 '$out'.3"
+            rm -f "$out".[123] ;;
         convert-existing)
             out=$work/convert-existing.raw
             rm -f "$out"; truncate -s $vsize "$out"; warm "$d"/rebased/*.qcow2; sync; prefault
@@ -323,6 +337,7 @@ label() {
         ours-direct) echo "qcow2-restore --direct" ;;
         floor) echo "write floor: dd $(gib $raw_bytes) GiB from /dev/zero" ;;
         device) echo "device floor: the same dd with oflag=direct" ;;
+        device4) echo "device floor, 4 streams: 4 such dd in parallel, a quarter each" ;;
         convert-existing) echo "qemu-img convert -n -m 16 -W (existing)" ;;
         ours-existing) echo "qcow2-restore (existing)" ;;
     esac
@@ -448,7 +463,7 @@ for sc in "${list[@]}"; do
     raw_bytes=$((vsize / 1000000 * (full_ppm + change_ppm * incs)))
     [ $raw_bytes -le $vsize ] || raw_bytes=$vsize
     tools=(seed plain convert ours floor)
-    [ $have_direct = 0 ] || tools+=(device ours-direct)
+    [ $have_direct = 0 ] || tools+=(device device4 ours-direct)
     [ $existing = 0 ] || tools+=(convert-existing ours-existing)
     rm -f "$work"/*.res "$work"/*.warmup "$work"/*.raw
     log "$sc: $runs timed runs after one warm-up, tools in rotating order: ${tools[*]}"
@@ -494,12 +509,15 @@ done
 [ $generate_only = 0 ] || { log "chains generated in $root"; exit 0; }
 
 # ---- issue 5's targets, judged from this run's medians -----------------------------------------
-# The lower of the two floors' durable medians: the least time in which this run's device stored
-# the bytes a restore writes. A target that needs a forcing restore to finish sooner is out of reach
-# on this machine, whatever the restore does.
+# The lowest of the floors' durable medians: the least time in which this run's device stored the
+# bytes a restore writes. A target that needs a forcing restore to finish sooner is out of reach on
+# this machine, whatever the restore does; unless our restore itself finished under that floor,
+# which shows the floor is not one, and the miss is only a miss.
 floor_s() { # scenario
-    local f=${dmed[$1.floor]:-} d=${dmed[$1.device]:-}
-    awk -v f="$f" -v d="$d" 'BEGIN { if (f == "") print d; else if (d == "" || f < d) print f; else print d }'
+    awk -v a="${dmed[$1.floor]:-}" -v b="${dmed[$1.device]:-}" -v c="${dmed[$1.device4]:-}" 'BEGIN {
+        m = ""; n = split(a " " b " " c, v, " ")
+        for (i = 1; i <= n; i++) if (m == "" || v[i] + 0 < m + 0) m = v[i]
+        print m }'
 }
 # one row: what, scenario, reference median, ours median, target ratio
 target_row() {
@@ -508,7 +526,8 @@ target_row() {
     awk -v what="$what" -v r="$ref" -v o="$ours" -v w="$want" -v f="$fl" 'BEGIN {
         got = r / o; need = r / w
         if (got >= w) verdict = "met"
-        else if (f != "" && f > need) verdict = sprintf("out of reach while forcing the output: needs ≤ %.2f s, storing the bytes alone took %.2f s (floor)", need, f)
+        else if (f != "" && f > need && o >= f) verdict = sprintf("out of reach while forcing the output: needs ≤ %.2f s, storing the bytes alone took %.2f s (floor)", need, f)
+        else if (f != "" && f > need) verdict = sprintf("not met: needs ≤ %.2f s; our restore ran under the floor (%.2f s), so the floor does not prove it out of reach", need, f)
         else verdict = sprintf("not met: needs ≤ %.2f s (floor %s s)", need, f == "" ? "?" : sprintf("%.2f", f))
         printf "| %s | %.2f× (%.3f ÷ %.3f s) | %s |\n", what, got, r, o, verdict }'
 }
@@ -559,9 +578,12 @@ targets() {
     echo "\"seed's convert alone\" is the seed workflow's \`qemu-img convert -f qcow2 -O raw\` on the chain rebased once."
     echo "The write floor writes the bytes our restore wrote (the allocated size of its output) from /dev/zero"
     echo "with \`dd bs=4M\` into a new file: no reading, no composing. The device floor writes them with"
-    echo "\`oflag=direct\`, past the page cache. The lower of the two durable medians is taken as the least time"
+    echo "\`oflag=direct\`, past the page cache, one 4 MiB write in flight; the 4-stream device floor runs four"
+    echo "such \`dd\` at once, a quarter of the bytes each, into files of their own (four writes in flight, as a"
+    echo "restore's writeback keeps several). The lowest of the three durable medians is taken as the least time"
     echo "this run's device needed to store the bytes: a restore that forces its output cannot finish sooner"
-    echo "(its own start-up and reading come on top). Before every run, as much memory as the output needs is"
+    echo "(its own start-up and reading come on top). Where our restore still finished under it, the verdict"
+    echo "says so and does not call the target out of reach. Before every run, as much memory as the output needs is"
     echo "touched and freed (see prefault in the script: on a VM with free page reporting, writing into memory"
     echo "the host took back costs several times more). \`qcow2-restore --direct\` is the same restore writing"
     echo "with O_DIRECT (its opt-in option); issue 5's verdicts below judge the default, page-cache restore."
