@@ -305,8 +305,8 @@ run_tool() { # tool results_file
                 $([ $tool = floor ] || echo oflag=direct) status=none ;;
         device4)
             # the device floor at a queue depth of 4: four O_DIRECT dd writing a quarter each, into
-            # files of their own (one file would serialize allocating direct writes on its inode
-            # lock). One dd keeps a single 4 MiB write in flight, while a buffered restore's
+            # files of their own (on ext4 a direct write that allocates blocks holds the inode lock
+            # exclusively: four writers into one file would take turns). One dd keeps a single 4 MiB write in flight, while a buffered restore's
             # writeback keeps several: our S2 restore once finished under the one-stream floor, so
             # that floor alone does not bound a restore
             out=$work/$tool.raw
