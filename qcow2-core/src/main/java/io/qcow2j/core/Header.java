@@ -48,6 +48,8 @@ public record Header(
     public static final int MAX_BACKING_FILE_NAME = 1023;
     public static final int COMPRESSION_ZLIB = 0;
     public static final int COMPRESSION_ZSTD = 1;
+    /** Byte offset of the compression_type field (version 3 headers of 112 bytes and more). */
+    public static final int COMPRESSION_TYPE_OFFSET = 104;
     /** qemu's limit on the L1 table (QCOW_MAX_L1_SIZE): 32 MiB of entries. */
     public static final long MAX_L1_BYTES = 32L << 20;
     /** qemu's limit on the refcount table (QCOW_MAX_REFTABLE_SIZE): 8 MiB. */
@@ -159,10 +161,10 @@ public record Header(
             }
             if (headerLength > 104) {
                 if (fixed.limit() < 105) {
-                    throw new InvalidImageException(name, "header", 104,
+                    throw new InvalidImageException(name, "header", COMPRESSION_TYPE_OFFSET,
                             "file ends inside the header (truncated image?)");
                 }
-                compressionType = fixed.get(104) & 0xff;
+                compressionType = fixed.get(COMPRESSION_TYPE_OFFSET) & 0xff;
             }
         }
         if (u32(refcountOrder) > MAX_REFCOUNT_ORDER) {
@@ -290,14 +292,14 @@ public record Header(
                     + "); encrypted images are not supported");
         }
         if (compressionType != COMPRESSION_ZLIB && compressionType != COMPRESSION_ZSTD) {
-            throw new InvalidImageException(name, "header", 104, "unknown compression_type " + compressionType);
+            throw new InvalidImageException(name, "header", COMPRESSION_TYPE_OFFSET, "unknown compression_type " + compressionType);
         }
         if (compressionType == COMPRESSION_ZLIB && features.compressionType()) {
             throw new InvalidImageException(name, "header", 72,
                     "compression type feature bit is set but compression_type is zlib (0)");
         }
         if (compressionType != COMPRESSION_ZLIB && !features.compressionType()) {
-            throw new InvalidImageException(name, "header", 104,
+            throw new InvalidImageException(name, "header", COMPRESSION_TYPE_OFFSET,
                     "compression_type " + compressionType + " requires the compression type feature bit");
         }
         if (features.extendedL2() && clusterBits < MIN_EXTENDED_L2_CLUSTER_BITS) {

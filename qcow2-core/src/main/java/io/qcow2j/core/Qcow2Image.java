@@ -515,6 +515,28 @@ public final class Qcow2Image implements Closeable {
         cluster.flip();
     }
 
+    /**
+     * Checks that this image's compressed clusters can be inflated in this JVM. zlib always can; zstd
+     * needs zstd-jni's native library, which may fail to load (a read-only or noexec temp directory).
+     * A restore calls this before it touches its target, so such an environment is reported once,
+     * naming the image, instead of as a failed write halfway through the disk. Like qemu, which
+     * refuses to open a zstd image when it was built without zstd, this looks at the header's
+     * compression type, not at whether compressed clusters are present.
+     *
+     * @throws Qcow2Exception naming the image, when its compression type cannot be decompressed here
+     */
+    public void requireDecompressor() throws Qcow2Exception {
+        if (header.compressionType() == Header.COMPRESSION_ZSTD) {
+            String error = ZstdDecompressor.loadError();
+            if (error != null) {
+                throw new Qcow2Exception(name(), "header", Header.COMPRESSION_TYPE_OFFSET,
+                        "compression type zstd, but zstd-jni's native library cannot be loaded (" + error
+                                + "); give the JVM -DZstdNativePath=<path of libzstd-jni .so> or a writable,"
+                                + " executable java.io.tmpdir");
+            }
+        }
+    }
+
     /** A new decompressor for this image's compression type (one per thread). */
     public ClusterDecompressor newDecompressor() {
         return ClusterDecompressor.forType(header.compressionType());

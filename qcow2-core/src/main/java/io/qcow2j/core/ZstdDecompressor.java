@@ -2,6 +2,7 @@ package io.qcow2j.core;
 
 import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdException;
+import com.github.luben.zstd.util.Native;
 import java.nio.ByteBuffer;
 
 /**
@@ -38,6 +39,22 @@ final class ZstdDecompressor implements ClusterDecompressor {
             dst.put(out);
         }
         return null;
+    }
+
+    /**
+     * Why zstd-jni's native library cannot be loaded in this JVM, or null when it can. zstd-jni
+     * unpacks it into the temp directory on first use (unless {@code -DZstdNativePath} names it),
+     * which fails where that directory is read-only or mounted noexec. Asking {@link Native#load()}
+     * again returns the real reason each time; a class whose initialisation already failed would only
+     * say "Could not initialize class".
+     */
+    static String loadError() {
+        try {
+            Native.load();
+            return null;
+        } catch (LinkageError | RuntimeException e) {
+            return e.getMessage() != null ? e.getMessage() : e.toString();
+        }
     }
 
     private static ByteBuffer direct(ByteBuffer b) {

@@ -120,6 +120,16 @@ public final class Chain implements Closeable {
         return new Chain(opened, notes);
     }
 
+    /**
+     * Checks that every image's compressed clusters can be inflated in this JVM (see
+     * {@link Qcow2Image#requireDecompressor()}): a restore asks before it touches a target.
+     */
+    public void requireDecompressors() throws io.qcow2j.core.Qcow2Exception {
+        for (Qcow2Image img : images) {
+            img.requireDecompressor();
+        }
+    }
+
     /** Wraps already opened images (the chain takes ownership). */
     public static Chain of(List<Qcow2Image> images) {
         return new Chain(images, List.of());

@@ -76,6 +76,9 @@ public final class Restore {
      * Checks the target, then writes the disk and forces it to stable storage.
      *
      * @throws InvalidChainException      the target cannot take the disk (nothing was written)
+     * @throws io.qcow2j.core.Qcow2Exception an image's compression type cannot be decompressed in
+     *                                    this JVM ({@link Chain#requireDecompressors()}; nothing
+     *                                    was written)
      * @throws RestoreIncompleteException writing started and did not finish
      */
     public RestoreResult run() throws IOException {
@@ -83,6 +86,7 @@ public final class Restore {
     }
 
     private RestoreResult openAndRun() throws IOException {
+        chain.requireDecompressors();
         long size = chain.virtualSize();
         Target.Inspection inspection = Target.inspect(targetPath, size);
         if (inspection.kind() != Target.Kind.NEW_FILE) {

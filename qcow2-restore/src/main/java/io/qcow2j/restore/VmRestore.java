@@ -40,8 +40,8 @@ public final class VmRestore implements Closeable {
     }
 
     /**
-     * Opens and validates every disk of {@code plan}: images valid, newest virtual size within the
-     * PVC size, targets able to hold the disk. Nothing is written.
+     * Opens and validates every disk of {@code plan}: images valid and decompressible here, newest
+     * virtual size within the PVC size, targets able to hold the disk. Nothing is written.
      *
      * @param targetIsZero the promise that existing targets read as zeros (affects bytesToWrite)
      */
@@ -55,8 +55,13 @@ public final class VmRestore implements Closeable {
                 } catch (io.qcow2j.core.Qcow2Exception e) {
                     throw inContext(d, e);
                 }
-                long size = chain.virtualSize();
                 prepared.add(new PreparedDisk(d, chain, null, 0));
+                try {
+                    chain.requireDecompressors();
+                } catch (io.qcow2j.core.Qcow2Exception e) {
+                    throw inContext(d, e);
+                }
+                long size = chain.virtualSize();
                 if (size > d.pvcSizeBytes()) {
                     throw new InvalidBackupLayoutException(chain.newest().name(), null, "PVC " + d.pvc()
                             + ": disk of checkpoint " + last(d.checkpointIds()) + " has virtual size " + size

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.qcow2j.core.testing.RequiresQemu;
+import io.qcow2j.core.testing.TestData;
 import io.qcow2j.restore.cli.Main;
 import io.qcow2j.restore.oadp.VmLayoutFixture;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -92,12 +94,16 @@ class RestoreVmValidationTest {
     }
 
     private Cli restoreVm(String backup, String... extra) {
+        return Cli.run(restoreVmArgs(backup, extra));
+    }
+
+    private List<String> restoreVmArgs(String backup, String... extra) {
         fx.write();
         List<String> args = new ArrayList<>(List.of("restore-vm", "--root", fx.root.toString(), "--backup", backup,
                 "--namespace", NS, "--vm", VM));
         targets.forEach((pvc, path) -> args.addAll(List.of("--target", pvc + "=" + path)));
         args.addAll(List.of(extra));
-        return Cli.run(args);
+        return args;
     }
 
     /** Runs bk-3 and asserts the error contract and untouched targets. */
@@ -208,6 +214,17 @@ class RestoreVmValidationTest {
         }
         String line = refused(img.toString(), "checkpoint cp-003", PVC1, Long.toString(past));
         assertTrue(line.contains("L2") || line.contains("L1"), () -> "names the table: " + line);
+    }
+
+    @Test
+    void zstdImageWithoutItsNativeLibrary() throws Exception {
+        // a restore pod whose temp directory is read-only: zstd-jni cannot unpack its library, and
+        // PVC1's newest image is zstd-compressed; PVC0, restored first, must not be written either
+        Path img = fx.image(3, 1);
+        Files.copy(TestData.image("compressed-zstd"), img, StandardCopyOption.REPLACE_EXISTING);
+        Cli r = Cli.runInJvm(List.of("-Djava.io.tmpdir=" + dir.resolve("missing")), restoreVmArgs("bk-3"));
+        r.assertError(INVALID, img.toString(), "checkpoint cp-003", PVC1, "zstd", "ZstdNativePath");
+        assertTargetsUntouched();
     }
 
     // ---- sizes and targets ----
