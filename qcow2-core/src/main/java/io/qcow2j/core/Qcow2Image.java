@@ -40,12 +40,12 @@ public final class Qcow2Image implements Closeable {
     private ByteBuffer cacheReadBuffer;
 
     private Qcow2Image(ByteSource source, Header header, long[] l1, RefcountTable refcountTable,
-            OpenOptions options, long fileSize) {
+            long[] refcountBlocks, OpenOptions options, long fileSize) {
         this.source = source;
         this.header = header;
         this.l1 = l1;
         this.refcountTable = refcountTable;
-        this.refcountBlocks = refcountTable.sortedBlocks();
+        this.refcountBlocks = refcountBlocks;
         this.clusterBits = header.clusterBits();
         this.l2Bits = header.l2Bits();
         this.extendedL2 = header.features().extendedL2();
@@ -76,8 +76,9 @@ public final class Qcow2Image implements Closeable {
             Header h = Header.read(source, options);
             long fileSize = source.size();
             RefcountTable rt = RefcountTable.read(source, h);
-            long[] l1 = readL1(source, h, rt, fileSize);
-            return new Qcow2Image(source, h, l1, rt, options, fileSize);
+            long[] blocks = rt.sortedBlocks();
+            long[] l1 = readL1(source, h, blocks, fileSize);
+            return new Qcow2Image(source, h, l1, rt, blocks, options, fileSize);
         } catch (IOException | RuntimeException e) {
             try {
                 source.close();
@@ -88,7 +89,7 @@ public final class Qcow2Image implements Closeable {
         }
     }
 
-    private static long[] readL1(ByteSource src, Header h, RefcountTable rt, long fileSize) throws IOException {
+    private static long[] readL1(ByteSource src, Header h, long[] blocks, long fileSize) throws IOException {
         int n = h.l1Size();
         ByteBuffer buf = ByteBuffer.allocate(n * 8).order(ByteOrder.BIG_ENDIAN);
         if (n > 0) {
@@ -96,7 +97,6 @@ public final class Qcow2Image implements Closeable {
         }
         buf.flip();
         long cs = h.clusterSize();
-        long[] blocks = rt.sortedBlocks();
         long[] l1 = new long[n];
         for (int i = 0; i < n; i++) {
             long e = buf.getLong(i * 8);
@@ -205,28 +205,38 @@ public final class Qcow2Image implements Closeable {
         // entries past the virtual size are never read
         long tableStart = (long) l1Index << (l2Bits + clusterBits);
         long inDisk = Math.min(n, (Math.max(0, size - tableStart) + header.clusterSize() - 1) >>> clusterBits);
-        for (int i = 0; i < inDisk; i++) {
-            long e = entries[i];
-            long bm = extendedL2 ? bitmaps[i] : 0;
-            if ((e | bm) == 0) {
-                continue; // unallocated: nothing to check, and most entries of a sparse image are
+        // unallocated entries need no check, and most entries of an incremental are unallocated: the
+        // loop that skips them runs for every entry of every table of a chain, on a cold JVM, so it
+        // is kept to a load and a compare (one loop per L2 format)
+        long guestBase = (long) l1Index << l2Bits;
+        if (extendedL2) {
+            for (int i = 0; i < inDisk; i++) {
+                long e = entries[i];
+                long bm = bitmaps[i];
+                if ((e | bm) != 0) {
+                    validateEntry(e, bm, (guestBase | i) << clusterBits, off + (long) i * stride);
+                }
             }
-            long guest = (((long) l1Index << l2Bits) | i) << clusterBits;
-            validateEntry(e, bm, guest, off + (long) i * stride);
+        } else {
+            for (int i = 0; i < inDisk; i++) {
+                long e = entries[i];
+                if (e != 0) {
+                    validateEntry(e, 0, (guestBase | i) << clusterBits, off + (long) i * stride);
+                }
+            }
         }
     }
 
     private void validateEntry(long e, long bm, long guest, long pos) throws InvalidImageException {
-        String name = source.name();
         long cs = header.clusterSize();
         long visible = Math.min(cs, header.size() - guest); // bytes of this cluster inside the disk
         if (L2Entry.isCompressed(e)) {
             if (extendedL2 && bm != 0) {
-                throw new InvalidImageException(name, "L2 table", pos, String.format(
+                throw new InvalidImageException(name(), "L2 table", pos, String.format(
                         "compressed cluster (guest offset %d) has a non-zero subcluster bitmap 0x%016x", guest, bm));
             }
             if (CompressedDescriptor.offsetTooLarge(e, clusterBits)) {
-                throw new InvalidImageException(name, "L2 table", pos, String.format(
+                throw new InvalidImageException(name(), "L2 table", pos, String.format(
                         "compressed cluster (guest offset %d) has host offset bits above bit 55 (0x%016x)", guest, e));
             }
             CompressedDescriptor d = CompressedDescriptor.decode(e, clusterBits);
@@ -236,7 +246,7 @@ public final class Qcow2Image implements Closeable {
             // a range starting past EOF can still end inside the rounded last sector: check both ends
             boolean startsPast = d.hostOffset() >= fileSize;
             if (d.hostOffset() < cs || endsPast || startsPast) {
-                throw new InvalidImageException(name, "L2 table", pos, "compressed cluster (guest offset " + guest
+                throw new InvalidImageException(name(), "L2 table", pos, "compressed cluster (guest offset " + guest
                         + ") at host range " + d.hostOffset() + "+" + d.length()
                         + (d.hostOffset() < cs ? " lies inside the header cluster"
                                 : (endsPast ? " ends" : " starts") + " past the end of the file (" + fileSize
@@ -245,16 +255,16 @@ public final class Qcow2Image implements Closeable {
             return;
         }
         if ((e & L2Entry.STANDARD_RESERVED) != 0) {
-            throw new InvalidImageException(name, "L2 table", pos, String.format(
+            throw new InvalidImageException(name(), "L2 table", pos, String.format(
                     "L2 entry (guest offset %d) has reserved bits set (0x%016x)", guest, e));
         }
         if (!extendedL2 && header.version() == 2 && (e & L2Entry.ZERO) != 0) {
-            throw new InvalidImageException(name, "L2 table", pos,
+            throw new InvalidImageException(name(), "L2 table", pos,
                     "zero flag set in a version 2 image (guest offset " + guest + ")");
         }
         long off = L2Entry.hostOffset(e);
         if ((off & (cs - 1)) != 0) {
-            throw new InvalidImageException(name, "L2 table", pos, "data cluster offset " + off
+            throw new InvalidImageException(name(), "L2 table", pos, "data cluster offset " + off
                     + " (guest offset " + guest + ") is not cluster aligned");
         }
         long needed;
@@ -262,12 +272,12 @@ public final class Qcow2Image implements Closeable {
             int alloc = L2Entry.allocBits(bm);
             int zero = L2Entry.zeroBits(bm);
             if ((alloc & zero) != 0) {
-                throw new InvalidImageException(name, "L2 table", pos + 8, String.format(
+                throw new InvalidImageException(name(), "L2 table", pos + 8, String.format(
                         "subcluster bitmap 0x%016x marks subclusters both allocated and zero (guest offset %d)",
                         bm, guest));
             }
             if (alloc != 0 && off == 0) {
-                throw new InvalidImageException(name, "L2 table", pos, "subclusters marked allocated but the "
+                throw new InvalidImageException(name(), "L2 table", pos, "subclusters marked allocated but the "
                         + "cluster has no host offset (guest offset " + guest + ")");
             }
             int last = 31 - Integer.numberOfLeadingZeros(alloc);
@@ -277,11 +287,11 @@ public final class Qcow2Image implements Closeable {
             needed = zero || off == 0 ? 0 : visible;
         }
         if (needed > 0 && off + needed > fileSize) {
-            throw new InvalidImageException(name, "L2 table", pos, "data cluster at " + off + " (guest offset "
+            throw new InvalidImageException(name(), "L2 table", pos, "data cluster at " + off + " (guest offset "
                     + guest + ") ends past the end of the file (" + fileSize + " bytes; truncated image?)");
         }
         if (needed > 0 && off < cs) {
-            throw new InvalidImageException(name, "L2 table", pos, "data cluster (guest offset " + guest
+            throw new InvalidImageException(name(), "L2 table", pos, "data cluster (guest offset " + guest
                     + ") points into the header cluster");
         }
     }
