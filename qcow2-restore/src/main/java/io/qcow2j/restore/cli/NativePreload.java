@@ -1,32 +1,22 @@
 package io.qcow2j.restore.cli;
 
-import io.qcow2j.core.ClusterDecompressor;
-import io.qcow2j.core.Header;
-import io.qcow2j.restore.DiskDigest;
+import io.qcow2j.restore.NativeLibraries;
 
 /**
- * Loads the native libraries a restore needs (lz4-java's xxHash, zstd-jni) on a daemon thread while
- * the main thread parses arguments and validates the chain. On a cold JVM each library is extracted
- * to a temporary file and loaded, ~50 ms and ~17 ms measured here, which otherwise sat between the
- * target's creation and its first write. Start-up leaves the second core mostly idle, so the work
- * is nearly free; class initialisation is thread-safe, so a restore that gets there first just waits.
+ * Runs {@link NativeLibraries#preload()} on a daemon thread while the main thread parses arguments
+ * and validates the chain. On a cold JVM lz4-java's xxHash, zstd-jni and JNA's libc each take tens
+ * of milliseconds to load, which otherwise sat between the target's creation and its first write
+ * (for an existing target, JNA is needed to open it). Start-up leaves the second core mostly idle,
+ * so the work is nearly free; class initialisation is thread-safe, so a restore that gets there
+ * first just waits.
  */
 final class NativePreload {
     private NativePreload() {
     }
 
     static void start() {
-        Thread t = new Thread(NativePreload::run, "qcow2j-preload");
+        Thread t = new Thread(NativeLibraries::preload, "qcow2j-preload");
         t.setDaemon(true);
         t.start();
-    }
-
-    private static void run() {
-        try {
-            DiskDigest.preload();
-            ClusterDecompressor.forType(Header.COMPRESSION_ZSTD).close();
-        } catch (Throwable ignored) {
-            // a library that cannot load fails again, with its error reported, where it is used
-        }
     }
 }
