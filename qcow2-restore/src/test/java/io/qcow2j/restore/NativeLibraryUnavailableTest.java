@@ -23,7 +23,9 @@ class NativeLibraryUnavailableTest {
 
     private static Shell.Result cli(Path tmp, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m", "-Djava.io.tmpdir=" + tmp.resolve("missing"), "-cp", System.getProperty("java.class.path"),
+                "-Xmx128m", "-Djava.io.tmpdir=" + tmp.resolve("missing"),
+                // nor a copy of the library on the library path (zstd-jni looks there first)
+                "-Djava.library.path=" + tmp.resolve("missing"), "-cp", System.getProperty("java.class.path"),
                 "io.qcow2j.restore.cli.Main"));
         cmd.addAll(List.of(args));
         return Shell.run(cmd.toArray(String[]::new));

@@ -222,7 +222,9 @@ class RestoreVmValidationTest {
         // PVC1's newest image is zstd-compressed; PVC0, restored first, must not be written either
         Path img = fx.image(3, 1);
         Files.copy(TestData.image("compressed-zstd"), img, StandardCopyOption.REPLACE_EXISTING);
-        Cli r = Cli.runInJvm(List.of("-Djava.io.tmpdir=" + dir.resolve("missing")), restoreVmArgs("bk-3"));
+        Path missing = dir.resolve("missing");
+        Cli r = Cli.runInJvm(List.of("-Djava.io.tmpdir=" + missing, "-Djava.library.path=" + missing),
+                restoreVmArgs("bk-3"));
         r.assertError(INVALID, img.toString(), "checkpoint cp-003", PVC1, "zstd", "ZstdNativePath");
         assertTargetsUntouched();
     }
