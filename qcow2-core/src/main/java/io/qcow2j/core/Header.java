@@ -292,7 +292,8 @@ public record Header(
                     + "); encrypted images are not supported");
         }
         if (compressionType != COMPRESSION_ZLIB && compressionType != COMPRESSION_ZSTD) {
-            throw new InvalidImageException(name, "header", COMPRESSION_TYPE_OFFSET, "unknown compression_type " + compressionType);
+            throw new InvalidImageException(name, "header", COMPRESSION_TYPE_OFFSET,
+                    "unknown compression_type " + compressionType);
         }
         if (compressionType == COMPRESSION_ZLIB && features.compressionType()) {
             throw new InvalidImageException(name, "header", 72,
