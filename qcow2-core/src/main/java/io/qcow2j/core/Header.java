@@ -159,8 +159,8 @@ public record Header(
                 throw new InvalidImageException(name, "header", 100,
                         "header_length " + headerLength + " is not a multiple of 8");
             }
-            if (headerLength > 104) {
-                if (fixed.limit() < 105) {
+            if (headerLength > COMPRESSION_TYPE_OFFSET) {
+                if (fixed.limit() <= COMPRESSION_TYPE_OFFSET) {
                     throw new InvalidImageException(name, "header", COMPRESSION_TYPE_OFFSET,
                             "file ends inside the header (truncated image?)");
                 }

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.qcow2j.core.testing.Sha256;
 import io.qcow2j.core.testing.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,14 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NativeLibraryUnavailableTest {
 
+    /** The CLI in a JVM whose temp directory and library path do not exist. */
     private static Shell.Result cli(Path tmp, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m", "-Djava.io.tmpdir=" + tmp.resolve("missing"),
-                // nor a copy of the library on the library path (zstd-jni looks there first)
-                "-Djava.library.path=" + tmp.resolve("missing"), "-cp", System.getProperty("java.class.path"),
-                "io.qcow2j.restore.cli.Main"));
-        cmd.addAll(List.of(args));
-        return Shell.run(cmd.toArray(String[]::new));
+        // no copy of the library on the library path either (zstd-jni looks there first)
+        Path missing = tmp.resolve("missing");
+        return Shell.cli(List.of("-Xmx128m", "-Djava.io.tmpdir=" + missing, "-Djava.library.path=" + missing), args);
     }
 
     @Test
@@ -64,17 +61,6 @@ class NativeLibraryUnavailableTest {
         Shell.Result r = cli(dir, "restore", "--progress=none", "--output", target.toString(),
                 TestData.image("compressed-zlib").toString());
         assertEquals(0, r.code(), r.err());
-        assertEquals(TestData.expectedSha256("compressed-zlib"), sha256(target));
-    }
-
-    private static String sha256(Path file) throws Exception {
-        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
-        try (var in = Files.newInputStream(file)) {
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-            }
-        }
-        return java.util.HexFormat.of().formatHex(md.digest());
+        assertEquals(TestData.expectedSha256("compressed-zlib"), Sha256.of(target));
     }
 }

@@ -4,19 +4,23 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** System tools the target tests need besides qemu ({@code losetup}, {@code stat}). */
-final class Shell {
+/**
+ * System tools the target tests need besides qemu ({@code losetup}, {@code stat}), and the CLI in
+ * a JVM of its own.
+ */
+public final class Shell {
     private Shell() {
     }
 
     /** What a command did; exit 127 when it could not be started. */
-    record Result(int code, String out, String err) {
+    public record Result(int code, String out, String err) {
     }
 
-    static Result run(String... cmd) throws IOException {
+    public static Result run(String... cmd) throws IOException {
         Path out = Files.createTempFile("qcow2j-sh", ".out");
         Path err = Files.createTempFile("qcow2j-sh", ".err");
         try {
@@ -41,6 +45,20 @@ final class Shell {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);
         }
+    }
+
+    /**
+     * Runs the CLI ({@code io.qcow2j.restore.cli.Main} on the tests' class path) in a JVM of its
+     * own with {@code jvmOptions}: for what one process cannot show twice (a native library that did
+     * not load stays unloaded) or a heap smaller than the tests'.
+     */
+    public static Result cli(List<String> jvmOptions, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.qcow2j.restore.cli.Main"));
+        cmd.addAll(List.of(args));
+        return run(cmd.toArray(String[]::new));
     }
 
     /** Bytes the file system allocated to {@code file} ({@code stat -c '%b %B'}): small for a sparse file. */

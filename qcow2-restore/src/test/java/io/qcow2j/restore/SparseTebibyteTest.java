@@ -92,10 +92,8 @@ class SparseTebibyteTest {
 
         // the same through the CLI in a JVM with a 48 MiB heap: memory does not grow with the disk
         Path target2 = dir.resolve("disk2.raw");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Shell.Result cli = Shell.run(java, "-Xmx48m", "-cp", System.getProperty("java.class.path"),
-                "io.qcow2j.restore.cli.Main", "restore", "--output", target2.toString(), "--json", "--progress=none",
-                full.toString(), inc.toString());
+        Shell.Result cli = Shell.cli(List.of("-Xmx48m"), "restore", "--output", target2.toString(), "--json",
+                "--progress=none", full.toString(), inc.toString());
         assertEquals(0, cli.code(), cli.err());
         assertTrue(cli.out().contains("\"" + DiskDigest.NAME + ":" + expected.value() + "\""), cli.out());
         assertEquals(TIB, Files.size(target2));

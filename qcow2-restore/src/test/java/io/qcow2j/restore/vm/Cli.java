@@ -4,16 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.qcow2j.restore.Shell;
 import io.qcow2j.restore.cli.Main;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /** One in-process run of the {@code qcow2-restore} CLI: exit code, stdout and stderr. */
 record Cli(int exitCode, String out, String err, List<String> args) {
@@ -29,30 +27,12 @@ record Cli(int exitCode, String out, String err, List<String> args) {
         return run(Arrays.asList(args));
     }
 
-    /**
-     * Runs the CLI in a JVM of its own with extra JVM options, for what one process cannot show
-     * twice (a native library that did not load stays unloaded).
-     */
-    static Cli runInJvm(List<String> jvmOptions, List<String> args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx256m");
-        cmd.addAll(jvmOptions);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        cmd.addAll(args);
-        Path out = Files.createTempFile("qcow2j-cli", ".out");
-        Path err = Files.createTempFile("qcow2j-cli", ".err");
-        try {
-            Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException("timed out: " + String.join(" ", cmd));
-            }
-            return new Cli(p.exitValue(), Files.readString(out), Files.readString(err), List.copyOf(args));
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
+    /** Runs the CLI in a JVM of its own with extra JVM options ({@link Shell#cli}). */
+    static Cli runInJvm(List<String> jvmOptions, List<String> args) throws IOException {
+        List<String> options = new ArrayList<>(List.of("-Xmx256m"));
+        options.addAll(jvmOptions);
+        Shell.Result r = Shell.cli(options, args.toArray(String[]::new));
+        return new Cli(r.code(), r.out(), r.err(), List.copyOf(args));
     }
 
     /** Lines of stderr that start with {@code error:}. */
