@@ -306,9 +306,9 @@ run_tool() { # tool results_file
         device4)
             # the device floor at a queue depth of 4: four O_DIRECT dd writing a quarter each, into
             # files of their own (on ext4 a direct write that allocates blocks holds the inode lock
-            # exclusively: four writers into one file would take turns). One dd keeps a single 4 MiB write in flight, while a buffered restore's
-            # writeback keeps several: our S2 restore once finished under the one-stream floor, so
-            # that floor alone does not bound a restore
+            # exclusively: four writers into one file would take turns). One dd keeps a single 4 MiB
+            # write in flight, while a buffered restore's writeback keeps several: our S2 restore once
+            # finished under the one-stream floor, so that floor alone does not bound a restore
             out=$work/$tool.raw
             rm -f "$out" "$out".[123]; sync; prefault
             local quarter=$(((raw_bytes + 16 * MiB - 1) / (16 * MiB)))

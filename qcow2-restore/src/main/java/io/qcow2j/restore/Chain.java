@@ -1,6 +1,7 @@
 package io.qcow2j.restore;
 
 import io.qcow2j.core.OpenOptions;
+import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.core.Qcow2Image;
 import java.io.Closeable;
 import java.io.IOException;
@@ -124,7 +125,7 @@ public final class Chain implements Closeable {
      * Checks that every image's compressed clusters can be inflated in this JVM (see
      * {@link Qcow2Image#requireDecompressor()}): a restore asks before it touches a target.
      */
-    public void requireDecompressors() throws io.qcow2j.core.Qcow2Exception {
+    public void requireDecompressors() throws Qcow2Exception {
         for (Qcow2Image img : images) {
             img.requireDecompressor();
         }

@@ -52,11 +52,7 @@ public final class VmRestore implements Closeable {
                 Chain chain;
                 try {
                     chain = Chain.open(d.images(), options.open());
-                } catch (io.qcow2j.core.Qcow2Exception e) {
-                    throw inContext(d, e);
-                }
-                prepared.add(new PreparedDisk(d, chain, null, 0));
-                try {
+                    prepared.add(new PreparedDisk(d, chain, null, 0)); // closed with the others on failure
                     chain.requireDecompressors();
                 } catch (io.qcow2j.core.Qcow2Exception e) {
                     throw inContext(d, e);
