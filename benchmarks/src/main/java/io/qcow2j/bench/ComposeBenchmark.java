@@ -2,8 +2,8 @@ package io.qcow2j.bench;
 
 import io.qcow2j.core.OpenOptions;
 import io.qcow2j.restore.Chain;
-import io.qcow2j.restore.ComposedExtent;
-import io.qcow2j.restore.Composer;
+import io.qcow2j.restore.compose.ComposedExtent;
+import io.qcow2j.restore.compose.Composition;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -47,7 +47,7 @@ public class ComposeBenchmark {
 
     private FixtureDir dir;
     private Chain chain;
-    private Composer composer;
+    private Composition composer;
     private long size;
     private long window;
 
@@ -64,7 +64,7 @@ public class ComposeBenchmark {
         dir = FixtureDir.open("compose-" + spec.signature());
         List<Path> images = ChainBuilder.build(spec, dir);
         chain = Chain.open(images, OpenOptions.defaults());
-        composer = new Composer(chain.images());
+        composer = new Composition(chain.images());
         size = composer.virtualSize();
         window = (long) windowMiB << 20;
     }

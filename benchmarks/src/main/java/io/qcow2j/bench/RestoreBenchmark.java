@@ -78,10 +78,11 @@ public class RestoreBenchmark {
                 f.setLength((long) virtualMiB << 20);
             }
         }
-        options = RestoreOptions.defaults().withDirectIo(direct).withReleasePageCache(releasePageCache);
+        RestoreOptions.Builder b = RestoreOptions.builder().directIo(direct).releasePageCache(releasePageCache);
         if (workers > 0) {
-            options = options.withWorkers(workers);
+            b.workers(workers);
         }
+        options = b.build();
     }
 
     @Setup(Level.Invocation)

@@ -1,5 +1,6 @@
 package io.qcow2j.restore;
 
+import io.qcow2j.core.ByteSource;
 import io.qcow2j.core.OpenOptions;
 import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.core.Qcow2Image;
@@ -36,34 +37,97 @@ public final class Chain implements Closeable {
         this.notes = List.copyOf(notes);
     }
 
-    /** Opens and validates {@code paths}, oldest first. */
+    /**
+     * Opens and validates the local files {@code paths}, oldest first.
+     *
+     * @throws InvalidChainException                  no image, or one file given twice
+     * @throws io.qcow2j.core.InvalidImageException   an image is not valid qcow2 (names the file)
+     */
     public static Chain open(List<Path> paths, OpenOptions options) throws IOException {
         if (paths.isEmpty()) {
-            throw new IllegalArgumentException("a chain needs at least one image");
+            throw new InvalidChainException(null, "a chain needs at least one image");
         }
         // one stat per image, not one per pair: a 100-link chain would otherwise cost ~20,000 stats
         Map<Object, Integer> seen = new HashMap<>();
         for (int i = 0; i < paths.size(); i++) {
             Integer j = seen.putIfAbsent(fileIdentity(paths.get(i)), i);
             if (j != null) {
-                throw new InvalidChainException(paths.get(i).toString(), "appears twice in the chain (positions "
-                        + (j + 1) + " and " + (i + 1) + ")");
+                throw twice(paths.get(i).toString(), j, i);
             }
         }
+        List<ImageOpener> openers = new ArrayList<>();
+        for (Path p : paths) {
+            openers.add(each -> Qcow2Image.open(p, each));
+        }
+        return openAll(openers, options);
+    }
+
+    /**
+     * Opens and validates images from any byte sources (object storage, memory), oldest first,
+     * exactly as {@link #open} validates local files. The chain owns the sources and closes them,
+     * also when it fails to open.
+     *
+     * @throws InvalidChainException no image, or one source (by {@link ByteSource#name()}) given twice
+     */
+    public static Chain of(List<? extends ByteSource> sources, OpenOptions options) throws IOException {
+        try {
+            if (sources.isEmpty()) {
+                throw new InvalidChainException(null, "a chain needs at least one image");
+            }
+            Map<String, Integer> seen = new HashMap<>();
+            for (int i = 0; i < sources.size(); i++) {
+                Integer j = seen.putIfAbsent(sources.get(i).name(), i);
+                if (j != null) {
+                    throw twice(sources.get(i).name(), j, i);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            closeSources(sources);
+            throw e;
+        }
+        List<ImageOpener> openers = new ArrayList<>();
+        for (ByteSource s : sources) {
+            openers.add(each -> Qcow2Image.open(s, each));
+        }
+        return openAll(openers, options);
+    }
+
+    private static InvalidChainException twice(String name, int first, int second) {
+        return new InvalidChainException(name, "appears twice in the chain (positions " + (first + 1) + " and "
+                + (second + 1) + ")");
+    }
+
+    private static void closeSources(List<? extends ByteSource> sources) {
+        for (ByteSource s : sources) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // read-only: nothing to lose
+            }
+        }
+    }
+
+    /** Opens one image with the options it gets. */
+    @FunctionalInterface
+    private interface ImageOpener {
+        Qcow2Image open(OpenOptions options) throws IOException;
+    }
+
+    private static Chain openAll(List<ImageOpener> openers, OpenOptions options) throws IOException {
         // Images are independent: open and validate them on all cores (long chains are common), but
         // report the first bad image in chain order so the error does not depend on scheduling.
-        int threads = Math.min(paths.size(), Runtime.getRuntime().availableProcessors());
+        int threads = Math.min(openers.size(), Runtime.getRuntime().availableProcessors());
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "qcow2j-open");
             t.setDaemon(true);
             return t;
         });
         // one L2 budget for the whole chain: a composition window needs about one table per image
-        OpenOptions each = options.withL2CacheBytes(options.l2CacheBytes() / paths.size());
+        OpenOptions each = options.withL2CacheBytes(options.l2CacheBytes() / openers.size());
         List<Future<Qcow2Image>> futures = new ArrayList<>();
-        for (Path p : paths) {
+        for (ImageOpener opener : openers) {
             futures.add(pool.submit(() -> {
-                Qcow2Image img = Qcow2Image.open(p, each);
+                Qcow2Image img = opener.open(each);
                 try {
                     img.validateAllTables();
                     return img;
@@ -129,11 +193,6 @@ public final class Chain implements Closeable {
         for (Qcow2Image img : images) {
             img.requireDecompressor();
         }
-    }
-
-    /** Wraps already opened images (the chain takes ownership). */
-    public static Chain of(List<Qcow2Image> images) {
-        return new Chain(images, List.of());
     }
 
     /**

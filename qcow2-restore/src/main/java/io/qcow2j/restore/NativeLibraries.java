@@ -2,6 +2,8 @@ package io.qcow2j.restore;
 
 import io.qcow2j.core.ClusterDecompressor;
 import io.qcow2j.core.Header;
+import io.qcow2j.restore.digest.DiskDigest;
+import io.qcow2j.restore.target.linux.Libc;
 
 /**
  * Loads the native code a restore uses (lz4-java's xxHash for the digest, zstd-jni, and libc

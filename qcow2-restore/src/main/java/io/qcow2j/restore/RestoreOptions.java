@@ -1,79 +1,194 @@
 package io.qcow2j.restore;
 
 import io.qcow2j.core.OpenOptions;
+import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Tuning and promises for a restore.
- *
- * @param targetIsZero the caller promises an existing target reads as zeros, so zero ranges are skipped
- * @param workers      threads reading, inflating and writing (>= 1)
- * @param progress     progress listener
- * @param open         how images are opened
- * @param flushEveryBytes start writeback (fdatasync) in the background after this many bytes were
- *                     written, so the disk works while the restore produces; 0 disables it
- * @param directIo     write the target with {@code O_DIRECT}, past the page cache, wherever a write
- *                     is aligned (see {@link Target#write}); the background flush is then skipped
- * @param releasePageCache after each background flush and the final one, drop the target's clean
- *                     page-cache pages ({@code posix_fadvise(DONTNEED)}), so the restore holds about
- *                     {@code flushEveryBytes} of page cache instead of the whole disk's data
+ * Tuning and promises for a restore; immutable. Build one with {@link #builder()} (or change one
+ * with {@link #toBuilder()}): new options only ever add builder methods.
  */
-public record RestoreOptions(boolean targetIsZero, int workers, ProgressListener progress, OpenOptions open,
-        long flushEveryBytes, boolean directIo, boolean releasePageCache) {
+public final class RestoreOptions {
     /**
-     * Default background flush interval. Measured on the 64 GiB S5 chain (1.8 GB of data, new file,
-     * restore through the final fsync): no background flush 2.9-3.5 s, every 256 MiB 1.9-2.8 s,
-     * 128 MiB 1.9-2.1 s, 32-64 MiB 1.7-2.0 s, 4-16 MiB no better. Few dirty pages keep the device
-     * busy early and spare the page cache the reclaim that a big dirty backlog causes.
+     * Default background flush interval: start writeback of every 32 MiB written, so the device
+     * works while the restore produces and the page cache never holds a large dirty backlog.
      */
     public static final long DEFAULT_FLUSH_EVERY = 32L << 20;
 
-    public RestoreOptions(boolean targetIsZero, int workers, ProgressListener progress, OpenOptions open) {
-        this(targetIsZero, workers, progress, open, DEFAULT_FLUSH_EVERY, false, true);
+    private final boolean targetIsZero;
+    private final int workers;
+    private final ProgressListener progress;
+    private final OpenOptions open;
+    private final long flushEveryBytes;
+    private final boolean directIo;
+    private final boolean releasePageCache;
+    private final ThreadFactory threadFactory;
+
+    private RestoreOptions(Builder b) {
+        this.targetIsZero = b.targetIsZero;
+        this.workers = b.workers;
+        this.progress = b.progress;
+        this.open = b.open;
+        this.flushEveryBytes = b.flushEveryBytes;
+        this.directIo = b.directIo;
+        this.releasePageCache = b.releasePageCache;
+        this.threadFactory = b.threadFactory;
     }
 
-    public RestoreOptions(boolean targetIsZero, int workers, ProgressListener progress, OpenOptions open,
-            long flushEveryBytes) {
-        this(targetIsZero, workers, progress, open, flushEveryBytes, false, true);
-    }
-
-    public RestoreOptions(boolean targetIsZero, int workers, ProgressListener progress, OpenOptions open,
-            long flushEveryBytes, boolean directIo) {
-        this(targetIsZero, workers, progress, open, flushEveryBytes, directIo, true);
-    }
-
+    /** The defaults: a worker per core, no progress, background flushes, page cache released. */
     public static RestoreOptions defaults() {
-        return new RestoreOptions(false, Runtime.getRuntime().availableProcessors(), ProgressListener.NONE,
-                OpenOptions.defaults());
+        return builder().build();
     }
 
-    public RestoreOptions withFlushEvery(long bytes) {
-        return new RestoreOptions(targetIsZero, workers, progress, open, Math.max(0, bytes), directIo,
-                releasePageCache);
+    /** A builder holding the defaults. */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    public RestoreOptions withTargetIsZero(boolean v) {
-        return new RestoreOptions(v, workers, progress, open, flushEveryBytes, directIo, releasePageCache);
+    /** A builder holding these options. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.targetIsZero = targetIsZero;
+        b.workers = workers;
+        b.progress = progress;
+        b.open = open;
+        b.flushEveryBytes = flushEveryBytes;
+        b.directIo = directIo;
+        b.releasePageCache = releasePageCache;
+        b.threadFactory = threadFactory;
+        return b;
     }
 
-    public RestoreOptions withWorkers(int n) {
-        return new RestoreOptions(targetIsZero, Math.max(1, n), progress, open, flushEveryBytes, directIo,
-                releasePageCache);
+    /** The caller promises an existing target reads as zeros, so zero ranges are skipped. */
+    public boolean targetIsZero() {
+        return targetIsZero;
     }
 
-    public RestoreOptions withProgress(ProgressListener p) {
-        return new RestoreOptions(targetIsZero, workers, p, open, flushEveryBytes, directIo, releasePageCache);
+    /** Threads reading, inflating and writing; 0 means one per available core. */
+    public int workers() {
+        return workers;
     }
 
-    public RestoreOptions withOpen(OpenOptions o) {
-        return new RestoreOptions(targetIsZero, workers, progress, o, flushEveryBytes, directIo, releasePageCache);
+    /** The number of worker threads a restore with these options uses. */
+    public int effectiveWorkers() {
+        return workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
     }
 
-    public RestoreOptions withDirectIo(boolean v) {
-        return new RestoreOptions(targetIsZero, workers, progress, open, flushEveryBytes, v, releasePageCache);
+    /** Receives progress, off the worker threads. */
+    public ProgressListener progress() {
+        return progress;
     }
 
-    /** See {@link #releasePageCache()}; on by default. */
-    public RestoreOptions withReleasePageCache(boolean v) {
-        return new RestoreOptions(targetIsZero, workers, progress, open, flushEveryBytes, directIo, v);
+    /** How images are opened. */
+    public OpenOptions open() {
+        return open;
+    }
+
+    /** A background flush starts after this many bytes were written; 0 disables it. */
+    public long flushEveryBytes() {
+        return flushEveryBytes;
+    }
+
+    /** Write the target with {@code O_DIRECT}, past the page cache, wherever a write is aligned. */
+    public boolean directIo() {
+        return directIo;
+    }
+
+    /** Drop the target's clean page-cache pages after each flush. */
+    public boolean releasePageCache() {
+        return releasePageCache;
+    }
+
+    /** Makes the restore's threads (workers, flusher, progress, the planning thread). */
+    public ThreadFactory threadFactory() {
+        return threadFactory;
+    }
+
+    /** Builds {@link RestoreOptions}. */
+    public static final class Builder {
+        private boolean targetIsZero;
+        private int workers;
+        private ProgressListener progress = ProgressListener.NONE;
+        private OpenOptions open = OpenOptions.defaults();
+        private long flushEveryBytes = DEFAULT_FLUSH_EVERY;
+        private boolean directIo;
+        private boolean releasePageCache = true;
+        private ThreadFactory threadFactory = daemonThreads();
+
+        private Builder() {
+        }
+
+        /** See {@link RestoreOptions#targetIsZero()}; off by default. */
+        public Builder targetIsZero(boolean v) {
+            this.targetIsZero = v;
+            return this;
+        }
+
+        /**
+         * See {@link RestoreOptions#workers()}; 0 (the default) is one per core.
+         *
+         * @throws IllegalArgumentException when negative
+         */
+        public Builder workers(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("workers must not be negative, got " + n);
+            }
+            this.workers = n;
+            return this;
+        }
+
+        /** See {@link RestoreOptions#progress()}. */
+        public Builder progress(ProgressListener p) {
+            this.progress = Objects.requireNonNull(p, "progress");
+            return this;
+        }
+
+        /** See {@link RestoreOptions#open()}. */
+        public Builder open(OpenOptions o) {
+            this.open = Objects.requireNonNull(o, "open");
+            return this;
+        }
+
+        /** See {@link RestoreOptions#flushEveryBytes()}; negative values mean 0. */
+        public Builder flushEveryBytes(long bytes) {
+            this.flushEveryBytes = Math.max(0, bytes);
+            return this;
+        }
+
+        /** See {@link RestoreOptions#directIo()}; off by default. */
+        public Builder directIo(boolean v) {
+            this.directIo = v;
+            return this;
+        }
+
+        /** See {@link RestoreOptions#releasePageCache()}; on by default. */
+        public Builder releasePageCache(boolean v) {
+            this.releasePageCache = v;
+            return this;
+        }
+
+        /**
+         * See {@link RestoreOptions#threadFactory()}; by default daemon threads named
+         * {@code qcow2j-restore-N}. An embedder may name, group or account them.
+         */
+        public Builder threadFactory(ThreadFactory f) {
+            this.threadFactory = Objects.requireNonNull(f, "threadFactory");
+            return this;
+        }
+
+        public RestoreOptions build() {
+            return new RestoreOptions(this);
+        }
+    }
+
+    /** Daemon threads: a restore's threads must never keep a JVM alive on their own. */
+    private static ThreadFactory daemonThreads() {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, "qcow2j-restore-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
     }
 }

@@ -8,11 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qcow2j.core.OpenOptions;
-import io.qcow2j.restore.model.ChainModel;
+import io.qcow2j.restore.compose.Windows;
+import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.model.ChainModel.Image;
+import io.qcow2j.restore.model.ChainModel;
 import io.qcow2j.restore.model.MiniQcow2Writer;
+import io.qcow2j.restore.testing.ChannelSink;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -27,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CancellationTest {
     private static final long M = 1 << 20;
     /** Three windows, data in the first blocks of each, so a stop in the first leaves work undone. */
-    private static final long SIZE = 3 * Restore.WINDOW;
+    private static final long SIZE = 3 * Windows.SIZE;
 
     @TempDir
     Path dir;
@@ -38,7 +43,7 @@ class CancellationTest {
     void chain() throws IOException {
         Image full = new Image(16, false, SIZE);
         Image inc = new Image(12, false, SIZE);
-        for (long w = 0; w < SIZE; w += Restore.WINDOW) {
+        for (long w = 0; w < SIZE; w += Windows.SIZE) {
             full.write(w, 6 * M, w);
             inc.write(w + 2 * M, 1 * M, w + 1).zero(w + 5 * M, 1 * M);
         }
@@ -61,7 +66,7 @@ class CancellationTest {
             inside.set(false);
         };
         Path target = dir.resolve("disk.raw");
-        RestoreResult r = Restore.run(files, target, RestoreOptions.defaults().withWorkers(2).withProgress(listener));
+        RestoreResult r = Restore.run(files, target, RestoreOptions.builder().workers(2).progress(listener).build());
         assertFalse(concurrent.get(), "listener calls must not overlap");
         assertTrue(calls.size() > 3, "progress was reported " + calls.size() + " times");
         long prev = 0;
@@ -88,7 +93,7 @@ class CancellationTest {
             }
         };
         try (Chain chain = Chain.open(files, OpenOptions.defaults())) {
-            restore.set(new Restore(chain, target, RestoreOptions.defaults().withWorkers(2).withProgress(cancelEarly)));
+            restore.set(Restore.of(chain, target, RestoreOptions.builder().workers(2).progress(cancelEarly).build()));
             RestoreIncompleteException e = assertThrows(RestoreIncompleteException.class, () -> restore.get().run());
             assertTrue(e.getMessage().contains("cancelled") && e.getMessage().contains("incomplete"), e.getMessage());
             assertTrue(e.getMessage().contains(target.toString()), e.getMessage());
@@ -100,7 +105,7 @@ class CancellationTest {
     void cancelBeforeRunEndsIncompleteWithoutWritingData() throws IOException {
         Path target = dir.resolve("disk.raw");
         try (Chain chain = Chain.open(files, OpenOptions.defaults())) {
-            Restore r = new Restore(chain, target, RestoreOptions.defaults().withWorkers(2));
+            Restore r = Restore.of(chain, target, RestoreOptions.builder().workers(2).build());
             r.cancel();
             RestoreIncompleteException e = assertThrows(RestoreIncompleteException.class, r::run);
             assertEquals(0, e.guestOffset());
@@ -114,7 +119,7 @@ class CancellationTest {
         // close a channel and escape as ClosedByInterruptException
         Path target = dir.resolve("disk.raw");
         try (Chain chain = Chain.open(files, OpenOptions.defaults())) {
-            Restore r = new Restore(chain, target, RestoreOptions.defaults().withWorkers(2));
+            Restore r = Restore.of(chain, target, RestoreOptions.builder().workers(2).build());
             Thread.currentThread().interrupt();
             try {
                 RestoreIncompleteException e = assertThrows(RestoreIncompleteException.class, r::run);
@@ -174,37 +179,40 @@ class CancellationTest {
         Path target = dir.resolve("disk.raw");
         CountDownLatch started = new CountDownLatch(1);
         CountDownLatch interruptSent = new CountDownLatch(1);
-        ProgressListener holdFirst = (done, total) -> {
-            if (started.getCount() > 0) {
-                started.countDown();
-                try {
-                    // keep the first block busy until the interrupt is on its way, so the run is mid-way
-                    interruptSent.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt(); // the listener ran on the interrupted thread itself
-                }
-            }
-        };
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         AtomicReference<RestoreResult> result = new AtomicReference<>();
         AtomicBoolean stillInterrupted = new AtomicBoolean();
-        Thread t = new Thread(() -> {
-            try {
-                result.set(Restore.run(files, target, RestoreOptions.defaults().withWorkers(1).withProgress(holdFirst)));
-            } catch (Throwable e) {
-                thrown.set(e);
-            }
-            stillInterrupted.set(Thread.currentThread().isInterrupted());
-        }, "restoring");
-        t.start();
-        assertTrue(started.await(30, TimeUnit.SECONDS), "restore never reported progress");
-        t.interrupt();
-        interruptSent.countDown();
-        t.join(60_000);
-        assertFalse(t.isAlive(), "restore did not stop after an interrupt");
+        try (Chain chain = Chain.open(files, OpenOptions.defaults());
+                FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            // keep the first write busy until the interrupt is on its way, so the run is mid-way
+            ChannelSink sink = new ChannelSink(target, ch).beforeWrite(() -> {
+                if (started.getCount() > 0) {
+                    started.countDown();
+                    try {
+                        interruptSent.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            Thread t = new Thread(() -> {
+                try {
+                    result.set(Restore.of(chain, sink, RestoreOptions.builder().workers(1).build()).run());
+                } catch (Throwable e) {
+                    thrown.set(e);
+                }
+                stillInterrupted.set(Thread.currentThread().isInterrupted());
+            }, "restoring");
+            t.start();
+            assertTrue(started.await(30, TimeUnit.SECONDS), "restore never wrote");
+            t.interrupt();
+            interruptSent.countDown();
+            t.join(60_000);
+            assertFalse(t.isAlive(), "restore did not stop after an interrupt");
+        }
         assertNull(result.get(), "an interrupted restore must not report success");
         assertNotNull(thrown.get());
-        assertTrue(thrown.get() instanceof RestoreIncompleteException, "got " + thrown.get());
+        assertTrue(thrown.get() instanceof RestoreCancelledException, "got " + thrown.get());
         assertTrue(stillInterrupted.get(), "the interrupt status is kept for the caller");
     }
 
@@ -215,7 +223,7 @@ class CancellationTest {
      */
     @Test
     void interruptAtAnyMomentIsACleanCancellationAndLeavesTheChainUsable() throws Exception {
-        long size = 2 * Restore.WINDOW;
+        long size = 2 * Windows.SIZE;
         Image full = new Image(9, false, size);
         for (long o = 0; o < size; o += 256 * 1024) {
             full.write(o, 512, o);
@@ -234,7 +242,7 @@ class CancellationTest {
                 Thread t = new Thread(() -> {
                     try {
                         started.countDown();
-                        outcome.set(new Restore(chain, target, RestoreOptions.defaults().withWorkers(2)).run());
+                        outcome.set(Restore.of(chain, target, RestoreOptions.builder().workers(2).build()).run());
                     } catch (Throwable e) {
                         outcome.set(e);
                     }
@@ -257,7 +265,7 @@ class CancellationTest {
             }
             assertTrue(cancelled > 0, "no interrupt landed mid-run; the test did not test anything");
             Path last = sub.resolve("after.raw");
-            RestoreResult r = new Restore(chain, last, RestoreOptions.defaults().withWorkers(2)).run();
+            RestoreResult r = Restore.of(chain, last, RestoreOptions.builder().workers(2).build()).run();
             ModelChecks.assertDiskEquals(m, last);
             assertEquals(DiskDigest.of(last, size), r.digest());
         }

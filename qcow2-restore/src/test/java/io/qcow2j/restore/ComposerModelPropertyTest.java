@@ -3,8 +3,8 @@ package io.qcow2j.restore;
 import static io.qcow2j.restore.ModelChecks.assertMapMatches;
 import static io.qcow2j.restore.ModelChecks.assertRestoreMatches;
 
-import io.qcow2j.restore.model.ChainModel;
 import io.qcow2j.restore.model.ChainModel.Image;
+import io.qcow2j.restore.model.ChainModel;
 import io.qcow2j.restore.model.MiniQcow2Writer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -82,7 +82,7 @@ class ComposerModelPropertyTest {
         try {
             List<Path> files = MiniQcow2Writer.writeChain(model, dir, input.get2());
             assertMapMatches(model, files);
-            assertRestoreMatches(model, files, dir.resolve("disk.raw"), RestoreOptions.defaults().withWorkers(2));
+            assertRestoreMatches(model, files, dir.resolve("disk.raw"), RestoreOptions.builder().workers(2).build());
         } finally {
             ModelChecks.deleteTree(dir);
         }

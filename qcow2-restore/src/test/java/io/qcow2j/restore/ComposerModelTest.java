@@ -8,9 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qcow2j.core.Extent;
 import io.qcow2j.core.OpenOptions;
-import io.qcow2j.restore.model.ChainModel;
+import io.qcow2j.restore.compose.ChainMap;
+import io.qcow2j.restore.compose.ComposedExtent;
+import io.qcow2j.restore.compose.Composition;
+import io.qcow2j.restore.compose.Windows;
 import io.qcow2j.restore.model.ChainModel.Image;
+import io.qcow2j.restore.model.ChainModel;
 import io.qcow2j.restore.model.MiniQcow2Writer;
+import io.qcow2j.restore.target.TargetKind;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,7 +42,7 @@ class ComposerModelTest {
     }
 
     private static RestoreOptions opts() {
-        return RestoreOptions.defaults().withWorkers(2);
+        return RestoreOptions.builder().workers(2).build();
     }
 
     @Test
@@ -142,7 +147,7 @@ class ComposerModelTest {
         ChainModel m = new ChainModel(List.of(full, inc));
         List<Path> files = write(m);
         try (Chain chain = Chain.open(files, OpenOptions.defaults())) {
-            List<ComposedExtent> composed = new Composer(chain.images()).compose(0, 4 * M);
+            List<ComposedExtent> composed = new Composition(chain.images()).compose(0, 4 * M);
             List<ComposedExtent> data = composed.stream().filter(c -> c.kind() == Extent.Kind.DATA).toList();
             assertEquals(1, data.size(), composed::toString);
             assertEquals(M, data.get(0).start());
@@ -154,7 +159,7 @@ class ComposerModelTest {
         java.nio.file.Files.createDirectories(rev);
         List<Path> reversed = MiniQcow2Writer.writeChain(m, rev, true);
         try (Chain chain = Chain.open(reversed, OpenOptions.defaults())) {
-            long dataExtents = new Composer(chain.images()).compose(0, 4 * M).stream()
+            long dataExtents = new Composition(chain.images()).compose(0, 4 * M).stream()
                     .filter(c -> c.kind() == Extent.Kind.DATA).count();
             assertEquals(16, dataExtents);
         }
@@ -163,8 +168,7 @@ class ComposerModelTest {
 
     @Test
     void extentsCrossingWindowBoundariesOfASparseDisk() throws IOException {
-        long window = Restore.WINDOW;
-        assertEquals(ChainMap.WINDOW, window);
+        long window = Windows.SIZE;
         long size = 200 * M;
         Image full = new Image(16, false, size)
                 .write(window - 128 * K, 256 * K, 1)              // one run across the first boundary
@@ -205,7 +209,7 @@ class ComposerModelTest {
         Image inc = new Image(14, true, 2 * M).write(100 * K, 300 * K, 2).zero(700 * K, 50 * K);
         ChainModel m = new ChainModel(List.of(full, inc));
         try (Chain chain = Chain.open(write(m), OpenOptions.defaults())) {
-            Composer c = new Composer(chain.images());
+            Composition c = new Composition(chain.images());
             List<ComposedExtent> part = c.compose(90 * K, 700 * K);
             assertEquals(90 * K, part.get(0).start());
             assertEquals(790 * K, part.get(part.size() - 1).end());
@@ -223,7 +227,7 @@ class ComposerModelTest {
         Image inc = new Image(16, false, 8 * M).zero(0, 64 * K);
         ChainModel m = new ChainModel(List.of(full, inc));
         RestoreResult r = assertRestoreMatches(m, write(m), target(), opts());
-        assertEquals(Target.Kind.NEW_FILE, r.targetKind());
+        assertEquals(TargetKind.NEW_FILE, r.targetKind());
         assertEquals(192 * K, r.bytesWritten());
         assertEquals(8 * M - 192 * K, r.zeroBytesSkipped());
     }

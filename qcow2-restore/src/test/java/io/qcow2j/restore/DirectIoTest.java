@@ -7,9 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.qcow2j.restore.model.ChainModel;
+import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.model.ChainModel.Image;
+import io.qcow2j.restore.model.ChainModel;
 import io.qcow2j.restore.model.MiniQcow2Writer;
+import io.qcow2j.restore.target.Buffers;
+import io.qcow2j.restore.target.InvalidTargetException;
+import io.qcow2j.restore.target.Sink;
+import io.qcow2j.restore.target.TargetKind;
+import io.qcow2j.restore.target.TargetOptions;
+import io.qcow2j.restore.target.Targets;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -47,7 +54,7 @@ class DirectIoTest {
         ChainModel model = mixedChain();
         List<Path> chain = MiniQcow2Writer.writeChain(model, Files.createDirectories(dir.resolve("chain")));
         Path target = dir.resolve("direct.raw");
-        RestoreResult r = Restore.run(chain, target, RestoreOptions.defaults().withWorkers(2).withDirectIo(true));
+        RestoreResult r = Restore.run(chain, target, RestoreOptions.builder().workers(2).directIo(true).build());
         long cached = Residency.residentBytes(target, SIZE); // before anything reads the target back
         assertTrue(r.directIo());
         ModelChecks.assertDiskEquals(model, target);
@@ -66,7 +73,7 @@ class DirectIoTest {
         List<Path> chain = MiniQcow2Writer.writeChain(model, Files.createDirectories(dir.resolve("chain")));
         Path target = dir.resolve("buffered.raw");
         RestoreResult r = Restore.run(chain, target,
-                RestoreOptions.defaults().withWorkers(2).withFlushEvery(0).withReleasePageCache(false));
+                RestoreOptions.builder().workers(2).flushEveryBytes(0).releasePageCache(false).build());
         assertFalse(r.directIo());
         long cached = Residency.residentBytes(target, SIZE);
         assertTrue(cached >= 4 * M, "a buffered restore left only " + cached + " bytes cached");
@@ -79,8 +86,8 @@ class DirectIoTest {
         List<Path> chain = MiniQcow2Writer.writeChain(model, Files.createDirectories(dir.resolve("chain")));
         Path target = dir.resolve("existing.raw");
         Files.write(target, ModelChecks.garbage(SIZE + 3 * M, 11));
-        RestoreResult r = Restore.run(chain, target, RestoreOptions.defaults().withWorkers(2).withDirectIo(true));
-        assertEquals(Target.Kind.EXISTING_FILE, r.targetKind());
+        RestoreResult r = Restore.run(chain, target, RestoreOptions.builder().workers(2).directIo(true).build());
+        assertEquals(TargetKind.EXISTING_FILE, r.targetKind());
         ModelChecks.assertDiskEquals(model, target);
         assertEquals(DiskDigest.of(target, SIZE), r.digest());
     }
@@ -94,8 +101,8 @@ class DirectIoTest {
         byte[] before = ModelChecks.garbage(deviceSize, 5);
         Files.write(backing, before);
         try (LoopDevice dev = LoopDevice.attachOrSkip(backing)) {
-            RestoreResult r = Restore.run(chain, dev.path(), RestoreOptions.defaults().withDirectIo(true));
-            assertEquals(Target.Kind.BLOCK_DEVICE, r.targetKind());
+            RestoreResult r = Restore.run(chain, dev.path(), RestoreOptions.builder().directIo(true).build());
+            assertEquals(TargetKind.BLOCK_DEVICE, r.targetKind());
             assertTrue(r.directIo());
             ModelChecks.assertDeviceHolds(model, dev.path(), before);
         }
@@ -107,13 +114,14 @@ class DirectIoTest {
      */
     @Test
     void oneWriteSplitsIntoBufferedHeadDirectBodyBufferedTail() throws IOException {
-        int unit = Target.BUFFER_ALIGN;
+        int unit = Buffers.ALIGN;
         long size = 64L * unit;
         Path path = dir.resolve("split.raw");
         byte[] expected = new byte[(int) size];
-        try (Target t = Target.open(Target.inspect(path, size), size, false, true)) {
+        // page cache kept: what stays cached after the force shows which parts went buffered
+        try (Sink t = Targets.open(Targets.inspect(path, size), size, new TargetOptions(false, true, false))) {
             assertTrue(t.direct());
-            ByteBuffer buf = Target.alignedBuffer(16 * unit);
+            ByteBuffer buf = Buffers.aligned(16 * unit);
             byte[] data = ModelChecks.garbage(16 * unit, 3);
             buf.put(0, data);
             // file position and buffer address both 1000 bytes short of a unit boundary
@@ -149,16 +157,16 @@ class DirectIoTest {
         assumeTrue(mount.code() == 0, () -> "cannot mount a ramfs (exit " + mount.code() + ": " + mount.err().strip() + ")");
         try {
             Path fresh = mnt.resolve("new.raw");
-            InvalidChainException e = assertThrows(InvalidChainException.class,
-                    () -> Restore.run(chain, fresh, RestoreOptions.defaults().withDirectIo(true)));
+            InvalidTargetException e = assertThrows(InvalidTargetException.class,
+                    () -> Restore.run(chain, fresh, RestoreOptions.builder().directIo(true).build()));
             assertTrue(e.getMessage().contains("O_DIRECT") && e.getMessage().contains(fresh.toString()), e.getMessage());
             assertFalse(Files.exists(fresh), "the new file must be removed again");
 
             Path existing = mnt.resolve("existing.raw");
             byte[] before = ModelChecks.garbage(3 * M + 5, 21);
             Files.write(existing, before);
-            assertThrows(InvalidChainException.class,
-                    () -> Restore.run(chain, existing, RestoreOptions.defaults().withDirectIo(true)));
+            assertThrows(InvalidTargetException.class,
+                    () -> Restore.run(chain, existing, RestoreOptions.builder().directIo(true).build()));
             assertArrayEquals(before, Files.readAllBytes(existing), "an existing target stays as it was");
 
             // the same target without --direct works: the refusal is about O_DIRECT only
@@ -173,7 +181,7 @@ class DirectIoTest {
     @Test
     void directIoIsOffByDefault() throws IOException {
         Path path = dir.resolve("plain.raw");
-        try (Target t = Target.open(Target.inspect(path, M), M, false)) {
+        try (Sink t = Targets.open(Targets.inspect(path, M), M, new TargetOptions(false, false, true))) {
             assertFalse(t.direct());
         }
     }

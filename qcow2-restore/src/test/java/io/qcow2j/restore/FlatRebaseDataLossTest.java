@@ -9,6 +9,7 @@ import io.qcow2j.core.testing.QemuIo;
 import io.qcow2j.core.testing.RequiresQemu;
 import io.qcow2j.core.testing.Sha256;
 import io.qcow2j.core.testing.TestData;
+import io.qcow2j.restore.digest.DiskDigest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Assumptions;
  * (with losetup's reason) where loop devices cannot be set up: not root, no /dev/loop-control, a
  * container without the capability.
  */
-final class LoopDevice implements AutoCloseable {
+public final class LoopDevice implements AutoCloseable {
     private final Path device;
 
     private LoopDevice(Path device) {
@@ -18,7 +18,7 @@ final class LoopDevice implements AutoCloseable {
     }
 
     /** Attaches {@code backing}; aborts the calling test (skipped, with the reason) if losetup cannot. */
-    static LoopDevice attachOrSkip(Path backing) throws IOException {
+    public static LoopDevice attachOrSkip(Path backing) throws IOException {
         Shell.Result r = Shell.run("losetup", "--find", "--show", backing.toAbsolutePath().toString());
         Assumptions.assumeTrue(r.code() == 0 && r.out().strip().startsWith("/dev/"),
                 () -> "loop devices unavailable (losetup exit " + r.code() + ": " + r.err().strip() + ")");
@@ -30,7 +30,7 @@ final class LoopDevice implements AutoCloseable {
         return new LoopDevice(dev);
     }
 
-    Path path() {
+    public Path path() {
         return device;
     }
 

@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.qcow2j.core.Extent;
 import io.qcow2j.core.OpenOptions;
-import io.qcow2j.restore.model.ChainModel;
+import io.qcow2j.restore.compose.ChainMap;
+import io.qcow2j.restore.compose.ComposedExtent;
+import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.model.ChainModel.State;
+import io.qcow2j.restore.model.ChainModel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -19,7 +22,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /** Assertions comparing the library's view of a written chain with the {@link ChainModel}. */
-final class ModelChecks {
+public final class ModelChecks {
     private ModelChecks() {
     }
 
@@ -29,7 +32,7 @@ final class ModelChecks {
      */
     static ChainMap assertMapMatches(ChainModel model, List<Path> files) throws IOException {
         try (Chain chain = Chain.open(files, OpenOptions.defaults())) {
-            ChainMap map = ChainMap.of(chain);
+            ChainMap map = ChainMap.of(chain.images());
             long pos = 0;
             for (ComposedExtent c : map.extents()) {
                 assertEquals(pos, c.start(), "extents must tile the disk without gaps: " + c);
@@ -119,7 +122,7 @@ final class ModelChecks {
     }
 
     /** Deletes a directory tree (test scratch). */
-    static void deleteTree(Path dir) throws IOException {
+    public static void deleteTree(Path dir) throws IOException {
         if (dir == null || !Files.exists(dir)) {
             return;
         }

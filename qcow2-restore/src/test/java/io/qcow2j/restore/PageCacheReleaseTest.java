@@ -4,8 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
-import io.qcow2j.restore.model.ChainModel;
+import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.model.ChainModel.Image;
+import io.qcow2j.restore.model.ChainModel;
 import io.qcow2j.restore.model.MiniQcow2Writer;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -52,7 +53,7 @@ class PageCacheReleaseTest {
     @Test
     void newFileEndsOutOfThePageCache() throws IOException {
         Path target = dir.resolve("new.raw");
-        RestoreResult r = Restore.run(chain, target, RestoreOptions.defaults().withWorkers(2).withFlushEvery(M));
+        RestoreResult r = Restore.run(chain, target, RestoreOptions.builder().workers(2).flushEveryBytes(M).build());
         long cached = Residency.residentBytes(target, SIZE);
         assertTrue(cached <= SLACK, "the restore left " + cached + " bytes of the target in the page cache");
         ModelChecks.assertDiskEquals(model, target);
@@ -62,7 +63,7 @@ class PageCacheReleaseTest {
     @Test
     void withoutBackgroundFlushesTheFinalFlushStillReleases() throws IOException {
         Path target = dir.resolve("noflush.raw");
-        Restore.run(chain, target, RestoreOptions.defaults().withWorkers(2).withFlushEvery(0));
+        Restore.run(chain, target, RestoreOptions.builder().workers(2).flushEveryBytes(0).build());
         long cached = Residency.residentBytes(target, SIZE);
         assertTrue(cached <= SLACK, "the restore left " + cached + " bytes of the target in the page cache");
         ModelChecks.assertDiskEquals(model, target);
@@ -73,7 +74,7 @@ class PageCacheReleaseTest {
         // the control: the probe does see a restore's pages, so the counts above are the release's work
         Path target = dir.resolve("kept.raw");
         Restore.run(chain, target,
-                RestoreOptions.defaults().withWorkers(2).withFlushEvery(M).withReleasePageCache(false));
+                RestoreOptions.builder().workers(2).flushEveryBytes(M).releasePageCache(false).build());
         long cached = Residency.residentBytes(target, SIZE);
         assertTrue(cached >= 10 * M, "a restore keeping the page cache left only " + cached + " bytes cached");
         ModelChecks.assertDiskEquals(model, target);
@@ -83,7 +84,7 @@ class PageCacheReleaseTest {
     void existingFileIsOverwrittenAndReleased() throws IOException {
         Path target = dir.resolve("existing.raw");
         Files.write(target, ModelChecks.garbage(SIZE + M, 7)); // cached now: written just above
-        Restore.run(chain, target, RestoreOptions.defaults().withWorkers(2).withFlushEvery(M));
+        Restore.run(chain, target, RestoreOptions.builder().workers(2).flushEveryBytes(M).build());
         long cached = Residency.residentBytes(target, SIZE);
         assertTrue(cached <= SLACK, "the restore left " + cached + " bytes of the target in the page cache");
         ModelChecks.assertDiskEquals(model, target);
@@ -101,11 +102,11 @@ class PageCacheReleaseTest {
                 FileChannel holder = FileChannel.open(dev.path(), StandardOpenOption.READ)) {
             // the control: a device's page cache is seen too
             Restore.run(chain, dev.path(),
-                    RestoreOptions.defaults().withWorkers(2).withFlushEvery(M).withReleasePageCache(false));
+                    RestoreOptions.builder().workers(2).flushEveryBytes(M).releasePageCache(false).build());
             long kept = Residency.residentBytes(dev.path(), SIZE);
             assertTrue(kept >= 10 * M, "a restore keeping the page cache left only " + kept + " bytes cached");
 
-            Restore.run(chain, dev.path(), RestoreOptions.defaults().withWorkers(2).withFlushEvery(M));
+            Restore.run(chain, dev.path(), RestoreOptions.builder().workers(2).flushEveryBytes(M).build());
             long cached = Residency.residentBytes(dev.path(), SIZE);
             assertTrue(cached <= SLACK, "the restore left " + cached + " bytes of the device in the page cache");
             ModelChecks.assertDeviceHolds(model, dev.path(), before);

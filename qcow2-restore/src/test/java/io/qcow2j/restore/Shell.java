@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -47,22 +46,8 @@ public final class Shell {
         }
     }
 
-    /**
-     * Runs the CLI ({@code io.qcow2j.restore.cli.Main} on the tests' class path) in a JVM of its
-     * own with {@code jvmOptions}: for what one process cannot show twice (a native library that did
-     * not load stays unloaded) or a heap smaller than the tests'.
-     */
-    public static Result cli(List<String> jvmOptions, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(jvmOptions);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.qcow2j.restore.cli.Main"));
-        cmd.addAll(List.of(args));
-        return run(cmd.toArray(String[]::new));
-    }
-
     /** Bytes the file system allocated to {@code file} ({@code stat -c '%b %B'}): small for a sparse file. */
-    static long allocatedBytes(Path file) throws IOException {
+    public static long allocatedBytes(Path file) throws IOException {
         Result r = run("stat", "-c", "%b %B", file.toAbsolutePath().toString());
         if (r.code != 0) {
             throw new IOException("stat failed: " + r.err);

@@ -9,9 +9,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.qcow2j.core.Extent;
 import io.qcow2j.core.OpenOptions;
 import io.qcow2j.core.testing.Sha256;
-import io.qcow2j.restore.model.ChainModel;
+import io.qcow2j.restore.compose.ChainMap;
+import io.qcow2j.restore.compose.ComposedExtent;
+import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.model.ChainModel.Image;
+import io.qcow2j.restore.model.ChainModel;
 import io.qcow2j.restore.model.MiniQcow2Writer;
+import io.qcow2j.restore.target.InvalidTargetException;
+import io.qcow2j.restore.target.TargetKind;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -63,7 +68,7 @@ class TargetsTest {
         Path target = dir.resolve("sparse.raw");
         RestoreResult r = ModelChecks.assertRestoreMatches(m, MiniQcow2Writer.writeChain(m, d), target,
                 RestoreOptions.defaults());
-        assertEquals(Target.Kind.NEW_FILE, r.targetKind());
+        assertEquals(TargetKind.NEW_FILE, r.targetKind());
         assertEquals(size, Files.size(target));
         long allocated = Shell.allocatedBytes(target);
         assertTrue(allocated < 8 * M, "a mostly empty 64 MiB disk must stay sparse, allocated " + allocated);
@@ -75,8 +80,8 @@ class TargetsTest {
     void existingFileIsFullyOverwrittenAndResized(long garbageSize) throws IOException {
         Path target = dir.resolve("existing.raw");
         Files.write(target, ModelChecks.garbage(garbageSize, 7));
-        RestoreResult r = Restore.run(chain, target, RestoreOptions.defaults().withWorkers(2));
-        assertEquals(Target.Kind.EXISTING_FILE, r.targetKind());
+        RestoreResult r = Restore.run(chain, target, RestoreOptions.builder().workers(2).build());
+        assertEquals(TargetKind.EXISTING_FILE, r.targetKind());
         ModelChecks.assertDiskEquals(model, target); // also checks the size is exactly the virtual size
         assertEquals(DiskDigest.of(target, SIZE), r.digest());
         assertEquals(SIZE, r.bytesWritten() + r.zeroBytesSkipped(), "every byte is written, zeroed or skipped");
@@ -103,7 +108,7 @@ class TargetsTest {
             raf.setLength(size); // [8 MiB, 16 MiB) is a hole
         }
         assumeTrue(Shell.allocatedBytes(target) < 12 * M, "the filesystem of " + dir + " keeps no holes");
-        RestoreResult r = Restore.run(c, target, RestoreOptions.defaults().withWorkers(2));
+        RestoreResult r = Restore.run(c, target, RestoreOptions.builder().workers(2).build());
         ModelChecks.assertDiskEquals(m, target);
         assertEquals(8 * M, r.zeroBytesSkipped(), "the hole [8 MiB, 16 MiB) needs nothing");
         assertEquals(8 * M, r.bytesWritten(), "1 MiB of data, 7 MiB of old data zeroed");
@@ -118,13 +123,13 @@ class TargetsTest {
         Path target = dir.resolve("promised.raw");
         byte[] before = ModelChecks.garbage(SIZE + 5 * M, 9);
         Files.write(target, before);
-        RestoreResult r = Restore.run(chain, target, RestoreOptions.defaults().withTargetIsZero(true));
+        RestoreResult r = Restore.run(chain, target, RestoreOptions.builder().targetIsZero(true).build());
         assertEquals(SIZE, Files.size(target), "resized to the virtual size all the same");
         byte[] after = Files.readAllBytes(target);
         byte[] expected = model.expectedDisk();
         long zeroBytes = 0;
         try (Chain c = Chain.open(chain, OpenOptions.defaults())) {
-            for (ComposedExtent e : ChainMap.of(c).extents()) {
+            for (ComposedExtent e : ChainMap.of(c.images()).extents()) {
                 int from = (int) e.start();
                 int to = (int) e.end();
                 if (e.kind() == Extent.Kind.ZERO) {
@@ -149,8 +154,8 @@ class TargetsTest {
         byte[] before = ModelChecks.garbage(deviceSize, 11);
         Files.write(backing, before);
         try (LoopDevice dev = LoopDevice.attachOrSkip(backing)) {
-            RestoreResult r = Restore.run(chain, dev.path(), RestoreOptions.defaults().withWorkers(2));
-            assertEquals(Target.Kind.BLOCK_DEVICE, r.targetKind());
+            RestoreResult r = Restore.run(chain, dev.path(), RestoreOptions.builder().workers(2).build());
+            assertEquals(TargetKind.BLOCK_DEVICE, r.targetKind());
             ModelChecks.assertDeviceHolds(model, dev.path(), before);
             assertEquals(DiskDigest.of(dev.path(), SIZE), r.digest());
             assertEquals(SIZE, r.bytesWritten());
@@ -173,7 +178,7 @@ class TargetsTest {
         long deviceSize = 8 * M;
         Files.write(backing, ModelChecks.garbage(deviceSize, 19));
         try (LoopDevice dev = LoopDevice.attachOrSkip(backing)) {
-            RestoreResult r = Restore.run(chain, dev.path(), RestoreOptions.defaults().withWorkers(2));
+            RestoreResult r = Restore.run(chain, dev.path(), RestoreOptions.builder().workers(2).build());
             byte[] onDevice = read(dev.path(), 0, (int) SIZE);
             assertArrayEquals(model.expectedDisk(), onDevice, "the disk on the device");
             assertEquals(SIZE, r.bytesWritten());
@@ -190,7 +195,7 @@ class TargetsTest {
         Files.write(backing, ModelChecks.garbage(4 * M, 13));
         String before = Sha256.of(backing);
         try (LoopDevice dev = LoopDevice.attachOrSkip(backing)) {
-            InvalidChainException e = assertThrows(InvalidChainException.class,
+            InvalidTargetException e = assertThrows(InvalidTargetException.class,
                     () -> Restore.run(chain, dev.path(), RestoreOptions.defaults()));
             assertTrue(e.getMessage().contains(dev.path().toString()) && e.getMessage().contains(Long.toString(SIZE)),
                     e.getMessage());
@@ -198,7 +203,6 @@ class TargetsTest {
         }
         assertEquals(before, Sha256.of(backing));
     }
-
 
     private static byte[] read(Path p, long off, int len) throws IOException {
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {

@@ -11,12 +11,12 @@ import io.qcow2j.core.GuestReader;
 import io.qcow2j.core.InvalidImageException;
 import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.core.Qcow2Image;
-import io.qcow2j.restore.DiskDigest;
 import io.qcow2j.restore.InvalidChainException;
 import io.qcow2j.restore.Restore;
 import io.qcow2j.restore.RestoreIncompleteException;
 import io.qcow2j.restore.RestoreOptions;
 import io.qcow2j.restore.RestoreResult;
+import io.qcow2j.restore.digest.DiskDigest;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -213,7 +213,7 @@ final class FuzzHarness {
 
     private Result restore(List<Path> chain, Path target, int workers, boolean verifyFile) {
         try {
-            RestoreResult r = Restore.run(chain, target, RestoreOptions.defaults().withWorkers(workers));
+            RestoreResult r = Restore.run(chain, target, RestoreOptions.builder().workers(workers).build());
             assertEquals(Files.size(target), r.virtualSize(), "target size");
             if (verifyFile && r.virtualSize() <= VERIFY_FILE_LIMIT) {
                 assertEquals(r.digest(), fileDigest(target, r.virtualSize()), "the reported digest is not the file's");

@@ -2,10 +2,10 @@ package io.qcow2j.restore.hardening;
 
 import io.qcow2j.core.testing.Sha256;
 import io.qcow2j.core.testing.TestData;
-import io.qcow2j.restore.DiskDigest;
 import io.qcow2j.restore.Restore;
 import io.qcow2j.restore.RestoreOptions;
 import io.qcow2j.restore.RestoreResult;
+import io.qcow2j.restore.digest.DiskDigest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -84,7 +84,7 @@ record FuzzSubject(String name, List<Path> chain, int mutated, byte[] base, Imag
         private static String baseline(List<Path> chain, Path scratch, String qemuSha256) throws IOException {
             Path raw = scratch.resolve("baseline.raw");
             Files.deleteIfExists(raw);
-            RestoreResult r = Restore.run(chain, raw, RestoreOptions.defaults().withWorkers(1));
+            RestoreResult r = Restore.run(chain, raw, RestoreOptions.builder().workers(1).build());
             String sha = Sha256.of(raw);
             if (!sha.equals(qemuSha256)) {
                 throw new IllegalStateException("baseline restore of " + chain + " has sha256 " + sha

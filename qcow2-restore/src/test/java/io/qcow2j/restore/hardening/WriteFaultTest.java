@@ -10,9 +10,11 @@ import io.qcow2j.core.testing.TestData;
 import io.qcow2j.restore.Chain;
 import io.qcow2j.restore.ProgressListener;
 import io.qcow2j.restore.Restore;
+import io.qcow2j.restore.RestoreCancelledException;
 import io.qcow2j.restore.RestoreIncompleteException;
 import io.qcow2j.restore.RestoreOptions;
-import io.qcow2j.restore.Target;
+import io.qcow2j.restore.RestoreResult;
+import io.qcow2j.restore.testing.ChannelSink;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -72,10 +75,10 @@ class WriteFaultTest {
         try (Chain chain = chain()) {
             long size = chain.virtualSize();
             FaultyChannel ch = faultyTarget(target, size, failAt, false);
-            Restore restore = new Restore(chain, target, RestoreOptions.defaults().withWorkers(1));
+            Restore restore = Restore.of(chain, new ChannelSink(target, ch), RestoreOptions.builder().workers(1).build());
             RestoreIncompleteException e = assertThrows(RestoreIncompleteException.class,
                     () -> assertTimeoutPreemptively(BOUND,
-                            () -> restore.runInto(Target.of(target, Target.Kind.EXISTING_FILE, ch, true))));
+                            () -> restore.run()));
             ch.close();
             assertTrue(ch.failures() >= 1, "the fault was never hit");
             assertEquals(failAt, ch.firstFailedPosition(), "the first failing write starts where the disk filled up");
@@ -95,10 +98,10 @@ class WriteFaultTest {
         long failAt = 5 * MIB;
         try (Chain chain = chain()) {
             FaultyChannel ch = faultyTarget(target, chain.virtualSize(), failAt, false);
-            Restore restore = new Restore(chain, target, RestoreOptions.defaults().withWorkers(3));
+            Restore restore = Restore.of(chain, new ChannelSink(target, ch), RestoreOptions.builder().workers(3).build());
             RestoreIncompleteException e = assertThrows(RestoreIncompleteException.class,
                     () -> assertTimeoutPreemptively(BOUND,
-                            () -> restore.runInto(Target.of(target, Target.Kind.EXISTING_FILE, ch, true))));
+                            () -> restore.run()));
             ch.close();
             assertTrue(e.guestOffset() >= failAt && e.guestOffset() < chain.virtualSize(), e.getMessage());
             assertTrue(e.getMessage().contains("guest offset " + e.guestOffset()), e.getMessage());
@@ -110,9 +113,9 @@ class WriteFaultTest {
         Path target = dir.resolve("disk.raw");
         try (Chain chain = chain()) {
             FaultyChannel ch = faultyTarget(target, chain.virtualSize(), Long.MAX_VALUE, true);
-            Restore restore = new Restore(chain, target, RestoreOptions.defaults().withWorkers(2));
+            Restore restore = Restore.of(chain, new ChannelSink(target, ch), RestoreOptions.builder().workers(2).build());
             RestoreIncompleteException e = assertThrows(RestoreIncompleteException.class,
-                    () -> restore.runInto(Target.of(target, Target.Kind.EXISTING_FILE, ch, true)));
+                    () -> restore.run());
             ch.close();
             assertTrue(e.getMessage().contains("Input/output error"), e.getMessage());
             assertTrue(e.getMessage().contains("incomplete"), e.getMessage());
@@ -125,10 +128,10 @@ class WriteFaultTest {
         Path target = dir.resolve("disk.raw");
         try (Chain chain = chain()) {
             FaultyChannel ch = faultyTarget(target, chain.virtualSize(), Long.MAX_VALUE, false);
-            Restore restore = new Restore(chain, target, RestoreOptions.defaults().withWorkers(1));
+            Restore restore = Restore.of(chain, new ChannelSink(target, ch), RestoreOptions.builder().workers(1).build());
             Thread.currentThread().interrupt();
             RestoreIncompleteException e = assertThrows(RestoreIncompleteException.class,
-                    () -> restore.runInto(Target.of(target, Target.Kind.EXISTING_FILE, ch, true)));
+                    () -> restore.run());
             assertTrue(Thread.interrupted(), "the interrupt status must survive for the caller");
             ch.close();
             assertTrue(e.getMessage().contains("incomplete"), e.getMessage());
@@ -136,7 +139,11 @@ class WriteFaultTest {
         }
     }
 
-    /** Interrupts the restoring thread from the progress listener (a worker thread) after the first block. */
+    /**
+     * The progress listener interrupts the restoring thread after the first block while a worker
+     * is held inside its next write until the interrupt has become a cancel: the run must not
+     * report success, whichever way the workers race.
+     */
     @ParameterizedTest(name = "{0} workers")
     @ValueSource(ints = {1, 2})
     void anInterruptFromTheProgressListenerEndsIncomplete(int workers) throws Exception {
@@ -147,18 +154,20 @@ class WriteFaultTest {
         ProgressListener interrupter = (done, total) -> {
             if (fired.compareAndSet(false, true)) {
                 runner.interrupt();
-                // hold this worker until the interrupt has become a cancel: on a loaded machine the
-                // other worker could otherwise finish the small disk before the runner wakes up
-                awaitCancel(holder.get());
             }
         };
         try (Chain chain = chain()) {
             FaultyChannel ch = faultyTarget(target, chain.virtualSize(), Long.MAX_VALUE, false);
-            Restore restore = new Restore(chain, target,
-                    RestoreOptions.defaults().withWorkers(workers).withProgress(interrupter));
+            AtomicInteger writes = new AtomicInteger();
+            ChannelSink sink = new ChannelSink(target, ch).beforeWrite(() -> {
+                if (writes.incrementAndGet() > 1) {
+                    awaitCancel(holder.get()); // the first block's progress has gone out by now, or soon
+                }
+            });
+            Restore restore = Restore.of(chain, sink,
+                    RestoreOptions.builder().workers(workers).progress(interrupter).build());
             holder.set(restore);
-            RestoreIncompleteException e = assertThrows(RestoreIncompleteException.class,
-                    () -> restore.runInto(Target.of(target, Target.Kind.EXISTING_FILE, ch, true)));
+            RestoreIncompleteException e = assertThrows(RestoreIncompleteException.class, restore::run);
             assertTrue(fired.get());
             assertTrue(Thread.interrupted(), "the interrupt status must survive for the caller");
             ch.close();
@@ -166,41 +175,31 @@ class WriteFaultTest {
         }
     }
 
-    /** Another thread interrupts while a worker is inside a block; the run must not report success. */
+    /** Another thread interrupts while a worker is inside a write; the run must not report success. */
     @Test
     void anInterruptFromAnotherThreadEndsIncomplete() throws Exception {
         Path target = dir.resolve("disk.raw");
         Thread runner = Thread.currentThread();
         CountDownLatch started = new CountDownLatch(1);
-        CountDownLatch interrupted = new CountDownLatch(1);
         AtomicReference<Restore> holder = new AtomicReference<>();
-        ProgressListener holdFirstBlock = (done, total) -> {
-            started.countDown();
-            try {
-                interrupted.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            awaitCancel(holder.get()); // the runner turns the interrupt into a cancel on its own time
-        };
         Thread other = new Thread(() -> {
             try {
                 started.await();
                 runner.interrupt();
             } catch (InterruptedException ignored) {
                 // the test ends anyway
-            } finally {
-                interrupted.countDown();
             }
         });
         other.start();
         try (Chain chain = chain()) {
             FaultyChannel ch = faultyTarget(target, chain.virtualSize(), Long.MAX_VALUE, false);
-            Restore restore = new Restore(chain, target,
-                    RestoreOptions.defaults().withWorkers(2).withProgress(holdFirstBlock));
+            ChannelSink sink = new ChannelSink(target, ch).beforeWrite(() -> {
+                started.countDown();
+                awaitCancel(holder.get()); // the runner turns the interrupt into a cancel on its own time
+            });
+            Restore restore = Restore.of(chain, sink, RestoreOptions.builder().workers(2).build());
             holder.set(restore);
-            RestoreIncompleteException e = assertThrows(RestoreIncompleteException.class,
-                    () -> restore.runInto(Target.of(target, Target.Kind.EXISTING_FILE, ch, true)));
+            RestoreIncompleteException e = assertThrows(RestoreIncompleteException.class, restore::run);
             assertTrue(Thread.interrupted(), "the interrupt status must survive for the caller");
             ch.close();
             assertIncomplete(e, chain.virtualSize());
@@ -216,11 +215,62 @@ class WriteFaultTest {
         ProgressListener canceller = (done, total) -> holder[0].cancel();
         try (Chain chain = chain()) {
             FaultyChannel ch = faultyTarget(target, chain.virtualSize(), Long.MAX_VALUE, false);
-            holder[0] = new Restore(chain, target, RestoreOptions.defaults().withWorkers(1).withProgress(canceller));
-            RestoreIncompleteException e = assertThrows(RestoreIncompleteException.class,
-                    () -> holder[0].runInto(Target.of(target, Target.Kind.EXISTING_FILE, ch, true)));
+            AtomicInteger writes = new AtomicInteger();
+            ChannelSink sink = new ChannelSink(target, ch).beforeWrite(() -> {
+                if (writes.incrementAndGet() > 1) {
+                    awaitCancel(holder[0]);
+                }
+            });
+            holder[0] = Restore.of(chain, sink, RestoreOptions.builder().workers(1).progress(canceller).build());
+            RestoreIncompleteException e = assertThrows(RestoreIncompleteException.class, holder[0]::run);
             ch.close();
             assertIncomplete(e, chain.virtualSize());
+            assertTrue(e instanceof RestoreCancelledException, "a cancel is reported as one: " + e);
+        }
+    }
+
+    /**
+     * A listener that never returns from its first call does not hold up the workers: the whole
+     * disk is written and forced while it is stuck; the run returns once it is released.
+     */
+    @Test
+    void aStuckProgressListenerDoesNotSlowTheRestore() throws Exception {
+        Path target = dir.resolve("disk.raw");
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
+        ProgressListener stuck = (done, total) -> {
+            if (calls.incrementAndGet() == 1) {
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        try (Chain chain = chain()) {
+            FaultyChannel ch = faultyTarget(target, chain.virtualSize(), Long.MAX_VALUE, false);
+            ChannelSink sink = new ChannelSink(target, ch);
+            Restore restore = Restore.of(chain, sink, RestoreOptions.builder().workers(2).progress(stuck).build());
+            AtomicReference<Object> outcome = new AtomicReference<>();
+            Thread t = new Thread(() -> {
+                try {
+                    outcome.set(restore.run());
+                } catch (Throwable e) {
+                    outcome.set(e);
+                }
+            });
+            t.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (sink.forcedAt() < 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(chain.virtualSize(), sink.forcedAt(), "every byte written and forced while the listener is stuck");
+            assertEquals(1, calls.get(), "the listener is still in its first call");
+            release.countDown();
+            t.join(30_000);
+            assertTrue(outcome.get() instanceof RestoreResult, "the run succeeds once released: " + outcome.get());
+            assertTrue(calls.get() >= 2, "the final count is delivered after the release");
+            ch.close();
         }
     }
 

@@ -69,8 +69,8 @@ public final class ConcurrentDisksHarness {
 
         RestoreOptions base = RestoreOptions.defaults();
         // one of each first: JIT and page cache
-        sequential(chains, out, base.withWorkers(seqWorkers), existing);
-        concurrent(chains, out, base.withWorkers(concWorkers), existing);
+        sequential(chains, out, base.toBuilder().workers(seqWorkers).build(), existing);
+        concurrent(chains, out, base.toBuilder().workers(concWorkers).build(), existing);
 
         double[] seq = new double[runs];
         double[] conc = new double[runs];
@@ -82,10 +82,10 @@ public final class ConcurrentDisksHarness {
                 boolean doSeq = (i + m) % 2 == 0;
                 double cpu0 = cpuSeconds();
                 if (doSeq) {
-                    seq[i] = sequential(chains, out, base.withWorkers(seqWorkers), existing);
+                    seq[i] = sequential(chains, out, base.toBuilder().workers(seqWorkers).build(), existing);
                     seqCpu[i] = cpuSeconds() - cpu0;
                 } else {
-                    conc[i] = concurrent(chains, out, base.withWorkers(concWorkers), existing);
+                    conc[i] = concurrent(chains, out, base.toBuilder().workers(concWorkers).build(), existing);
                     concCpu[i] = cpuSeconds() - cpu0;
                 }
             }
@@ -110,7 +110,7 @@ public final class ConcurrentDisksHarness {
         prepareTargets(out, existing);
         long t = System.nanoTime();
         for (int d = 0; d < chains.size(); d++) {
-            new Restore(chains.get(d), out.get(d), o).run();
+            Restore.of(chains.get(d), out.get(d), o).run();
         }
         return (System.nanoTime() - t) / 1e9;
     }
@@ -125,7 +125,7 @@ public final class ConcurrentDisksHarness {
             for (int d = 0; d < chains.size(); d++) {
                 Chain c = chains.get(d);
                 Path target = out.get(d);
-                fs.add(pool.submit(() -> new Restore(c, target, o).run()));
+                fs.add(pool.submit(() -> Restore.of(c, target, o).run()));
             }
             for (Future<RestoreResult> f : fs) {
                 f.get();

@@ -1,0 +1,9 @@
+package io.qcow2j.cli;
+
+import picocli.CommandLine.Option;
+
+/** {@code --debug}: print stack traces (read by {@link Main} before parsing). */
+final class DebugOption {
+    @Option(names = "--debug", description = "Print stack traces of errors.")
+    boolean debug;
+}

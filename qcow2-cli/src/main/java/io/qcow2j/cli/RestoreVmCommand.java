@@ -1,0 +1,200 @@
+package io.qcow2j.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qcow2j.core.Qcow2Image;
+import io.qcow2j.restore.RestoreIncompleteException;
+import io.qcow2j.restore.RestoreOptions;
+import io.qcow2j.restore.RestoreResult;
+import io.qcow2j.restore.digest.DiskDigest;
+import io.qcow2j.restore.oadp.OadpLayout;
+import io.qcow2j.restore.oadp.VmPlan;
+import io.qcow2j.restore.oadp.VmRestore;
+import io.qcow2j.restore.oadp.VmRestorePlanner;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine;
+
+/**
+ * {@code restore-vm}: restore every disk of a VM from an OADP kubevirt-datamover backup layout,
+ * after proving the checkpoint chain of every disk.
+ */
+@Command(name = "restore-vm", mixinStandardHelpOptions = true,
+        description = {"Restore every disk (PVC) of a VM from a downloaded OADP kubevirt-datamover backup.",
+            "The manifest's checkpoint chain, the index and every image are validated before any target is touched."})
+final class RestoreVmCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    DebugOption debug;
+    @Option(names = "--root", required = true, paramLabel = "DIR", description = "Backup location root (has manifests/ and checkpoints/).")
+    Path root;
+    @Option(names = "--backup", required = true, paramLabel = "NAME", description = "Backup name (manifests/<NAME>/).")
+    String backup;
+    @Option(names = "--namespace", required = true, paramLabel = "NS", description = "The VM's namespace.")
+    String namespace;
+    @Option(names = "--vm", required = true, paramLabel = "NAME", description = "The VM's name.")
+    String vm;
+    @Option(names = "--target", required = true, paramLabel = "PVC=PATH", mapFallbackValue = "",
+            description = "Where each PVC's disk goes (repeat for every PVC): raw file or block device.")
+    Map<String, Path> targets = new LinkedHashMap<>();
+    @Mixin
+    RestoreFlags flags;
+    @Option(names = "--dry-run", description = "Validate everything and print the plan; write nothing.")
+    boolean dryRun;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        RestoreOptions opts = flags.toOptions();
+        for (Map.Entry<String, Path> t : targets.entrySet()) {
+            // mapFallbackValue turns "--target PVC" into an empty path, which would resolve to the
+            // working directory and be refused as "target is a directory"
+            if (t.getKey().isEmpty() || t.getValue().toString().isEmpty()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--target " + t.getKey() + "="
+                        + t.getValue() + ": expected PVC=PATH with both a PVC name and a path");
+            }
+        }
+        VmPlan plan;
+        try {
+            plan = VmRestorePlanner.plan(new OadpLayout(root), backup, namespace, vm, targets);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        try (VmRestore restore = VmRestore.prepare(plan, opts)) {
+            for (VmRestore.PreparedDisk d : restore.disks()) {
+                d.chain().notes().forEach(n -> err.println("note: PVC " + d.plan().pvc() + ": " + n));
+            }
+            if (dryRun) {
+                printPlan(out, restore);
+                return Main.OK;
+            }
+            Progress bar = Progress.create(flags.progress, err, "vm " + namespace + "/" + vm);
+            List<VmRestore.DiskResult> results;
+            long start = System.nanoTime();
+            try {
+                results = restore.run(opts.toBuilder().progress(bar).build());
+            } finally {
+                bar.finish();
+            }
+            long nanos = System.nanoTime() - start;
+            for (VmRestore.DiskResult r : results) {
+                if (flags.verify) {
+                    String d = DiskDigest.of(Path.of(r.result().target()), r.result().virtualSize());
+                    if (!d.equals(r.result().digest())) {
+                        throw new RestoreIncompleteException(r.result().target(), -1, "PVC " + r.pvc()
+                                + ": verification failed: target digest " + d + " differs from the restored stream's "
+                                + r.result().digest(), null);
+                    }
+                }
+            }
+            printSummary(out, restore, results, nanos);
+        }
+        return Main.OK;
+    }
+
+    private void printPlan(PrintWriter out, VmRestore restore) throws java.io.IOException {
+        VmPlan plan = restore.plan();
+        if (flags.json) {
+            ObjectNode n = Json.object();
+            n.put("dry-run", true);
+            n.put("namespace", plan.namespace());
+            n.put("vm", plan.vm());
+            n.put("backup", plan.backup());
+            ArrayNode disks = n.putArray("disks");
+            for (VmRestore.PreparedDisk d : restore.disks()) {
+                ObjectNode o = disks.addObject();
+                o.put("pvc", d.plan().pvc());
+                o.put("pvc-size", d.plan().pvcSizeBytes());
+                o.put("virtual-size", d.virtualSize());
+                o.put("target", d.plan().target().toString());
+                o.put("target-kind", kind(d));
+                o.put("bytes-to-write", d.bytesToWrite());
+                ArrayNode imgs = o.putArray("images");
+                for (int i = 0; i < d.chain().images().size(); i++) {
+                    Qcow2Image img = d.chain().images().get(i);
+                    ObjectNode io = imgs.addObject();
+                    io.put("checkpoint", d.plan().checkpointIds().get(i));
+                    io.put("file", img.name());
+                    io.put("file-size", Files.size(Path.of(img.name())));
+                    io.put("virtual-size", img.virtualSize());
+                    io.put("cluster-size", img.clusterSize());
+                }
+            }
+            out.println(Json.pretty(n));
+            return;
+        }
+        out.printf("plan: restore VM %s/%s from backup %s (%d disk(s)); nothing written (--dry-run)%n",
+                plan.namespace(), plan.vm(), plan.backup(), restore.disks().size());
+        for (VmRestore.PreparedDisk d : restore.disks()) {
+            out.printf("%nPVC %s -> %s (%s)%n", d.plan().pvc(), d.plan().target(), kind(d));
+            out.printf("  virtual size %,d bytes (PVC size %,d), will write %,d bytes%n", d.virtualSize(),
+                    d.plan().pvcSizeBytes(), d.bytesToWrite());
+            for (int i = 0; i < d.chain().images().size(); i++) {
+                Qcow2Image img = d.chain().images().get(i);
+                out.printf("  %d. %-12s %s  (%,d bytes on disk, virtual %,d, cluster %d)%n", i + 1,
+                        d.plan().checkpointIds().get(i), img.name(), Files.size(Path.of(img.name())),
+                        img.virtualSize(), img.clusterSize());
+            }
+        }
+    }
+
+    private static String kind(VmRestore.PreparedDisk d) {
+        return d.target().kind().label();
+    }
+
+    private void printSummary(PrintWriter out, VmRestore restore, List<VmRestore.DiskResult> results, long nanos) {
+        VmPlan plan = restore.plan();
+        long total = results.stream().mapToLong(r -> r.result().virtualSize()).sum();
+        long written = results.stream().mapToLong(r -> r.result().bytesWritten()).sum();
+        if (flags.json) {
+            ObjectNode n = Json.object();
+            n.put("status", "ok");
+            n.put("namespace", plan.namespace());
+            n.put("vm", plan.vm());
+            n.put("backup", plan.backup());
+            n.put("virtual-size", total);
+            n.put("bytes-written", written);
+            n.put("seconds", nanos / 1e9);
+            ArrayNode disks = n.putArray("disks");
+            for (VmRestore.DiskResult dr : results) {
+                RestoreResult r = dr.result();
+                ObjectNode o = disks.addObject();
+                o.put("pvc", dr.pvc());
+                o.put("target", r.target().toString());
+                o.put("target-kind", r.targetKind().label());
+                o.put("direct-io", r.directIo());
+                o.put("virtual-size", r.virtualSize());
+                o.put("bytes-written", r.bytesWritten());
+                o.put("zero-bytes-skipped", r.zeroBytesSkipped());
+                o.put("data-bytes", r.dataBytes());
+                o.put("seconds", r.nanos() / 1e9);
+                o.put("digest", DiskDigest.NAME + ":" + r.digest());
+                if (flags.verify) {
+                    o.put("verified", true);
+                }
+            }
+            out.println(Json.pretty(n));
+            return;
+        }
+        out.printf("restored VM %s/%s from backup %s: %d disk(s), %,d bytes written in %.3f s%n", plan.namespace(),
+                plan.vm(), plan.backup(), results.size(), written, nanos / 1e9);
+        for (VmRestore.DiskResult dr : results) {
+            RestoreResult r = dr.result();
+            out.printf("  PVC %s -> %s%s: %,d bytes (virtual %,d), %.1f MB/s, digest %s:%s%s%n", dr.pvc(),
+                    r.target(), r.directIo() ? " (O_DIRECT)" : "", r.bytesWritten(), r.virtualSize(),
+                    r.megabytesPerSecond(), DiskDigest.NAME, r.digest(), flags.verify ? " (verified)" : "");
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package io.qcow2j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The top-level command: subcommands are built on demand, yet every one is reachable and listed. */
+class MainTest {
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int rc = Main.run(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(rc, out.toString(), err.toString());
+    }
+
+    @Test
+    void subcommandNamesMatchTheirAnnotations() {
+        for (Map.Entry<String, Class<?>> e : Main.SUBCOMMANDS.entrySet()) {
+            CommandLine.Command c = e.getValue().getAnnotation(CommandLine.Command.class);
+            assertEquals(e.getKey(), c.name(), e.getValue().getName());
+        }
+    }
+
+    @Test
+    void usageListsEverySubcommandInOrder() {
+        Run r = cli("--help");
+        assertEquals(0, r.exit(), r.err());
+        List<String> listed = new ArrayList<>();
+        String commands = r.out().substring(r.out().indexOf("Commands:"));
+        for (String line : commands.split("\\R")) {
+            if (line.startsWith("  ") && !line.startsWith("   ")) { // a name, not a wrapped description
+                listed.add(line.strip().split("\\s+")[0]);
+            }
+        }
+        assertEquals(new ArrayList<>(Main.SUBCOMMANDS.keySet()), listed, r.out());
+    }
+
+    @Test
+    void eachSubcommandRunsWhenNamedFirst() {
+        for (String name : Main.SUBCOMMANDS.keySet()) {
+            Run r = cli(name, "--help");
+            assertEquals(0, r.exit(), name + ": " + r.err());
+            assertTrue(r.out().contains("Usage: qcow2-restore " + name + " "), name + ": " + r.out());
+        }
+    }
+
+    @Test
+    void helpNamesAnySubcommand() {
+        Run r = cli("help", "restore");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().startsWith("Usage: qcow2-restore restore"), r.out());
+    }
+
+    @Test
+    void unknownSubcommandIsAUsageError() {
+        Run r = cli("restor", "x.qcow2");
+        assertEquals(Main.USAGE, r.exit());
+        assertTrue(r.err().startsWith("error: "), r.err());
+    }
+}

@@ -1,9 +1,0 @@
-package io.qcow2j.restore.cli;
-
-import picocli.CommandLine.Option;
-
-/** {@code --debug}: print stack traces (read by {@link Main} before parsing). */
-final class DebugOption {
-    @Option(names = "--debug", description = "Print stack traces of errors.")
-    boolean debug;
-}

@@ -1,0 +1,72 @@
+package io.qcow2j.restore.compose;
+
+import io.qcow2j.core.Extent;
+import io.qcow2j.core.Qcow2Image;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * A chain of images, oldest first, composed into the extents of the restored disk (DESIGN §2),
+ * one {@linkplain Windows window} at a time. Restore, {@code map} and {@code restore-vm}'s plan all
+ * go through it. Not thread-safe: one composition per thread.
+ */
+public final class Composition {
+    private final Composer composer;
+    private final long virtualSize;
+
+    /**
+     * @param images oldest first, at least one; the restored disk has the newest image's virtual
+     *               size
+     */
+    public Composition(List<Qcow2Image> images) {
+        if (images.isEmpty()) {
+            throw new IllegalArgumentException("a composition needs at least one image");
+        }
+        List<Qcow2Image> copy = List.copyOf(images);
+        this.virtualSize = copy.get(copy.size() - 1).virtualSize();
+        this.composer = new Composer(copy, virtualSize);
+    }
+
+    /** Size of the composed disk. */
+    public long virtualSize() {
+        return virtualSize;
+    }
+
+    /**
+     * Composed extents of [{@code offset}, {@code offset + length}) clamped to the virtual size, in
+     * guest order, covering the range without gaps, neighbours from one image merged.
+     */
+    public List<ComposedExtent> compose(long offset, long length) throws IOException {
+        return composer.compose(offset, length);
+    }
+
+    /** Receives the composed extents of one window. */
+    @FunctionalInterface
+    public interface WindowVisitor {
+        /** @return whether to go on with the next window */
+        boolean visit(long start, long end, List<ComposedExtent> extents) throws IOException;
+    }
+
+    /**
+     * Composes the disk window by window, in guest order.
+     *
+     * @return true when every window was visited, false when the visitor stopped
+     */
+    public boolean forEachWindow(WindowVisitor visitor) throws IOException {
+        return Windows.forEach(virtualSize, (s, e) -> visitor.visit(s, e, compose(s, e - s)));
+    }
+
+    /** Bytes of the composed disk that are data or compressed (what a new sparse target receives). */
+    public long dataBytes() throws IOException {
+        long[] n = {0};
+        forEachWindow((s, e, extents) -> {
+            for (ComposedExtent c : extents) {
+                if (c.kind() != Extent.Kind.ZERO) {
+                    n[0] += c.length();
+                }
+            }
+            return true;
+        });
+        return n[0];
+    }
+}

@@ -1,0 +1,170 @@
+package io.qcow2j.restore.oadp;
+
+import io.qcow2j.core.Qcow2Exception;
+import io.qcow2j.restore.Chain;
+import io.qcow2j.restore.ProgressListener;
+import io.qcow2j.restore.Restore;
+import io.qcow2j.restore.RestoreIncompleteException;
+import io.qcow2j.restore.RestoreOptions;
+import io.qcow2j.restore.RestoreResult;
+import io.qcow2j.restore.compose.Composition;
+import io.qcow2j.restore.target.InvalidTargetException;
+import io.qcow2j.restore.target.TargetInspection;
+import io.qcow2j.restore.target.TargetKind;
+import io.qcow2j.restore.target.Targets;
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Restores every disk of a VM from a {@link VmPlan}. Every chain is opened and fully validated,
+ * every virtual size is checked against its PVC size and its target, and only then is the first
+ * target touched.
+ *
+ * <p>Disks are restored one after the other: each restore already keeps every core busy with its
+ * workers, so running disks concurrently would only split the same cores and the same buffer
+ * budget between them.
+ */
+public final class VmRestore implements Closeable {
+
+    /**
+     * One validated disk.
+     *
+     * @param plan         the disk's plan
+     * @param chain        its open, validated chain
+     * @param target       its target as inspected
+     * @param bytesToWrite bytes the restore will write (the data only, on a target that reads as zeros)
+     */
+    public record PreparedDisk(DiskPlan plan, Chain chain, TargetInspection target, long bytesToWrite) {
+        /** The restored disk's size. */
+        public long virtualSize() {
+            return chain.virtualSize();
+        }
+    }
+
+    /**
+     * Outcome of one disk.
+     *
+     * @param pvc    the PVC name
+     * @param result what its restore did
+     */
+    public record DiskResult(String pvc, RestoreResult result) {
+    }
+
+    private final VmPlan plan;
+    private final List<PreparedDisk> disks;
+
+    private VmRestore(VmPlan plan, List<PreparedDisk> disks) {
+        this.plan = plan;
+        this.disks = List.copyOf(disks);
+    }
+
+    /**
+     * Opens and validates every disk of {@code plan}: images valid and decompressible here, newest
+     * virtual size within the PVC size, targets able to hold the disk. Nothing is written.
+     *
+     * @param options {@link RestoreOptions#targetIsZero()} affects {@link PreparedDisk#bytesToWrite()}
+     */
+    public static VmRestore prepare(VmPlan plan, RestoreOptions options) throws IOException {
+        List<PreparedDisk> prepared = new ArrayList<>();
+        try {
+            for (DiskPlan d : plan.disks()) {
+                Chain chain;
+                try {
+                    chain = Chain.open(d.images(), options.open());
+                    prepared.add(new PreparedDisk(d, chain, null, 0)); // closed with the others on failure
+                    chain.requireDecompressors();
+                } catch (Qcow2Exception e) {
+                    throw inContext(d, e);
+                }
+                long size = chain.virtualSize();
+                if (size > d.pvcSizeBytes()) {
+                    throw new InvalidBackupLayoutException(chain.newest().name(), null, "PVC " + d.pvc()
+                            + ": disk of checkpoint " + last(d.checkpointIds()) + " has virtual size " + size
+                            + " bytes, larger than the PVC size " + d.pvcSizeBytes() + " bytes in the index");
+                }
+                TargetInspection t;
+                try {
+                    t = Targets.inspect(d.target(), size);
+                } catch (InvalidTargetException e) {
+                    throw new InvalidBackupLayoutException(d.target().toString(), null, "PVC " + d.pvc() + ": "
+                            + e.reason());
+                }
+                boolean writesZeros = t.kind() != TargetKind.NEW_FILE && !options.targetIsZero();
+                long toWrite = writesZeros ? size : new Composition(chain.images()).dataBytes();
+                prepared.set(prepared.size() - 1, new PreparedDisk(d, chain, t, toWrite));
+            }
+            return new VmRestore(plan, prepared);
+        } catch (IOException | RuntimeException e) {
+            for (PreparedDisk p : prepared) {
+                p.chain().close();
+            }
+            throw e;
+        }
+    }
+
+    /** The same problem, with the checkpoint and PVC of the offending file in front. */
+    private static InvalidBackupLayoutException inContext(DiskPlan d, Qcow2Exception e) {
+        String where = "PVC " + d.pvc();
+        for (int i = 0; i < d.images().size(); i++) {
+            if (d.images().get(i).toString().equals(e.resource())) {
+                where = "checkpoint " + d.checkpointIds().get(i) + ", " + where;
+            }
+        }
+        String detail = e.resource() != null && e.getMessage().startsWith(e.resource() + ": ")
+                ? e.getMessage().substring(e.resource().length() + 2) : e.getMessage();
+        return new InvalidBackupLayoutException(e.resource(), null, where + ": " + detail, e);
+    }
+
+    private static String last(List<String> ids) {
+        return ids.get(ids.size() - 1);
+    }
+
+    /** The plan this restore carries out. */
+    public VmPlan plan() {
+        return plan;
+    }
+
+    /** The validated disks, in plan order. */
+    public List<PreparedDisk> disks() {
+        return disks;
+    }
+
+    /** Sum of the disks' virtual sizes. */
+    public long totalSize() {
+        return disks.stream().mapToLong(PreparedDisk::virtualSize).sum();
+    }
+
+    /**
+     * Restores the disks in plan order. Progress covers all disks: {@code done} and {@code total}
+     * add up over the VM. A failure stops at the failing disk; earlier disks are complete.
+     */
+    public List<DiskResult> run(RestoreOptions options) throws IOException {
+        long total = totalSize();
+        List<DiskResult> results = new ArrayList<>();
+        long before = 0;
+        ProgressListener vmProgress = options.progress();
+        for (PreparedDisk d : disks) {
+            long base = before;
+            RestoreOptions o = vmProgress == ProgressListener.NONE ? options : options.toBuilder()
+                    .progress((done, t) -> vmProgress.progress(base + done, total)).build();
+            try {
+                RestoreResult r = Restore.of(d.chain(), d.plan().target(), o).run();
+                results.add(new DiskResult(d.plan().pvc(), r));
+            } catch (RestoreIncompleteException e) {
+                throw e.withContext("PVC " + d.plan().pvc() + (results.isEmpty() ? ""
+                        : " (" + results.size() + " earlier disk(s) restored completely)"));
+            }
+            before += d.virtualSize();
+        }
+        return results;
+    }
+
+    @Override
+    public void close() throws IOException {
+        for (PreparedDisk d : disks) {
+            d.chain().close();
+        }
+    }
+}
