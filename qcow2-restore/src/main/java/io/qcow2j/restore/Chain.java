@@ -163,7 +163,8 @@ public final class Chain implements Closeable {
                 break;
             }
         }
-        if (interrupted) {
+        // Future.get does not look at the interrupt status of a task that is already done
+        if (interrupted || Thread.currentThread().isInterrupted()) {
             Thread.currentThread().interrupt();
             first = new InterruptedIOException("interrupted while opening the chain");
         }
