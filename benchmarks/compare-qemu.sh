@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Whole-process comparison of a chain restore: the seed workflow (chained `qemu-img rebase -u` on
-# fresh copies + `qemu-img convert`), `qemu-img convert -m 16 -W` on an already rebased chain, and
+# Whole-process comparison of a chain restore: the rebase+convert workflow (chained `qemu-img rebase -u`
+# on fresh copies + `qemu-img convert`), `qemu-img convert -m 16 -W` on an already rebased chain, and
 # our CLI, on generated scenario chains. Prints a markdown table of medians, ranges, ratios and peak
 # RSS. See benchmarks/README.md.
 #
@@ -64,7 +64,7 @@ done
 if [ ! -x /usr/bin/time ] || ! /usr/bin/time -f %M -o /dev/null true 2>/dev/null; then
     die "/usr/bin/time (GNU time) is needed for peak RSS and is missing: apt-get install time"
 fi
-[ -f "${QCOW2_RESTORE_JAR:-$repo/qcow2-restore/target/qcow2-restore.jar}" ] ||
+[ -f "${QCOW2_RESTORE_JAR:-$repo/qcow2-cli/target/qcow2-restore.jar}" ] ||
     die "the CLI jar is not built: (cd $repo && mvn -B -q -DskipTests package)"
 have_python=0
 command -v python3 >/dev/null && python3 -c 'import os; os.SEEK_DATA' 2>/dev/null && have_python=1
@@ -99,7 +99,7 @@ scenario() {
 }
 
 # Rough bytes, as "GENERATE RUN": the chain (allocated data of all images; compressed data at
-# about half) and its rebased copy are kept; a run needs the seed workflow's fresh copies, three
+# about half) and its rebased copy are kept; a run needs rebase+convert's fresh copies, three
 # raw outputs and, for the pre-existing variants, two more (both tools punch holes for zeros on a
 # file; one that could not would write the whole target: --no-space-check then).
 space_needed() {
@@ -210,7 +210,7 @@ chain_names() { # oldest first
     for i in $(seq 1 $incs); do printf 'inc%03d.qcow2\n' $i; done
 }
 
-rebase_chain() { # dir: `rebase -u` every link onto its parent, as the seed workflow does
+rebase_chain() { # dir: `rebase -u` every link onto its parent, as the rebase+convert workflow does
     (cd "$1" && local prev= && for f in $(chain_names); do
         [ -z "$prev" ] || qemu-img rebase -u -f qcow2 -F qcow2 -b "$prev" "$f"
         prev=$f
@@ -243,7 +243,7 @@ warm() { # files: read into the page cache
 # starts. On a VM with free page reporting (virtio-balloon), memory the guest freed a while ago is
 # handed back to the host, and the first write into it faults on the host: writing 2 GB into such
 # "cold" memory took 5-6 s of system time here instead of 1. Which tool got cold memory depended on
-# what the untimed preparation had just consumed (the seed's fresh copies take gigabytes), so every
+# what the untimed preparation had just consumed (rebase+convert's fresh copies take gigabytes), so every
 # run now starts with the same amount of recently freed, warm memory.
 prefault_file=
 # a run stopped during prefault() must not leave gigabytes of RAM held in /dev/shm
@@ -261,7 +261,7 @@ prefault() {
     rm -f "$prefault_file"
 }
 
-# One run of one tool. Untimed preparation: fresh copies for the seed workflow, a fresh target
+# One run of one tool. Untimed preparation: fresh copies for the rebase+convert workflow, a fresh target
 # (deleted, or a same-size sparse file for the pre-existing variants), images read into the page
 # cache, and a global sync so no earlier writes are flushed during the measurement.
 run_tool() { # tool results_file
@@ -288,7 +288,7 @@ run_tool() { # tool results_file
             timed "$res" "$out" qemu-img convert -m 16 -W -f qcow2 -O raw "$d/rebased/$newest" "$out" ;;
         ours|ours-direct)
             # ours-direct: the same restore with O_DIRECT writes, past the page cache, so it does not
-            # depend on the state of the guest's memory (see the slow mode in README.md)
+            # depend on the state of the guest's memory (docs/performance.md, why the numbers swing)
             out=$work/$tool.raw
             rm -f "$out"; warm "$d"/chain/*.qcow2; sync; prefault
             timed "$res" "$out" "$cli" restore $([ $tool = ours ] || echo --direct) --progress=none --output "$out" \
@@ -330,8 +330,8 @@ run_tool() { # tool results_file
 
 label() {
     case $1 in
-        seed) echo "seed: rebase -u ×$incs + convert" ;;
-        plain) echo "seed's convert alone (rebased chain)" ;;
+        seed) echo "rebase+convert: rebase -u ×$incs + convert" ;;
+        plain) echo "its convert alone (rebased chain)" ;;
         convert) echo "qemu-img convert -m 16 -W" ;;
         ours) echo "qcow2-restore" ;;
         ours-direct) echo "qcow2-restore --direct" ;;
@@ -508,11 +508,11 @@ for sc in "${list[@]}"; do
 done
 [ $generate_only = 0 ] || { log "chains generated in $root"; exit 0; }
 
-# ---- issue 5's targets, judged from this run's medians -----------------------------------------
+# ---- reference ratios, checked against this run's medians --------------------------------------
 # The lowest of the floors' durable medians: the least time in which this run's device stored the
-# bytes a restore writes. A target that needs a forcing restore to finish sooner is out of reach on
+# bytes a restore writes. A ratio that needs a forcing restore to finish sooner is out of reach on
 # this machine, whatever the restore does; unless our restore itself finished under that floor,
-# which shows the floor is not one, and the miss is only a miss.
+# which shows the floor is not one, and the shortfall is only a shortfall.
 floor_s() { # scenario
     awk -v a="${dmed[$1.floor]:-}" -v b="${dmed[$1.device]:-}" -v c="${dmed[$1.device4]:-}" 'BEGIN {
         m = ""; n = split(a " " b " " c, v, " ")
@@ -525,10 +525,10 @@ target_row() {
     fl=$(floor_s "$sc")
     awk -v what="$what" -v r="$ref" -v o="$ours" -v w="$want" -v f="$fl" 'BEGIN {
         got = r / o; need = r / w
-        if (got >= w) verdict = "met"
+        if (got >= w) verdict = "reached"
         else if (f != "" && f > need && o >= f) verdict = sprintf("out of reach while forcing the output: needs ≤ %.2f s, storing the bytes alone took %.2f s (floor)", need, f)
-        else if (f != "" && f > need) verdict = sprintf("not met: needs ≤ %.2f s; our restore ran under the floor (%.2f s), so the floor does not prove it out of reach", need, f)
-        else verdict = sprintf("not met: needs ≤ %.2f s (floor %s s)", need, f == "" ? "?" : sprintf("%.2f", f))
+        else if (f != "" && f > need) verdict = sprintf("below: needs ≤ %.2f s; our restore ran under the floor (%.2f s), so the floor does not prove it out of reach", need, f)
+        else verdict = sprintf("below: needs ≤ %.2f s (floor %s s)", need, f == "" ? "?" : sprintf("%.2f", f))
         printf "| %s | %.2f× (%.3f ÷ %.3f s) | %s |\n", what, got, r, o, verdict }'
 }
 targets() {
@@ -536,7 +536,7 @@ targets() {
     for sc in S1 S2 S3n S4n; do
         [ -n "${med[$sc.ours]:-}" ] || continue
         case $sc in S1) want=1.3 ;; S2) want=2.5 ;; S3n) want=1.25 ;; S4n) want=2 ;; esac
-        target_row "$sc ≥ ${want}× the seed workflow" $sc "${med[$sc.seed]}" "${med[$sc.ours]}" $want
+        target_row "$sc ≥ ${want}× the rebase+convert workflow" $sc "${med[$sc.seed]}" "${med[$sc.ours]}" $want
     done
     if [ -n "${med[S5.ours]:-}" ]; then
         target_row "S5 no slower than \`convert -m 16 -W\`, new file" S5 "${med[S5.convert]}" "${med[S5.ours]}" 1
@@ -545,7 +545,7 @@ targets() {
     fi
     for sc in "${list[@]}"; do
         [ -n "${med[$sc.ours]:-}" ] || continue
-        target_row "$sc durable ≥ 1.0× the seed workflow + sync" $sc "${dmed[$sc.seed]}" "${dmed[$sc.ours]}" 1
+        target_row "$sc durable ≥ 1.0× the rebase+convert workflow + sync" $sc "${dmed[$sc.seed]}" "${dmed[$sc.ours]}" 1
         target_row "$sc durable ≥ 1.0× \`convert -m 16 -W\` + sync" $sc "${dmed[$sc.convert]}" "${dmed[$sc.ours]}" 1
         [ -z "${med[$sc.ours-existing]:-}" ] ||
             target_row "$sc durable ≥ 1.0× \`convert -n -m 16 -W\` + sync, pre-existing file" $sc "${dmed[$sc.convert-existing]}" "${dmed[$sc.ours-existing]}" 1
@@ -556,9 +556,9 @@ targets() {
             [ "$r" -le $worst ] || { worst=$r; sc_worst=$sc; }
         done
     done
-    [ -z "$sc_worst" ] || echo "| peak RSS ≤ 160 MiB on every scenario | largest $worst MiB ($sc_worst) | $([ $worst -le 160 ] && echo met || echo "not met") |"
+    [ -z "$sc_worst" ] || echo "| peak RSS ≤ 160 MiB on every scenario | largest $worst MiB ($sc_worst) | $([ $worst -le 160 ] && echo within || echo above) |"
     if [ -n "${rss[S5.ours]:-}" ] && [ -n "${rss[S6.ours]:-}" ]; then
-        echo "| 1 TiB sparse (S6) within 10% of S5's RSS (at most 10% above it) | S6 ${rss[S6.ours]} MiB, S5 ${rss[S5.ours]} MiB | $([ $((rss[S6.ours] * 10)) -le $((rss[S5.ours] * 11)) ] && echo met || echo "not met") |"
+        echo "| 1 TiB sparse (S6) within 10% of S5's RSS (at most 10% above it) | S6 ${rss[S6.ours]} MiB, S5 ${rss[S5.ours]} MiB | $([ $((rss[S6.ours] * 10)) -le $((rss[S5.ours] * 11)) ] && echo within || echo above) |"
     fi
 }
 
@@ -571,24 +571,24 @@ targets() {
     echo "- load average at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg) (a shared machine: read medians and ratios)"
     echo "- $runs timed runs per tool after one warm-up (S5 pre-existing variants: $existing_runs), tools alternating in rotating order, images in the page cache"
     echo
-    echo "Times are wall seconds of the whole process(es). \`×seed\` and \`×convert\` are the seed workflow's and"
+    echo "Times are wall seconds of the whole process(es). \`×rebase+convert\` and \`×convert\` are the rebase+convert workflow's and"
     echo "\`convert -m 16 -W\`'s median divided by this row's (above 1 = this row is faster). *Durable* adds an"
     echo "\`fsync\` of the output after the process exits (\`sync FILE\`); qcow2-restore already forces before it"
-    echo "reports success. Peak RSS is the largest over the timed runs (the seed workflow: its largest process)."
-    echo "\"seed's convert alone\" is the seed workflow's \`qemu-img convert -f qcow2 -O raw\` on the chain rebased once."
+    echo "reports success. Peak RSS is the largest over the timed runs (rebase+convert: its largest process)."
+    echo "\"its convert alone\" is the rebase+convert workflow's \`qemu-img convert -f qcow2 -O raw\` on the chain rebased once."
     echo "The write floor writes the bytes our restore wrote (the allocated size of its output) from /dev/zero"
     echo "with \`dd bs=4M\` into a new file: no reading, no composing. The device floor writes them with"
     echo "\`oflag=direct\`, past the page cache, one 4 MiB write in flight; the 4-stream device floor runs four"
     echo "such \`dd\` at once, a quarter of the bytes each, into files of their own (four writes in flight, as a"
     echo "restore's writeback keeps several). The lowest of the three durable medians is taken as the least time"
     echo "this run's device needed to store the bytes: a restore that forces its output cannot finish sooner"
-    echo "(its own start-up and reading come on top). Where our restore still finished under it, the verdict"
-    echo "says so and does not call the target out of reach. Before every run, as much memory as the output needs is"
+    echo "(its own start-up and reading come on top). Where our restore still finished under it, the result"
+    echo "says so and does not call the ratio out of reach. Before every run, as much memory as the output needs is"
     echo "touched and freed (see prefault in the script: on a VM with free page reporting, writing into memory"
     echo "the host took back costs several times more). \`qcow2-restore --direct\` is the same restore writing"
-    echo "with O_DIRECT (its opt-in option); issue 5's verdicts below judge the default, page-cache restore."
+    echo "with O_DIRECT (its opt-in option); the reference ratios below judge the default, page-cache restore."
     echo
-    echo "| scenario | tool | median s | min–max s | durable median s | ×seed | ×convert | durable ×seed | durable ×convert | peak RSS MiB |"
+    echo "| scenario | tool | median s | min–max s | durable median s | ×rebase+convert | ×convert | durable ×rebase+convert | durable ×convert | peak RSS MiB |"
     echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     printf '%s\n' "${rows[@]}"
     echo
@@ -604,9 +604,9 @@ targets() {
             "$([ $existing = 0 ] || echo "; also onto a pre-existing same-size sparse raw file (qemu: convert -n)")"
     done
     echo
-    echo "Issue 5's targets, from this run's medians$([ $quick = 0 ] || echo " (quick sizes: the targets are set for the full scenarios)"):"
+    echo "Reference ratios, from this run's medians$([ $quick = 0 ] || echo " (quick sizes: the ratios are set for the full scenarios)"):"
     echo
-    echo "| target | measured | verdict |"
+    echo "| reference ratio | measured | result |"
     echo "|---|---|---|"
     targets
     echo
