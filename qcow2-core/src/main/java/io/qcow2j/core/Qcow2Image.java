@@ -504,28 +504,6 @@ public final class Qcow2Image implements Closeable {
     }
 
     /**
-     * Reads a compressed cluster's bytes and inflates it into {@code cluster} (exactly one cluster).
-     *
-     * @param scratch a buffer of at least {@code 2 * clusterSize()} bytes for the compressed bytes
-     * @throws CorruptDataException when the data does not inflate to a full cluster
-     */
-    public void inflate(Extent ext, ClusterDecompressor decompressor, ByteBuffer scratch, ByteBuffer cluster)
-            throws IOException {
-        CompressedDescriptor d = ext.compressed();
-        long avail = Math.min(d.length(), fileSize - d.hostOffset());
-        scratch.clear().limit((int) avail);
-        source.readFully(scratch, d.hostOffset(), "compressed cluster");
-        scratch.flip();
-        cluster.clear().limit((int) header.clusterSize());
-        String err = decompressor.decompress(scratch, cluster);
-        if (err != null) {
-            throw new CorruptDataException(name(), "compressed cluster", d.hostOffset(), ext.clusterGuestOffset(),
-                    err, null);
-        }
-        cluster.flip();
-    }
-
-    /**
      * Checks that this image's compressed clusters can be inflated in this JVM. zlib always can; zstd
      * needs zstd-jni's native library, which may fail to load (a read-only or noexec temp directory).
      * A restore calls this before it touches its target, so such an environment is reported once,
@@ -547,19 +525,21 @@ public final class Qcow2Image implements Closeable {
         }
     }
 
-    /** A new decompressor for this image's compression type (one per thread). */
-    public ClusterDecompressor newDecompressor() {
-        return ClusterDecompressor.forType(header.compressionType());
-    }
-
     /**
      * Reads guest bytes of this image alone (unallocated reads as zeros, like {@code qemu-img
      * convert} of this one file) into {@code dst}, from guest offset {@code offset}. Reading past the
      * virtual size is an error.
      */
     public void read(ByteBuffer dst, long offset) throws IOException {
-        try (GuestReader r = new GuestReader(this)) {
-            r.read(dst, offset);
+        long len = dst.remaining();
+        if (offset < 0 || offset + len > virtualSize()) {
+            throw new IllegalArgumentException("read [" + offset + ", " + (offset + len) + ") outside the virtual size "
+                    + virtualSize());
+        }
+        try (ExtentReader r = new ExtentReader()) {
+            for (Extent e : extents(offset, len)) {
+                r.read(this, e, dst);
+            }
         }
     }
 

@@ -1,7 +1,6 @@
 package io.qcow2j.restore;
 
-import io.qcow2j.core.ClusterDecompressor;
-import io.qcow2j.core.Header;
+import io.qcow2j.core.Compression;
 
 /**
  * Loads the native code a restore uses (lz4-java's xxHash for the digest, zstd-jni, and libc
@@ -27,7 +26,7 @@ public final class NativeLibraries {
             // lz4-java falls back to its Java hash by itself
         }
         try {
-            ClusterDecompressor.forType(Header.COMPRESSION_ZSTD).close();
+            Compression.preloadNative();
         } catch (LinkageError | RuntimeException ignored) {
             // reported by Chain.requireDecompressors when a zstd image needs it
         }

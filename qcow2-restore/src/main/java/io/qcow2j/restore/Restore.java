@@ -1,7 +1,7 @@
 package io.qcow2j.restore;
 
-import io.qcow2j.core.ClusterDecompressor;
 import io.qcow2j.core.Extent;
+import io.qcow2j.core.ExtentReader;
 import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.core.Qcow2Image;
 import java.io.IOException;
@@ -451,13 +451,8 @@ public final class Restore {
                     } catch (IOException ex) {
                         throw new BlockIOException(e.guestOffset(), ex);
                     }
-                } else if (e.guestOffset() == e.clusterGuestOffset()
-                        && e.length() == images.get(s.image()).clusterSize()) {
-                    ws.inflateInto(s.image(), e, slice); // whole cluster: no intermediate copy
                 } else {
-                    ByteBuffer cluster = ws.inflate(s.image(), e);
-                    int from = (int) (e.guestOffset() - e.clusterGuestOffset());
-                    slice.put(cluster.slice(from, (int) e.length()));
+                    ws.reader.read(images.get(s.image()), e, slice);
                 }
                 dataBytes += s.length();
             }
@@ -581,51 +576,11 @@ public final class Restore {
 
         final ByteBuffer block = takeBlock();
         final List<Qcow2Image> images;
-        final ClusterDecompressor[] decompressors;
-        ByteBuffer scratch;
-        ByteBuffer cluster;
-        int cachedImage = -1;
-        io.qcow2j.core.CompressedDescriptor cachedDescriptor;
+        /** Inflates compressed clusters, keeping the last one for a block that needs it again. */
+        final ExtentReader reader = new ExtentReader();
 
         WorkerState(List<Qcow2Image> images) {
             this.images = images;
-            this.decompressors = new ClusterDecompressor[images.size()];
-        }
-
-        /** Inflates a whole cluster straight into {@code dst} (exactly one cluster long). */
-        void inflateInto(int image, Extent e, ByteBuffer dst) throws IOException {
-            Qcow2Image img = images.get(image);
-            ensureBuffers((int) img.clusterSize());
-            if (decompressors[image] == null) {
-                decompressors[image] = img.newDecompressor();
-            }
-            img.inflate(e, decompressors[image], scratch, dst);
-        }
-
-        private void ensureBuffers(int cs) {
-            if (cluster == null || cluster.capacity() < cs) {
-                cluster = ByteBuffer.allocateDirect(cs);
-                scratch = ByteBuffer.allocateDirect(2 * cs);
-                cachedImage = -1;
-            }
-        }
-
-        /** Inflates the cluster of {@code e}, reusing the last one when a block needs it again. */
-        ByteBuffer inflate(int image, Extent e) throws IOException {
-            Qcow2Image img = images.get(image);
-            // keyed by offset and length: a hostile image may give one offset two lengths
-            if (cachedImage == image && e.compressed().equals(cachedDescriptor)) {
-                return cluster.duplicate();
-            }
-            ensureBuffers((int) img.clusterSize());
-            if (decompressors[image] == null) {
-                decompressors[image] = img.newDecompressor();
-            }
-            cachedImage = -1;
-            img.inflate(e, decompressors[image], scratch, cluster);
-            cachedImage = image;
-            cachedDescriptor = e.compressed();
-            return cluster.duplicate();
         }
 
         private static ByteBuffer takeBlock() {
@@ -635,11 +590,7 @@ public final class Restore {
 
         /** Called once every worker has stopped, so the block can serve another run. */
         void close() {
-            for (ClusterDecompressor d : decompressors) {
-                if (d != null) {
-                    d.close();
-                }
-            }
+            reader.close();
             if (IDLE_BLOCKS.size() < MAX_IDLE_BLOCKS) {
                 IDLE_BLOCKS.offer(block);
             }
