@@ -1,5 +1,7 @@
 package io.qcow2j.core;
 
+import static io.qcow2j.core.format.Layout.*;
+
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -15,9 +17,6 @@ import java.util.List;
  * {@link Extent}s, never L2 tables. Thread-safe for concurrent extent queries and reads.
  */
 public final class Qcow2Image implements Closeable {
-    /** Bits 0..8 and 56..62 of an L1 entry are reserved. */
-    public static final long L1_RESERVED = 0x7f00_0000_0000_01ffL;
-
     private final ByteSource source;
     private final Header header;
     private final long[] l1;
@@ -49,7 +48,7 @@ public final class Qcow2Image implements Closeable {
         this.clusterBits = header.clusterBits();
         this.l2Bits = header.l2Bits();
         this.extendedL2 = header.features().extendedL2();
-        this.subclusterBits = extendedL2 ? clusterBits - 5 : clusterBits;
+        this.subclusterBits = extendedL2 ? clusterBits - SUBCLUSTER_BITS : clusterBits;
         this.fileSize = fileSize;
         this.cacheBudget = options.l2CacheBytes();
         this.cache = new L2Cache(options.l2CacheBytes(), this::loadL2);
@@ -91,7 +90,7 @@ public final class Qcow2Image implements Closeable {
 
     private static long[] readL1(ByteSource src, Header h, long[] blocks, long fileSize) throws IOException {
         int n = h.l1Size();
-        ByteBuffer buf = ByteBuffer.allocate(n * 8).order(ByteOrder.BIG_ENDIAN);
+        ByteBuffer buf = ByteBuffer.allocate(n * ENTRY_BYTES).order(ByteOrder.BIG_ENDIAN);
         if (n > 0) {
             src.readFully(buf, h.l1TableOffset(), "L1 table");
         }
@@ -99,13 +98,13 @@ public final class Qcow2Image implements Closeable {
         long cs = h.clusterSize();
         long[] l1 = new long[n];
         for (int i = 0; i < n; i++) {
-            long e = buf.getLong(i * 8);
-            long pos = h.l1TableOffset() + 8L * i;
+            long e = buf.getLong(i * ENTRY_BYTES);
+            long pos = h.l1TableOffset() + (long) ENTRY_BYTES * i;
             if ((e & L1_RESERVED) != 0) {
                 throw new InvalidImageException(src.name(), "L1 table", pos,
                         String.format("L1 entry %d has reserved bits set (0x%016x)", i, e));
             }
-            long off = e & L2Entry.OFFSET_MASK;
+            long off = e & L1_OFFSET_MASK;
             if (off != 0) {
                 if ((off & (cs - 1)) != 0) {
                     throw new InvalidImageException(src.name(), "L1 table", pos,
@@ -133,12 +132,12 @@ public final class Qcow2Image implements Closeable {
             return "header";
         }
         long l1Start = h.l1TableOffset();
-        long l1End = l1Start + 8L * h.l1Size();
+        long l1End = l1Start + (long) ENTRY_BYTES * h.l1Size();
         if (off < l1End && off + cs > l1Start) {
             return "L1 table";
         }
         long rtStart = h.refcountTableOffset();
-        long rtEnd = rtStart + Header.u32(h.refcountTableClusters()) * cs;
+        long rtEnd = rtStart + u32(h.refcountTableClusters()) * cs;
         if (off < rtEnd && off + cs > rtStart) {
             return "refcount table";
         }
@@ -191,16 +190,16 @@ public final class Qcow2Image implements Closeable {
             java.nio.LongBuffer words = buf.asLongBuffer();
             if (extendedL2) {
                 // chunks hold whole (entry, bitmap) pairs: their length is a multiple of 16
-                for (int w = 0, i = at / 16; w < words.limit(); w += 2, i++) {
+                for (int w = 0, i = at / (2 * ENTRY_BYTES); w < words.limit(); w += 2, i++) {
                     entries[i] = words.get(w);
                     bitmaps[i] = words.get(w + 1);
                 }
             } else {
                 // one bulk byte-swapping copy instead of a bounds-checked getLong per entry
-                words.get(entries, at / 8, words.limit());
+                words.get(entries, at / ENTRY_BYTES, words.limit());
             }
         }
-        int stride = extendedL2 ? 16 : 8;
+        int stride = header.l2EntryBytes();
         long size = header.size();
         // entries past the virtual size are never read
         long tableStart = (long) l1Index << (l2Bits + clusterBits);
@@ -241,7 +240,7 @@ public final class Qcow2Image implements Closeable {
             }
             CompressedDescriptor d = CompressedDescriptor.decode(e, clusterBits);
             // the descriptor rounds up to a 512-byte sector, which may overrun the file's last sector
-            long roundedFile = (fileSize + 511) & ~511L;
+            long roundedFile = (fileSize + SECTOR - 1) & ~(SECTOR - 1L);
             boolean endsPast = d.hostOffset() + d.length() > roundedFile;
             // a range starting past EOF can still end inside the rounded last sector: check both ends
             boolean startsPast = d.hostOffset() >= fileSize;
@@ -254,11 +253,11 @@ public final class Qcow2Image implements Closeable {
             }
             return;
         }
-        if ((e & L2Entry.STANDARD_RESERVED) != 0) {
+        if ((e & L2_STANDARD_RESERVED) != 0) {
             throw new InvalidImageException(name(), "L2 table", pos, String.format(
                     "L2 entry (guest offset %d) has reserved bits set (0x%016x)", guest, e));
         }
-        if (!extendedL2 && header.version() == 2 && (e & L2Entry.ZERO) != 0) {
+        if (!extendedL2 && header.version() == 2 && (e & L2_ZERO) != 0) {
             throw new InvalidImageException(name(), "L2 table", pos,
                     "zero flag set in a version 2 image (guest offset " + guest + ")");
         }
@@ -272,7 +271,7 @@ public final class Qcow2Image implements Closeable {
             int alloc = L2Entry.allocBits(bm);
             int zero = L2Entry.zeroBits(bm);
             if ((alloc & zero) != 0) {
-                throw new InvalidImageException(name(), "L2 table", pos + 8, String.format(
+                throw new InvalidImageException(name(), "L2 table", pos + EXT_L2_BITMAP, String.format(
                         "subcluster bitmap 0x%016x marks subclusters both allocated and zero (guest offset %d)",
                         bm, guest));
             }
@@ -283,7 +282,7 @@ public final class Qcow2Image implements Closeable {
             int last = 31 - Integer.numberOfLeadingZeros(alloc);
             needed = alloc == 0 ? 0 : Math.min(visible, (long) (last + 1) << subclusterBits);
         } else {
-            boolean zero = (e & L2Entry.ZERO) != 0;
+            boolean zero = (e & L2_ZERO) != 0;
             needed = zero || off == 0 ? 0 : visible;
         }
         if (needed > 0 && off + needed > fileSize) {
@@ -470,7 +469,7 @@ public final class Qcow2Image implements Closeable {
     }
 
     private static Extent.Kind standardKind(long e) {
-        if ((e & L2Entry.ZERO) != 0) {
+        if ((e & L2_ZERO) != 0) {
             return Extent.Kind.ZERO;
         }
         return L2Entry.hostOffset(e) != 0 ? Extent.Kind.DATA : Extent.Kind.UNALLOCATED;
@@ -517,7 +516,7 @@ public final class Qcow2Image implements Closeable {
         if (header.compressionType() == Header.COMPRESSION_ZSTD) {
             String error = ZstdDecompressor.loadError();
             if (error != null) {
-                throw new Qcow2Exception(name(), "header", Header.COMPRESSION_TYPE_OFFSET,
+                throw new Qcow2Exception(name(), "header", HDR_COMPRESSION_TYPE,
                         "compression type zstd, but zstd-jni's native library cannot be loaded (" + error
                                 + "); give the JVM -DZstdNativePath=<path of libzstd-jni .so> or a writable,"
                                 + " executable java.io.tmpdir");

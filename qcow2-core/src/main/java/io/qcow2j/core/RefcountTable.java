@@ -1,5 +1,9 @@
 package io.qcow2j.core;
 
+import static io.qcow2j.core.format.Layout.ENTRY_BYTES;
+import static io.qcow2j.core.format.Layout.REFTABLE_RESERVED;
+import static io.qcow2j.core.format.Layout.u32;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -13,16 +17,13 @@ import java.util.Arrays;
  * @param blockOffsets the refcount block offset of every table entry (0 = none), in table order
  */
 public record RefcountTable(long[] blockOffsets) {
-    /** Bits 0..8 of a refcount table entry are reserved. */
-    public static final long RESERVED = 0x1ffL;
-
     static RefcountTable read(ByteSource src, Header h) throws IOException {
-        long bytes = Header.u32(h.refcountTableClusters()) * h.clusterSize();
+        long bytes = u32(h.refcountTableClusters()) * h.clusterSize();
         ByteBuffer buf = ByteBuffer.allocate((int) bytes).order(ByteOrder.BIG_ENDIAN);
         src.readFully(buf, h.refcountTableOffset(), "refcount table");
         buf.flip();
         long fileSize = src.size();
-        long[] offsets = new long[(int) (bytes / 8)];
+        long[] offsets = new long[(int) (bytes / ENTRY_BYTES)];
         // one bulk byte-swapping copy: a bounds-checked getLong per entry, on cold code, was a tenth
         // of opening a 101-image chain (most entries are zero and need nothing else)
         buf.asLongBuffer().get(offsets);
@@ -31,8 +32,8 @@ public record RefcountTable(long[] blockOffsets) {
             if (e == 0) {
                 continue;
             }
-            long entryPos = h.refcountTableOffset() + 8L * i;
-            if ((e & RESERVED) != 0) {
+            long entryPos = h.refcountTableOffset() + (long) ENTRY_BYTES * i;
+            if ((e & REFTABLE_RESERVED) != 0) {
                 throw new InvalidImageException(src.name(), "refcount table", entryPos,
                         String.format("entry %d has reserved bits set (0x%016x)", i, e));
             }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.qcow2j.core.format.Layout;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -160,8 +161,8 @@ class L2EntryDecodingTest {
         assertEquals(entry, L2Entry.standard(host, zero, copied), "encoder");
         assertFalse(L2Entry.isCompressed(entry));
         assertEquals(host, L2Entry.hostOffset(entry));
-        assertEquals(zero, (entry & L2Entry.ZERO) != 0);
-        assertEquals(0, entry & L2Entry.STANDARD_RESERVED, "a valid entry has no reserved bit");
+        assertEquals(zero, (entry & Layout.L2_ZERO) != 0);
+        assertEquals(0, entry & Layout.L2_STANDARD_RESERVED, "a valid entry has no reserved bit");
     }
 
     @Provide
@@ -173,8 +174,8 @@ class L2EntryDecodingTest {
     @Property(tries = 2000)
     void reservedMasksAreExactlyTheSpecsReservedBits(@ForAll long word) {
         // L2 standard descriptor: 1..8 and 56..61 reserved; L1 entry: 0..8 and 56..62 reserved
-        assertEquals((word & (bits(1, 8) | bits(56, 61))) != 0, (word & L2Entry.STANDARD_RESERVED) != 0);
-        assertEquals((word & (bits(0, 8) | bits(56, 62))) != 0, (word & Qcow2Image.L1_RESERVED) != 0);
+        assertEquals((word & (bits(1, 8) | bits(56, 61))) != 0, (word & Layout.L2_STANDARD_RESERVED) != 0);
+        assertEquals((word & (bits(0, 8) | bits(56, 62))) != 0, (word & Layout.L1_RESERVED) != 0);
         assertEquals(word & bits(9, 55), L2Entry.hostOffset(word));
         assertEquals((word & 1L << 62) != 0, L2Entry.isCompressed(word));
     }
@@ -183,8 +184,8 @@ class L2EntryDecodingTest {
     void everySingleReservedBitIsCaught(@ForAll @IntRange(min = 0, max = 63) int bit) {
         boolean l2Reserved = (bit >= 1 && bit <= 8) || (bit >= 56 && bit <= 61);
         boolean l1Reserved = bit <= 8 || (bit >= 56 && bit <= 62);
-        assertEquals(l2Reserved, (L2Entry.STANDARD_RESERVED >>> bit & 1) != 0, "L2 bit " + bit);
-        assertEquals(l1Reserved, (Qcow2Image.L1_RESERVED >>> bit & 1) != 0, "L1 bit " + bit);
+        assertEquals(l2Reserved, (Layout.L2_STANDARD_RESERVED >>> bit & 1) != 0, "L2 bit " + bit);
+        assertEquals(l1Reserved, (Layout.L1_RESERVED >>> bit & 1) != 0, "L1 bit " + bit);
     }
 
     // --- extended L2 subcluster bitmaps -----------------------------------------------------------
@@ -203,7 +204,7 @@ class L2EntryDecodingTest {
         }
         assertEquals(alloc, L2Entry.allocBits(bitmap));
         assertEquals(zero, L2Entry.zeroBits(bitmap));
-        for (int s = 0; s < L2Entry.SUBCLUSTERS; s++) {
+        for (int s = 0; s < Layout.SUBCLUSTERS; s++) {
             assertEquals((bitmap >>> s & 1) != 0, (L2Entry.allocBits(bitmap) >>> s & 1) != 0, "alloc " + s);
             assertEquals((bitmap >>> (32 + s) & 1) != 0, (L2Entry.zeroBits(bitmap) >>> s & 1) != 0, "zero " + s);
         }
@@ -211,6 +212,6 @@ class L2EntryDecodingTest {
 
     @Property(tries = 50)
     void offsetBitsSplitAsSpecified(@ForAll @IntRange(min = 9, max = 21) int cb) {
-        assertEquals(refX(cb), CompressedDescriptor.offsetBits(cb));
+        assertEquals(refX(cb), Layout.compressedOffsetBits(cb));
     }
 }

@@ -1,5 +1,7 @@
 package io.qcow2j.core.check;
 
+import static io.qcow2j.core.format.Layout.REFTABLE_OFFSET_MASK;
+
 import io.qcow2j.core.ByteSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,8 +15,6 @@ import java.util.Map;
  * zeros). Decoded blocks are kept in a small LRU cache bounded in bytes.
  */
 final class StoredRefcounts {
-    /** Bits 9..63 of a refcount table entry: the block offset. */
-    static final long OFFSET_MASK = 0xffff_ffff_ffff_fe00L;
     /** Cluster budget of the block cache. */
     private static final long CACHE_BYTES = 4L << 20;
 
@@ -53,7 +53,7 @@ final class StoredRefcounts {
     /** True when cluster {@code cluster}'s refcount table entry names a block (readable or not). */
     boolean hasBlock(long cluster) {
         long index = cluster >>> blockBits;
-        return index < table.length && (table[(int) index] & OFFSET_MASK) != 0;
+        return index < table.length && (table[(int) index] & REFTABLE_OFFSET_MASK) != 0;
     }
 
     /**
@@ -65,7 +65,7 @@ final class StoredRefcounts {
         if (index >= table.length) {
             return 0;
         }
-        long blockOffset = table[(int) index] & OFFSET_MASK;
+        long blockOffset = table[(int) index] & REFTABLE_OFFSET_MASK;
         if (blockOffset == 0) {
             return 0;
         }

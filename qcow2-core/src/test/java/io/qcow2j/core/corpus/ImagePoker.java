@@ -6,6 +6,7 @@ import io.qcow2j.core.Header;
 import io.qcow2j.core.HeaderExtension;
 import io.qcow2j.core.L2Entry;
 import io.qcow2j.core.OpenOptions;
+import io.qcow2j.core.format.Layout;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -52,7 +53,7 @@ public final class ImagePoker implements Closeable {
             if (compressed() || L2Entry.hostOffset(entry) == 0) {
                 return false;
             }
-            return extended ? L2Entry.allocBits(bitmap) != 0 : (entry & L2Entry.ZERO) == 0;
+            return extended ? L2Entry.allocBits(bitmap) != 0 : (entry & Layout.L2_ZERO) == 0;
         }
 
         public long host() {
@@ -206,7 +207,7 @@ public final class ImagePoker implements Closeable {
     /** Index of the first L1 entry that points to an L2 table. */
     public int firstAllocatedL1() throws IOException {
         for (int i = 0; i < header.l1Size(); i++) {
-            if ((getLong(l1EntryPos(i)) & L2Entry.OFFSET_MASK) != 0) {
+            if ((getLong(l1EntryPos(i)) & Layout.L1_OFFSET_MASK) != 0) {
                 return i;
             }
         }
@@ -217,7 +218,7 @@ public final class ImagePoker implements Closeable {
     public List<Long> l2Tables() throws IOException {
         List<Long> out = new ArrayList<>();
         for (int i = 0; i < header.l1Size(); i++) {
-            long off = getLong(l1EntryPos(i)) & L2Entry.OFFSET_MASK;
+            long off = getLong(l1EntryPos(i)) & Layout.L1_OFFSET_MASK;
             if (off != 0) {
                 out.add(off);
             }
@@ -233,7 +234,7 @@ public final class ImagePoker implements Closeable {
         int perTable = 1 << header.l2Bits();
         long cs = clusterSize();
         for (int i = 0; i < header.l1Size(); i++) {
-            long table = getLong(l1EntryPos(i)) & L2Entry.OFFSET_MASK;
+            long table = getLong(l1EntryPos(i)) & Layout.L1_OFFSET_MASK;
             if (table == 0) {
                 continue;
             }
