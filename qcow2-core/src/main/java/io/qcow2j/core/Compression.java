@@ -1,5 +1,7 @@
 package io.qcow2j.core;
 
+import io.qcow2j.core.compress.ClusterDecompressor;
+
 /**
  * The native code behind compressed clusters. zlib clusters need none; zstd clusters need
  * zstd-jni's native library, which is unpacked and loaded on first use.

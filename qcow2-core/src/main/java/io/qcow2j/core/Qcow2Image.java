@@ -2,6 +2,7 @@ package io.qcow2j.core;
 
 import static io.qcow2j.core.format.Layout.*;
 
+import io.qcow2j.core.compress.ZstdDecompressor;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
