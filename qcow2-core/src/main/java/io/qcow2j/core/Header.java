@@ -257,7 +257,7 @@ public record Header(
         }
         long unknown = features.unknownIncompatible();
         if (unknown != 0) {
-            throw new InvalidImageException(name, "header", HDR_INCOMPATIBLE_FEATURES, "unsupported incompatible feature(s): "
+            throw new UnsupportedImageException(name, "header", HDR_INCOMPATIBLE_FEATURES, "unsupported incompatible feature(s): "
                     + String.join(", ", FeatureBits.names(FeatureBits.Kind.INCOMPATIBLE, unknown, featureNames)));
         }
         if (features.corrupt() && !options.allowCorrupt()) {
@@ -266,7 +266,7 @@ public record Header(
                             + " (override: --force-corrupt / OpenOptions.allowCorrupt)");
         }
         if (features.externalDataFile()) {
-            throw new InvalidImageException(name, "header", HDR_INCOMPATIBLE_FEATURES, "image keeps its data in an external data file"
+            throw new UnsupportedImageException(name, "header", HDR_INCOMPATIBLE_FEATURES, "image keeps its data in an external data file"
                     + externalDataFile.map(f -> " ('" + f + "')").orElse("")
                     + "; a backup image must be standalone, qcow2j does not open other files");
         }
@@ -276,7 +276,7 @@ public record Header(
                 case 2 -> "LUKS";
                 default -> "unknown method " + u32(cryptMethod);
             };
-            throw new InvalidImageException(name, "header", HDR_CRYPT_METHOD, "image is encrypted (" + method
+            throw new UnsupportedImageException(name, "header", HDR_CRYPT_METHOD, "image is encrypted (" + method
                     + "); encrypted images are not supported");
         }
         if (compressionType != COMPRESSION_ZLIB && compressionType != COMPRESSION_ZSTD) {
