@@ -3,6 +3,7 @@ package io.qcow2j.core;
 import static io.qcow2j.core.format.Layout.*;
 
 import io.qcow2j.core.compress.ZstdDecompressor;
+import io.qcow2j.core.format.HeaderParser;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -73,7 +74,7 @@ public final class Qcow2Image implements Closeable {
      */
     public static Qcow2Image open(ByteSource source, OpenOptions options) throws IOException {
         try {
-            Header h = Header.read(source, options);
+            Header h = HeaderParser.read(source, options);
             long fileSize = source.size();
             RefcountTable rt = RefcountTable.read(source, h);
             long[] blocks = rt.sortedBlocks();

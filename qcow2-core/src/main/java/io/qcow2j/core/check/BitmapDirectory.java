@@ -28,7 +28,7 @@ final class BitmapDirectory {
             throws IOException {
         String file = src.name();
         long dirOffset = ext.directoryOffset();
-        int size = (int) ext.directorySize(); // Header.read bounds it to 64 MiB
+        int size = (int) ext.directorySize(); // HeaderParser bounds it to 64 MiB
         ByteBuffer dir = Reads.read(src, fileSize, dirOffset, size, "bitmap directory");
         long nb = Integer.toUnsignedLong(ext.nbBitmaps());
         List<Bitmap> out = new ArrayList<>();

@@ -10,6 +10,7 @@ import io.qcow2j.core.L2Entry;
 import io.qcow2j.core.OpenOptions;
 import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.core.check.SnapshotTable.Snapshot;
+import io.qcow2j.core.format.HeaderParser;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -23,14 +24,14 @@ import java.util.function.Supplier;
  * check OFLAG_COPIED against the stored refcounts in the active tables.
  *
  * <p>Works on the raw file, not through {@code Qcow2Image}, so it reports on images that opening
- * refuses (bad L2 entries, overlapping metadata, truncation). The header must still pass
- * {@link Header#read} (the corrupt bit is accepted); otherwise, and wherever qemu's check fails as
- * a whole (a snapshot table or bitmap directory it cannot parse), {@link #check} throws a
- * {@link Qcow2Exception}: qemu-img's "could not check", exit 1.
+ * refuses (bad L2 entries, overlapping metadata, truncation). The header must still pass the
+ * checks {@code Qcow2Image.open} makes of it (the corrupt bit is accepted); otherwise, and
+ * wherever qemu's check fails as a whole (a snapshot table or bitmap directory it cannot parse),
+ * {@link #check} throws a {@link Qcow2Exception}: qemu-img's "could not check", exit 1.
  *
  * <p>Memory: the rebuilt refcounts take {@code refcount_bits} per cluster of the <em>file</em>
  * (plus one), never sized from header claims; a refcount block cache of 4 MiB, one L2 table at a
- * time, the refcount table (at most 8 MiB, bounded by {@link Header#read}) and the L1 tables in
+ * time, the refcount table (at most 8 MiB, bounded by the header's checks) and the L1 tables in
  * chunks.
  */
 public final class ImageChecker {
@@ -84,13 +85,13 @@ public final class ImageChecker {
      * Checks the image in {@code source} (not closed here).
      *
      * @param maxProblems how many findings to list in the result (all are counted)
-     * @throws Qcow2Exception when the image cannot be checked: a header {@link Header#read}
+     * @throws Qcow2Exception when the image cannot be checked: a header that opening the image
      *                        refuses, a snapshot table or bitmap directory qemu's check cannot
      *                        parse either, or a file too large for the rebuilt refcounts to fit
      *                        in memory
      */
     public static CheckResult check(ByteSource source, int maxProblems) throws IOException {
-        Header h = Header.read(source, OpenOptions.defaults().withAllowCorrupt(true));
+        Header h = HeaderParser.read(source, OpenOptions.defaults().withAllowCorrupt(true));
         long fileSize = source.size();
         long cs = h.clusterSize();
         long nbClusters = fileSize / cs + (fileSize % cs == 0 ? 0 : 1);
@@ -113,7 +114,7 @@ public final class ImageChecker {
     }
 
     private static long[] readReftable(ByteSource src, long fileSize, Header h) throws IOException {
-        // Header.read bounds the table to 8 MiB and checks it lies inside the file
+        // HeaderParser bounds the table to 8 MiB and checks it lies inside the file
         int bytes = (int) (Integer.toUnsignedLong(h.refcountTableClusters()) * h.clusterSize());
         ByteBuffer b = Reads.read(src, fileSize, h.refcountTableOffset(), bytes, "refcount table");
         long[] t = new long[bytes / ENTRY_BYTES];

@@ -6,6 +6,7 @@ import io.qcow2j.core.Header;
 import io.qcow2j.core.HeaderExtension;
 import io.qcow2j.core.L2Entry;
 import io.qcow2j.core.OpenOptions;
+import io.qcow2j.core.format.HeaderParser;
 import io.qcow2j.core.format.Layout;
 import java.io.Closeable;
 import java.io.IOException;
@@ -24,7 +25,7 @@ import java.util.function.Predicate;
  * Byte-level edits of a valid qcow2 file, for building malformed images. Structures are located
  * once, before any edit, with the reader's own {@link Header} (the unmutated image is valid, and
  * the conformance tests vouch for the header decoding) and raw big-endian reads of the tables;
- * edits are raw writes, so a mutation can produce anything, including what {@link Header} refuses.
+ * edits are raw writes, so a mutation can produce anything, including what {@link HeaderParser} refuses.
  */
 public final class ImagePoker implements Closeable {
 
@@ -86,7 +87,7 @@ public final class ImagePoker implements Closeable {
     public static ImagePoker open(Path image) throws IOException {
         Header h;
         try (FileByteSource src = FileByteSource.open(image)) {
-            h = Header.read(src, OpenOptions.defaults());
+            h = HeaderParser.read(src, OpenOptions.defaults());
         }
         FileChannel ch = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE);
         return new ImagePoker(image, ch, h, ch.size());
