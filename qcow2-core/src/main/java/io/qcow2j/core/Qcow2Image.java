@@ -4,6 +4,7 @@ import static io.qcow2j.core.format.Layout.*;
 
 import io.qcow2j.core.compress.ZstdDecompressor;
 import io.qcow2j.core.format.HeaderParser;
+import io.qcow2j.core.format.L2Entry;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -236,11 +237,11 @@ public final class Qcow2Image implements Closeable {
                 throw new InvalidImageException(name(), "L2 table", pos, String.format(
                         "compressed cluster (guest offset %d) has a non-zero subcluster bitmap 0x%016x", guest, bm));
             }
-            if (CompressedDescriptor.offsetTooLarge(e, clusterBits)) {
+            if (L2Entry.compressedOffsetTooLarge(e, clusterBits)) {
                 throw new InvalidImageException(name(), "L2 table", pos, String.format(
                         "compressed cluster (guest offset %d) has host offset bits above bit 55 (0x%016x)", guest, e));
             }
-            CompressedDescriptor d = CompressedDescriptor.decode(e, clusterBits);
+            CompressedDescriptor d = L2Entry.compressedDescriptor(e, clusterBits);
             // the descriptor rounds up to a 512-byte sector, which may overrun the file's last sector
             long roundedFile = (fileSize + SECTOR - 1) & ~(SECTOR - 1L);
             boolean endsPast = d.hostOffset() + d.length() > roundedFile;
@@ -421,7 +422,7 @@ public final class Qcow2Image implements Closeable {
             long clusterEnd = Math.min(clusterStart + cs, tableEnd);
             long e = entries[idx];
             if (L2Entry.isCompressed(e)) {
-                add(out, Extent.compressed(pos, clusterEnd - pos, CompressedDescriptor.decode(e, clusterBits),
+                add(out, Extent.compressed(pos, clusterEnd - pos, L2Entry.compressedDescriptor(e, clusterBits),
                         clusterStart), exact);
                 pos = clusterEnd;
             } else if (!extendedL2) {

@@ -6,11 +6,11 @@ import io.qcow2j.core.ByteSource;
 import io.qcow2j.core.CompressedDescriptor;
 import io.qcow2j.core.FileByteSource;
 import io.qcow2j.core.Header;
-import io.qcow2j.core.L2Entry;
 import io.qcow2j.core.OpenOptions;
 import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.core.check.SnapshotTable.Snapshot;
 import io.qcow2j.core.format.HeaderParser;
+import io.qcow2j.core.format.L2Entry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -245,7 +245,7 @@ public final class ImageChecker {
                             + " subcluster bitmap (0x%016x)", where.get(), bitmap));
                     continue;
                 }
-                CompressedDescriptor d = CompressedDescriptor.decode(e & ~COPIED, clusterBits);
+                CompressedDescriptor d = L2Entry.compressedDescriptor(e & ~COPIED, clusterBits);
                 reference(d.hostOffset(), d.length(), "compressed cluster",
                         () -> "compressed cluster of L2 " + where.get());
                 if (stats) {

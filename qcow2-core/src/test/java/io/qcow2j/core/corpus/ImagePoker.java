@@ -4,9 +4,9 @@ import io.qcow2j.core.CompressedDescriptor;
 import io.qcow2j.core.FileByteSource;
 import io.qcow2j.core.Header;
 import io.qcow2j.core.HeaderExtension;
-import io.qcow2j.core.L2Entry;
 import io.qcow2j.core.OpenOptions;
 import io.qcow2j.core.format.HeaderParser;
+import io.qcow2j.core.format.L2Entry;
 import io.qcow2j.core.format.Layout;
 import java.io.Closeable;
 import java.io.IOException;
@@ -261,7 +261,7 @@ public final class ImagePoker implements Closeable {
 
     /** The decoded descriptor of a compressed entry. */
     public CompressedDescriptor descriptor(L2Ref r) {
-        return CompressedDescriptor.decode(r.entry(), header.clusterBits());
+        return L2Entry.compressedDescriptor(r.entry(), header.clusterBits());
     }
 
     /** The highest host offset used by any L2 table, data or compressed cluster. */

@@ -24,12 +24,12 @@ import static io.qcow2j.core.corpus.MalformedCase.Expected.whenRead;
 
 import com.github.luben.zstd.Zstd;
 import io.qcow2j.core.CompressedDescriptor;
-import io.qcow2j.core.L2Entry;
 import io.qcow2j.core.OpenOptions;
 import io.qcow2j.core.corpus.ImagePoker.L2Ref;
 import io.qcow2j.core.corpus.MalformedCase.Base;
 import io.qcow2j.core.corpus.MalformedCase.Expected;
 import io.qcow2j.core.corpus.MalformedCase.Mutation;
+import io.qcow2j.core.format.L2Entry;
 import io.qcow2j.core.format.Layout;
 import io.qcow2j.core.testing.Qemu;
 import io.qcow2j.core.testing.QemuImg;

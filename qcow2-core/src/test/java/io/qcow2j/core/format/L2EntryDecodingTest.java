@@ -1,10 +1,10 @@
-package io.qcow2j.core;
+package io.qcow2j.core.format;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.qcow2j.core.format.Layout;
+import io.qcow2j.core.CompressedDescriptor;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -85,12 +85,12 @@ class L2EntryDecodingTest {
         long sectors = f[2];
         long entry = refCompressed(offset, sectors, cb);
         assertTrue(L2Entry.isCompressed(entry));
-        assertFalse(CompressedDescriptor.offsetTooLarge(entry, cb));
-        CompressedDescriptor d = CompressedDescriptor.decode(entry, cb);
+        assertFalse(L2Entry.compressedOffsetTooLarge(entry, cb));
+        CompressedDescriptor d = L2Entry.compressedDescriptor(entry, cb);
         assertEquals(offset, d.hostOffset(), "host offset");
         assertEquals(refLength(offset, sectors), d.length(), "length");
         // the copied bit is never part of the descriptor
-        assertEquals(d, CompressedDescriptor.decode(entry | 1L << 63, cb));
+        assertEquals(d, L2Entry.compressedDescriptor(entry | 1L << 63, cb));
     }
 
     @Provide
@@ -111,13 +111,13 @@ class L2EntryDecodingTest {
         int cb = (int) f[0];
         long offset = f[1];
         int bytes = (int) f[2];
-        long entry = CompressedDescriptor.encode(offset, bytes, cb);
+        long entry = L2Entry.encodeCompressed(offset, bytes, cb);
         // the encoder agrees with the spec layout...
         long firstSector = offset / 512;
         long lastSector = (offset + bytes - 1) / 512;
         assertEquals(refCompressed(offset, lastSector - firstSector, cb), entry);
         // ...and the decoded range starts at the data and ends on the sector boundary after it
-        CompressedDescriptor d = CompressedDescriptor.decode(entry, cb);
+        CompressedDescriptor d = L2Entry.compressedDescriptor(entry, cb);
         assertEquals(offset, d.hostOffset());
         long end = d.hostOffset() + d.length();
         assertEquals(0, end % 512, "range ends on a sector boundary");
@@ -137,10 +137,10 @@ class L2EntryDecodingTest {
         int x = refX(cb);
         long offset = entry & bits(0, x - 1);
         long sectors = (entry & bits(x, 61)) >>> x;
-        CompressedDescriptor d = CompressedDescriptor.decode(entry, cb);
+        CompressedDescriptor d = L2Entry.compressedDescriptor(entry, cb);
         assertEquals(offset, d.hostOffset());
         assertEquals(refLength(offset, sectors), d.length());
-        assertEquals((offset & ~bits(0, 55)) != 0, CompressedDescriptor.offsetTooLarge(entry, cb),
+        assertEquals((offset & ~bits(0, 55)) != 0, L2Entry.compressedOffsetTooLarge(entry, cb),
                 "offset bits above 55");
     }
 
@@ -150,7 +150,7 @@ class L2EntryDecodingTest {
         int x = refX(cb); // 61..57: the offset field reaches past bit 55 only for clusters below 16 KiB
         net.jqwik.api.Assume.that(highBit < x);
         long entry = refCompressed(low | 1L << highBit, 0, cb);
-        assertTrue(CompressedDescriptor.offsetTooLarge(entry, cb));
+        assertTrue(L2Entry.compressedOffsetTooLarge(entry, cb));
     }
 
     // --- standard entries -------------------------------------------------------------------------
