@@ -4,14 +4,15 @@ import static io.qcow2j.core.format.Layout.*;
 
 import io.qcow2j.core.compress.ZstdDecompressor;
 import io.qcow2j.core.format.HeaderParser;
+import io.qcow2j.core.format.L1Table;
 import io.qcow2j.core.format.L2Entry;
+import io.qcow2j.core.format.RefcountTable;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -22,9 +23,7 @@ import java.util.List;
 public final class Qcow2Image implements Closeable {
     private final ByteSource source;
     private final Header header;
-    private final long[] l1;
-    private final RefcountTable refcountTable;
-    private final long[] refcountBlocks;
+    private final L1Table l1;
     private final L2Cache cache;
     private final int clusterBits;
     private final int l2Bits;
@@ -41,13 +40,10 @@ public final class Qcow2Image implements Closeable {
     /** The cache loader's read buffer: allocated on the first miss, used only under the cache's lock. */
     private ByteBuffer cacheReadBuffer;
 
-    private Qcow2Image(ByteSource source, Header header, long[] l1, RefcountTable refcountTable,
-            long[] refcountBlocks, OpenOptions options, long fileSize) {
+    private Qcow2Image(ByteSource source, Header header, L1Table l1, OpenOptions options, long fileSize) {
         this.source = source;
         this.header = header;
         this.l1 = l1;
-        this.refcountTable = refcountTable;
-        this.refcountBlocks = refcountBlocks;
         this.clusterBits = header.clusterBits();
         this.l2Bits = header.l2Bits();
         this.extendedL2 = header.features().extendedL2();
@@ -77,10 +73,9 @@ public final class Qcow2Image implements Closeable {
         try {
             Header h = HeaderParser.read(source, options);
             long fileSize = source.size();
-            RefcountTable rt = RefcountTable.read(source, h);
-            long[] blocks = rt.sortedBlocks();
-            long[] l1 = readL1(source, h, blocks, fileSize);
-            return new Qcow2Image(source, h, l1, rt, blocks, options, fileSize);
+            RefcountTable refcounts = RefcountTable.read(source, h, fileSize);
+            L1Table l1 = L1Table.read(source, h, refcounts, fileSize);
+            return new Qcow2Image(source, h, l1, options, fileSize);
         } catch (IOException | RuntimeException e) {
             try {
                 source.close();
@@ -89,65 +84,6 @@ public final class Qcow2Image implements Closeable {
             }
             throw e;
         }
-    }
-
-    private static long[] readL1(ByteSource src, Header h, long[] blocks, long fileSize) throws IOException {
-        int n = h.l1Size();
-        ByteBuffer buf = ByteBuffer.allocate(n * ENTRY_BYTES).order(ByteOrder.BIG_ENDIAN);
-        if (n > 0) {
-            src.readFully(buf, h.l1TableOffset(), "L1 table");
-        }
-        buf.flip();
-        long cs = h.clusterSize();
-        long[] l1 = new long[n];
-        for (int i = 0; i < n; i++) {
-            long e = buf.getLong(i * ENTRY_BYTES);
-            long pos = h.l1TableOffset() + (long) ENTRY_BYTES * i;
-            if ((e & L1_RESERVED) != 0) {
-                throw new InvalidImageException(src.name(), "L1 table", pos,
-                        String.format("L1 entry %d has reserved bits set (0x%016x)", i, e));
-            }
-            long off = e & L1_OFFSET_MASK;
-            if (off != 0) {
-                if ((off & (cs - 1)) != 0) {
-                    throw new InvalidImageException(src.name(), "L1 table", pos,
-                            "L2 table offset " + off + " (L1 entry " + i + ") is not cluster aligned");
-                }
-                if (off > fileSize - cs) {
-                    throw new InvalidImageException(src.name(), "L1 table", pos, "L2 table at " + off + " (L1 entry "
-                            + i + ") ends past the end of the file (" + fileSize + " bytes; truncated image?)");
-                }
-                String overlap = overlap(h, blocks, off);
-                if (overlap != null) {
-                    throw new InvalidImageException(src.name(), "L1 table", pos,
-                            "L2 table at " + off + " (L1 entry " + i + ") overlaps the " + overlap);
-                }
-            }
-            l1[i] = off;
-        }
-        return l1;
-    }
-
-    /** Which metadata structure the cluster at {@code off} belongs to, or null. */
-    private static String overlap(Header h, long[] refcountBlocks, long off) {
-        long cs = h.clusterSize();
-        if (off < cs) {
-            return "header";
-        }
-        long l1Start = h.l1TableOffset();
-        long l1End = l1Start + (long) ENTRY_BYTES * h.l1Size();
-        if (off < l1End && off + cs > l1Start) {
-            return "L1 table";
-        }
-        long rtStart = h.refcountTableOffset();
-        long rtEnd = rtStart + u32(h.refcountTableClusters()) * cs;
-        if (off < rtEnd && off + cs > rtStart) {
-            return "refcount table";
-        }
-        if (Arrays.binarySearch(refcountBlocks, off) >= 0) {
-            return "refcount block";
-        }
-        return null;
     }
 
     /**
@@ -163,7 +99,7 @@ public final class Qcow2Image implements Closeable {
             cacheReadBuffer = newTableBuffer();
         }
         readL2(l1Index, cacheReadBuffer, entries, bitmaps);
-        return new L2Table(l1[l1Index], entries, bitmaps);
+        return new L2Table(l1.l2Offset(l1Index), entries, bitmaps);
     }
 
     /**
@@ -183,7 +119,7 @@ public final class Qcow2Image implements Closeable {
      * and keep the garbage collector busy before the first byte is restored.
      */
     private void readL2(int l1Index, ByteBuffer buf, long[] entries, long[] bitmaps) throws IOException {
-        long off = l1[l1Index];
+        long off = l1.l2Offset(l1Index);
         int n = 1 << l2Bits;
         int tableBytes = (int) header.clusterSize();
         for (int at = 0; at < tableBytes; at += buf.capacity()) {
@@ -311,10 +247,6 @@ public final class Qcow2Image implements Closeable {
         return source;
     }
 
-    public RefcountTable refcountTable() {
-        return refcountTable;
-    }
-
     /** The virtual disk size in bytes. */
     public long virtualSize() {
         return header.size();
@@ -336,13 +268,7 @@ public final class Qcow2Image implements Closeable {
 
     /** Number of L1 entries that point to an L2 table. */
     public int allocatedL2Tables() {
-        int n = 0;
-        for (long o : l1) {
-            if (o != 0) {
-                n++;
-            }
-        }
-        return n;
+        return l1.allocatedTables();
     }
 
     /**
@@ -355,8 +281,8 @@ public final class Qcow2Image implements Closeable {
         ByteBuffer buf = keep ? null : newTableBuffer();
         long[] entries = keep ? null : new long[1 << l2Bits];
         long[] bitmaps = keep || !extendedL2 ? null : new long[1 << l2Bits];
-        for (int i = 0; i < l1.length; i++) {
-            if (l1[i] != 0 && ((long) i << (l2Bits + clusterBits)) < header.size()) {
+        for (int i = 0; i < l1.size(); i++) {
+            if (l1.l2Offset(i) != 0 && ((long) i << (l2Bits + clusterBits)) < header.size()) {
                 if (keep) {
                     cache.load(i);
                 } else {
@@ -402,7 +328,7 @@ public final class Qcow2Image implements Closeable {
         while (pos < end) {
             int l1i = (int) (pos >>> l2Span);
             long tableEnd = Math.min(end, (long) (l1i + 1) << l2Span);
-            if (l1i >= l1.length || l1[l1i] == 0) {
+            if (l1i >= l1.size() || l1.l2Offset(l1i) == 0) {
                 add(out, Extent.unallocated(pos, tableEnd - pos), exact);
                 pos = tableEnd;
                 continue;
