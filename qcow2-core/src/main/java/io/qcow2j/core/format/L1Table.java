@@ -14,10 +14,9 @@ import java.nio.ByteOrder;
 
 /**
  * The active L1 table (spec "Cluster mapping"): the offset of each L2 table, validated when read
- * (reserved bits, alignment, inside the file, not overlapping other metadata). Immutable. Internal,
- * not API.
+ * (reserved bits, alignment, inside the file, not overlapping other metadata). Immutable.
  */
-public final class L1Table {
+final class L1Table {
     /** The L2 table offset of every entry, 0 where there is none. */
     private final long[] offsets;
 
@@ -26,7 +25,7 @@ public final class L1Table {
     }
 
     /** Reads and validates the L1 table {@code h} describes. */
-    public static L1Table read(ByteSource src, Header h, RefcountTable refcounts, long fileSize) throws IOException {
+    static L1Table read(ByteSource src, Header h, RefcountTable refcounts, long fileSize) throws IOException {
         int n = h.l1Size();
         ByteBuffer buf = ByteBuffer.allocate(n * ENTRY_BYTES).order(ByteOrder.BIG_ENDIAN);
         if (n > 0) {
@@ -86,17 +85,17 @@ public final class L1Table {
     }
 
     /** Number of entries. */
-    public int size() {
+    int size() {
         return offsets.length;
     }
 
     /** The offset of the L2 table of entry {@code index}, or 0 when the entry has none. */
-    public long l2Offset(int index) {
+    long l2Offset(int index) {
         return offsets[index];
     }
 
     /** Number of entries that point to an L2 table. */
-    public int allocatedTables() {
+    int allocatedTables() {
         int n = 0;
         for (long o : offsets) {
             if (o != 0) {

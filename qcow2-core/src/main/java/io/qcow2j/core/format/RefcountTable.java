@@ -15,9 +15,9 @@ import java.util.Arrays;
 /**
  * The refcount table (spec "Host cluster management"): where the refcount blocks are. Reading
  * guest data does not need refcounts, but the block offsets let the reader refuse an L2 table that
- * points into refcount metadata. Only the block offsets are kept. Internal, not API.
+ * points into refcount metadata. Only the block offsets are kept.
  */
-public final class RefcountTable {
+final class RefcountTable {
     /** Distinct non-zero refcount block offsets, sorted. */
     private final long[] blocks;
 
@@ -26,7 +26,7 @@ public final class RefcountTable {
     }
 
     /** Reads and validates the refcount table {@code h} describes. */
-    public static RefcountTable read(ByteSource src, Header h, long fileSize) throws IOException {
+    static RefcountTable read(ByteSource src, Header h, long fileSize) throws IOException {
         long bytes = u32(h.refcountTableClusters()) * h.clusterSize();
         ByteBuffer buf = ByteBuffer.allocate((int) bytes).order(ByteOrder.BIG_ENDIAN);
         src.readFully(buf, h.refcountTableOffset(), "refcount table");
@@ -58,7 +58,7 @@ public final class RefcountTable {
     }
 
     /** True when a refcount block starts at {@code offset}. */
-    public boolean isBlock(long offset) {
+    boolean isBlock(long offset) {
         return Arrays.binarySearch(blocks, offset) >= 0;
     }
 

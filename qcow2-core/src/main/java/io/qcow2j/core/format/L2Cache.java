@@ -1,4 +1,4 @@
-package io.qcow2j.core;
+package io.qcow2j.core.format;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
