@@ -108,18 +108,9 @@ public final class ImageChecker {
                     + h.refcountBits() + "-bit refcounts needs " + (bytes >> 20) + " MiB of heap, more than half of "
                     + (heap >> 20) + " MiB available (raise -Xmx)");
         }
-        long[] reftable = readReftable(source, fileSize, h);
+        long[] reftable = StoredRefcounts.readTable(source, fileSize, h);
         RefcountArray refs = new RefcountArray(h.refcountOrder(), nbClusters, capacity);
         return new ImageChecker(source, h, fileSize, reftable, refs, Math.max(0, maxProblems)).run();
-    }
-
-    private static long[] readReftable(ByteSource src, long fileSize, Header h) throws IOException {
-        // HeaderParser bounds the table to 8 MiB and checks it lies inside the file
-        int bytes = (int) (Integer.toUnsignedLong(h.refcountTableClusters()) * h.clusterSize());
-        ByteBuffer b = Reads.read(src, fileSize, h.refcountTableOffset(), bytes, "refcount table");
-        long[] t = new long[bytes / ENTRY_BYTES];
-        b.asLongBuffer().get(t);
-        return t;
     }
 
     private CheckResult run() throws IOException {

@@ -1,8 +1,10 @@
 package io.qcow2j.core.check;
 
+import static io.qcow2j.core.format.Layout.ENTRY_BYTES;
 import static io.qcow2j.core.format.Layout.REFTABLE_OFFSET_MASK;
 
 import io.qcow2j.core.ByteSource;
+import io.qcow2j.core.Header;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
@@ -43,6 +45,16 @@ final class StoredRefcounts {
                 return size() > maxBlocks;
             }
         };
+    }
+
+    /** The refcount table's raw entries (reserved bits included). */
+    static long[] readTable(ByteSource src, long fileSize, Header h) throws IOException {
+        // HeaderParser bounds the table to 8 MiB and checks it lies inside the file
+        int bytes = (int) (Integer.toUnsignedLong(h.refcountTableClusters()) * h.clusterSize());
+        ByteBuffer b = Reads.read(src, fileSize, h.refcountTableOffset(), bytes, "refcount table");
+        long[] t = new long[bytes / ENTRY_BYTES];
+        b.asLongBuffer().get(t);
+        return t;
     }
 
     /** log2 of the number of refcounts in one block. */
