@@ -67,10 +67,12 @@ public final class Qcow2Image implements Closeable {
         return source.name();
     }
 
+    /** The header, as read and checked at open. */
     public Header header() {
         return header;
     }
 
+    /** Where the image's bytes come from; owned by this image. */
     public ByteSource source() {
         return source;
     }
@@ -80,6 +82,7 @@ public final class Qcow2Image implements Closeable {
         return header.size();
     }
 
+    /** Bytes per cluster. */
     public long clusterSize() {
         return header.clusterSize();
     }

@@ -131,7 +131,8 @@ public final class ImageChecker {
             checkSnapshotL1(sn);
         }
         reference(h.snapshotsOffset(), snapshots.size(), "snapshot table", () -> "the snapshot table");
-        reference(h.refcountTableOffset(), (long) ENTRY_BYTES * reftable.length, "refcount table", () -> "the refcount table");
+        reference(h.refcountTableOffset(), (long) ENTRY_BYTES * reftable.length, "refcount table",
+                () -> "the refcount table");
         if (h.bitmapsExtension().isPresent()) {
             checkBitmaps(h.bitmapsExtension().get());
         }
