@@ -82,8 +82,8 @@ final class ExtentWalker {
 
     /**
      * Adds one extent for the run of standard entries starting at {@code idx} that {@link #add}
-     * would merge anyway, and returns where the run ends: a sparse 64 GiB image has a million
-     * entries, and one object per cluster made walking them the restore's main CPU cost.
+     * would merge anyway, and returns where the run ends: a large sparse image has millions of
+     * entries, and an object per cluster would make walking them the restore's main CPU cost.
      */
     private long standardRun(List<Extent> out, long[] entries, int idx, long pos, long tableEnd, boolean exact) {
         long cs = header.clusterSize();

@@ -32,8 +32,8 @@ final class RefcountTable {
         src.readFully(buf, h.refcountTableOffset(), "refcount table");
         buf.flip();
         long[] offsets = new long[(int) (bytes / ENTRY_BYTES)];
-        // one bulk byte-swapping copy: a bounds-checked getLong per entry, on cold code, was a tenth
-        // of opening a 101-image chain (most entries are zero and need nothing else)
+        // one bulk byte-swapping copy: a bounds-checked getLong per entry is slow on the cold JVM
+        // that opens a chain (most entries are zero and need nothing else)
         buf.asLongBuffer().get(offsets);
         for (int i = 0; i < offsets.length; i++) {
             long e = offsets[i];
@@ -64,8 +64,8 @@ final class RefcountTable {
 
     /**
      * Sorted distinct non-zero block offsets. Plain loops, not a stream: every image of a chain runs
-     * this once while the JVM is still cold, where a stream pipeline over 8192 entries cost more
-     * than reading the table.
+     * this once while the JVM is still cold, where a stream pipeline costs more than reading the
+     * table.
      */
     private static long[] sortedBlocks(long[] blockOffsets) {
         // one pass: a table has few blocks (one per 2 GiB of a 64 KiB-cluster image's file)
