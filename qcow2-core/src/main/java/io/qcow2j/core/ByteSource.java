@@ -3,8 +3,6 @@ package io.qcow2j.core;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.util.Optional;
 
 /**
  * Positional, thread-safe read access to the bytes of one image file. A local file is
@@ -39,10 +37,5 @@ public interface ByteSource extends Closeable {
             }
             pos += n;
         }
-    }
-
-    /** The underlying channel when this is a local file, for kernel-side copies. */
-    default Optional<FileChannel> fileChannel() {
-        return Optional.empty();
     }
 }

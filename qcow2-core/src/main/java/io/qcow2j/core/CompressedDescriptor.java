@@ -10,30 +10,4 @@ package io.qcow2j.core;
  * @param length     bytes from {@code hostOffset} to the end of the last sector it occupies
  */
 public record CompressedDescriptor(long hostOffset, int length) {
-
-    /** Bit where the sector count starts, for a cluster size. */
-    public static int offsetBits(int clusterBits) {
-        return 62 - (clusterBits - 8);
-    }
-
-    /** Decodes bits 0..61 of a compressed L2 entry. */
-    public static CompressedDescriptor decode(long entry, int clusterBits) {
-        int x = offsetBits(clusterBits);
-        long offset = entry & ((1L << x) - 1);
-        long sectors = ((entry >>> x) & ((1L << (62 - x)) - 1)) + 1;
-        return new CompressedDescriptor(offset, (int) (sectors * 512 - (offset & 511)));
-    }
-
-    /** Encodes a descriptor for {@code bytes} of compressed data at {@code offset} (tests, writers). */
-    public static long encode(long offset, int bytes, int clusterBits) {
-        int x = offsetBits(clusterBits);
-        long extraSectors = ((offset + bytes - 1) >> 9) - (offset >> 9);
-        return L2Entry.COMPRESSED | (extraSectors << x) | offset;
-    }
-
-    /** Host offset bits above bit 55 are invalid: qemu can address only 2^56 bytes. */
-    public static boolean offsetTooLarge(long entry, int clusterBits) {
-        long offset = entry & ((1L << offsetBits(clusterBits)) - 1);
-        return (offset >>> 56) != 0;
-    }
 }

@@ -8,9 +8,19 @@ package io.qcow2j.core;
 public class CorruptDataException extends Qcow2Exception {
     private static final long serialVersionUID = 1L;
 
+    /** Guest offset of the cluster whose data is bad. */
     private final long guestOffset;
+    /** The reason without the guest offset. */
     private final String detail;
 
+    /**
+     * @param resource    the file or object the image is read from
+     * @param structure   the structure whose data is bad ({@code "compressed cluster"})
+     * @param offset      its byte offset in the file
+     * @param guestOffset guest offset of the cluster being produced
+     * @param reason      what is wrong with the data
+     * @param cause       the underlying error, or null
+     */
     public CorruptDataException(String resource, String structure, long offset, long guestOffset, String reason,
             Throwable cause) {
         super(resource, structure, offset, reason + " (guest offset " + guestOffset + ")", cause);

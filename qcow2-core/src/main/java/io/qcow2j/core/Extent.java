@@ -27,22 +27,27 @@ public record Extent(Kind kind, long guestOffset, long length, long hostOffset, 
         UNALLOCATED
     }
 
+    /** The guest offset just past this extent. */
     public long end() {
         return guestOffset + length;
     }
 
+    /** Stored uncompressed: guest byte {@code guestOffset} is at file offset {@code hostOffset}. */
     public static Extent data(long guestOffset, long length, long hostOffset) {
         return new Extent(Kind.DATA, guestOffset, length, hostOffset, null, -1);
     }
 
+    /** Reads as zeros. */
     public static Extent zero(long guestOffset, long length) {
         return new Extent(Kind.ZERO, guestOffset, length, -1, null, -1);
     }
 
+    /** Not described by this image. */
     public static Extent unallocated(long guestOffset, long length) {
         return new Extent(Kind.UNALLOCATED, guestOffset, length, -1, null, -1);
     }
 
+    /** Part of the compressed cluster {@code d} that starts at guest offset {@code clusterGuestOffset}. */
     public static Extent compressed(long guestOffset, long length, CompressedDescriptor d, long clusterGuestOffset) {
         return new Extent(Kind.COMPRESSED, guestOffset, length, -1, d, clusterGuestOffset);
     }
@@ -84,6 +89,7 @@ public record Extent(Kind kind, long guestOffset, long length, long hostOffset, 
         return hostOffset < 0 ? next.hostOffset < 0 : next.hostOffset == hostOffset + length;
     }
 
+    /** This extent followed by {@code next}, which must continue it ({@link #canMerge} or {@link #canMergeExact}). */
     public Extent merge(Extent next) {
         long host = kind == Kind.DATA || next.hostOffset == hostOffset + length ? hostOffset : -1;
         return new Extent(kind, guestOffset, length + next.length, host, compressed, clusterGuestOffset);

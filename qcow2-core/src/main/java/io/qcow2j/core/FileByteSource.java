@@ -7,7 +7,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Optional;
 
 /** A {@link ByteSource} over a local file, opened read-only. */
 public final class FileByteSource implements ByteSource {
@@ -36,6 +35,7 @@ public final class FileByteSource implements ByteSource {
         }
     }
 
+    /** The file this source reads. */
     public Path path() {
         return path;
     }
@@ -53,11 +53,6 @@ public final class FileByteSource implements ByteSource {
     @Override
     public int read(ByteBuffer dst, long position) throws IOException {
         return channel.read(dst, position);
-    }
-
-    @Override
-    public Optional<FileChannel> fileChannel() {
-        return Optional.of(channel);
     }
 
     @Override

@@ -8,16 +8,20 @@ package io.qcow2j.core;
  *                      chain divides it between its images, so memory does not grow with its length)
  */
 public record OpenOptions(boolean allowCorrupt, long l2CacheBytes) {
+    /** The default L2 cache budget of one image: 16 MiB. */
     public static final long DEFAULT_L2_CACHE_BYTES = 16L << 20;
 
+    /** Strict (a corrupt image is refused), with the default L2 cache budget. */
     public static OpenOptions defaults() {
         return new OpenOptions(false, DEFAULT_L2_CACHE_BYTES);
     }
 
+    /** These options, reading images marked corrupt when {@code allow}. */
     public OpenOptions withAllowCorrupt(boolean allow) {
         return new OpenOptions(allow, l2CacheBytes);
     }
 
+    /** These options, with an L2 cache budget of {@code bytes}. */
     public OpenOptions withL2CacheBytes(long bytes) {
         return new OpenOptions(allowCorrupt, bytes);
     }

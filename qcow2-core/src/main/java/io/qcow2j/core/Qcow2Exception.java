@@ -11,15 +11,26 @@ import java.io.IOException;
 public class Qcow2Exception extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** See {@link #resource()}. */
     private final String resource;
+    /** See {@link #structure()}. */
     private final String structure;
+    /** See {@link #offset()}. */
     private final long offset;
+    /** See {@link #reason()}. */
     private final String reason;
 
+    /**
+     * @param resource  the file or object the problem was found in, or null
+     * @param structure the on-disk structure involved, named as in the specification, or null
+     * @param offset    byte offset of the problem in the resource, or -1
+     * @param reason    what is wrong, with the numbers involved
+     */
     public Qcow2Exception(String resource, String structure, long offset, String reason) {
         this(resource, structure, offset, reason, null);
     }
 
+    /** As {@link #Qcow2Exception(String, String, long, String)}, with the underlying error. */
     public Qcow2Exception(String resource, String structure, long offset, String reason, Throwable cause) {
         super(format(resource, structure, offset, reason), cause);
         this.resource = resource;

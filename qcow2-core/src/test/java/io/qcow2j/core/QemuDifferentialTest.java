@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.qcow2j.core.format.Layout;
 import io.qcow2j.core.testing.QemuImg;
 import io.qcow2j.core.testing.QemuIo;
 import io.qcow2j.core.testing.RequiresQemu;
@@ -157,7 +158,7 @@ class QemuDifferentialTest {
                             size = 8L << 20;
                         }
                     }
-                    boolean extL2 = ext && v == 3 && cb >= Header.MIN_EXTENDED_L2_CLUSTER_BITS;
+                    boolean extL2 = ext && v == 3 && cb >= Layout.MIN_EXTENDED_L2_CLUSTER_BITS;
                     boolean z = zstd && v == 3;
                     int refBits = v == 2 ? 16 : rb;
                     boolean convert = mode <= 2; // 30 %: convert -c, then maybe a few writes on top

@@ -1,7 +1,6 @@
 package io.qcow2j.restore;
 
-import io.qcow2j.core.ClusterDecompressor;
-import io.qcow2j.core.Header;
+import io.qcow2j.core.Compression;
 import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.target.linux.Libc;
 
@@ -28,11 +27,7 @@ public final class NativeLibraries {
         } catch (LinkageError | RuntimeException ignored) {
             // lz4-java falls back to its Java hash by itself
         }
-        try {
-            ClusterDecompressor.forType(Header.COMPRESSION_ZSTD).close();
-        } catch (LinkageError | RuntimeException ignored) {
-            // reported by Chain.requireDecompressors when a zstd image needs it
-        }
+        Compression.preloadNative(); // ignores failures: Chain.requireDecompressors reports them
         try {
             Libc.loadOrNull();
         } catch (LinkageError | RuntimeException ignored) {

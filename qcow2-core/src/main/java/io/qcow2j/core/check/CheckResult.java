@@ -34,10 +34,14 @@ public record CheckResult(
 
     /** Exit code of {@code qemu-img check}: 0 clean, 1 check errors, 2 corruptions, 3 leaks only. */
     public static final int CLEAN = 0;
+    /** Exit code 1: the check could not examine something. */
     public static final int CHECK_FAILED = 1;
+    /** Exit code 2: corruptions found. */
     public static final int CORRUPT = 2;
+    /** Exit code 3: leaks found, no corruption. */
     public static final int LEAKED = 3;
 
+    /** Keeps an unmodifiable copy of {@code problems}. */
     public CheckResult {
         problems = List.copyOf(problems);
     }

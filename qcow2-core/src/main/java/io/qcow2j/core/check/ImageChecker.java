@@ -1,13 +1,16 @@
 package io.qcow2j.core.check;
 
+import static io.qcow2j.core.format.Layout.*;
+
 import io.qcow2j.core.ByteSource;
 import io.qcow2j.core.CompressedDescriptor;
 import io.qcow2j.core.FileByteSource;
 import io.qcow2j.core.Header;
-import io.qcow2j.core.L2Entry;
 import io.qcow2j.core.OpenOptions;
 import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.core.check.SnapshotTable.Snapshot;
+import io.qcow2j.core.format.HeaderParser;
+import io.qcow2j.core.format.L2Entry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -21,25 +24,21 @@ import java.util.function.Supplier;
  * check OFLAG_COPIED against the stored refcounts in the active tables.
  *
  * <p>Works on the raw file, not through {@code Qcow2Image}, so it reports on images that opening
- * refuses (bad L2 entries, overlapping metadata, truncation). The header must still pass
- * {@link Header#read} (the corrupt bit is accepted); otherwise, and wherever qemu's check fails as
- * a whole (a snapshot table or bitmap directory it cannot parse), {@link #check} throws a
- * {@link Qcow2Exception}: qemu-img's "could not check", exit 1.
+ * refuses (bad L2 entries, overlapping metadata, truncation). The header must still pass the
+ * checks {@code Qcow2Image.open} makes of it (the corrupt bit is accepted); otherwise, and
+ * wherever qemu's check fails as a whole (a snapshot table or bitmap directory it cannot parse),
+ * {@link #check} throws a {@link Qcow2Exception}: qemu-img's "could not check", exit 1.
  *
  * <p>Memory: the rebuilt refcounts take {@code refcount_bits} per cluster of the <em>file</em>
  * (plus one), never sized from header claims; a refcount block cache of 4 MiB, one L2 table at a
- * time, the refcount table (at most 8 MiB, bounded by {@link Header#read}) and the L1 tables in
+ * time, the refcount table (at most 8 MiB, bounded by the header's checks) and the L1 tables in
  * chunks.
  */
 public final class ImageChecker {
     /** Findings listed in a {@link CheckResult} by default; all of them are counted regardless. */
     public static final int DEFAULT_MAX_PROBLEMS = 1000;
-    /** Bits 0..8 and 56..62 of an L1 entry are reserved. */
-    static final long L1_RESERVED = 0x7f00_0000_0000_01ffL;
-    /** Bits 0..8 of a refcount table entry are reserved. */
-    static final long REFTABLE_RESERVED = 0x1ffL;
     /** qemu's limit on any L1 table (QCOW_MAX_L1_SIZE), in entries. */
-    static final long MAX_L1_ENTRIES = Header.MAX_L1_BYTES / 8;
+    static final long MAX_L1_ENTRIES = MAX_L1_BYTES / ENTRY_BYTES;
     /** L1 entries read at a time. */
     private static final int L1_CHUNK = 8192;
 
@@ -86,13 +85,13 @@ public final class ImageChecker {
      * Checks the image in {@code source} (not closed here).
      *
      * @param maxProblems how many findings to list in the result (all are counted)
-     * @throws Qcow2Exception when the image cannot be checked: a header {@link Header#read}
+     * @throws Qcow2Exception when the image cannot be checked: a header that opening the image
      *                        refuses, a snapshot table or bitmap directory qemu's check cannot
      *                        parse either, or a file too large for the rebuilt refcounts to fit
      *                        in memory
      */
     public static CheckResult check(ByteSource source, int maxProblems) throws IOException {
-        Header h = Header.read(source, OpenOptions.defaults().withAllowCorrupt(true));
+        Header h = HeaderParser.read(source, OpenOptions.defaults().withAllowCorrupt(true));
         long fileSize = source.size();
         long cs = h.clusterSize();
         long nbClusters = fileSize / cs + (fileSize % cs == 0 ? 0 : 1);
@@ -109,28 +108,19 @@ public final class ImageChecker {
                     + h.refcountBits() + "-bit refcounts needs " + (bytes >> 20) + " MiB of heap, more than half of "
                     + (heap >> 20) + " MiB available (raise -Xmx)");
         }
-        long[] reftable = readReftable(source, fileSize, h);
+        long[] reftable = StoredRefcounts.readTable(source, fileSize, h);
         RefcountArray refs = new RefcountArray(h.refcountOrder(), nbClusters, capacity);
         return new ImageChecker(source, h, fileSize, reftable, refs, Math.max(0, maxProblems)).run();
-    }
-
-    private static long[] readReftable(ByteSource src, long fileSize, Header h) throws IOException {
-        // Header.read bounds the table to 8 MiB and checks it lies inside the file
-        int bytes = (int) (Integer.toUnsignedLong(h.refcountTableClusters()) * h.clusterSize());
-        ByteBuffer b = Reads.read(src, fileSize, h.refcountTableOffset(), bytes, "refcount table");
-        long[] t = new long[bytes / 8];
-        b.asLongBuffer().get(t);
-        return t;
     }
 
     private CheckResult run() throws IOException {
         SnapshotTable snapshots = SnapshotTable.read(src, fileSize, h);
         if (h.version() >= 3) {
             for (Snapshot sn : snapshots.snapshots()) {
-                if (sn.extraDataSize() < SnapshotTable.V3_MIN_EXTRA_DATA) {
+                if (sn.extraDataSize() < V3_MIN_SNAPSHOT_EXTRA_DATA) {
                     findings.corruption("snapshot table", sn.entryOffset(), sn.label() + " is incomplete: "
                             + sn.extraDataSize() + " bytes of extra data, a version 3 image needs at least "
-                            + SnapshotTable.V3_MIN_EXTRA_DATA);
+                            + V3_MIN_SNAPSHOT_EXTRA_DATA);
                 }
             }
         }
@@ -141,14 +131,15 @@ public final class ImageChecker {
             checkSnapshotL1(sn);
         }
         reference(h.snapshotsOffset(), snapshots.size(), "snapshot table", () -> "the snapshot table");
-        reference(h.refcountTableOffset(), 8L * reftable.length, "refcount table", () -> "the refcount table");
+        reference(h.refcountTableOffset(), (long) ENTRY_BYTES * reftable.length, "refcount table",
+                () -> "the refcount table");
         if (h.bitmapsExtension().isPresent()) {
             checkBitmaps(h.bitmapsExtension().get());
         }
         checkRefcountBlocks();
         long highest = compare();
 
-        long totalClusters = ceilDiv(h.size() / 512 * 512, cs);
+        long totalClusters = ceilDiv(h.size() / SECTOR * SECTOR, cs);
         return new CheckResult(name, findings.checkErrors, findings.corruptions, findings.leaks, allocated,
                 totalClusters, fragmented, compressed, (highest + 1) * cs, findings.listed(), findings.omitted());
     }
@@ -182,16 +173,16 @@ public final class ImageChecker {
         if (entries == 0) {
             return;
         }
-        reference(offset, entries * 8, "L1 table", () -> "the " + what);
+        reference(offset, entries * ENTRY_BYTES, "L1 table", () -> "the " + what);
         // entries past the end of the file read as zeros: nothing to visit there
-        long inFile = offset >= fileSize ? 0 : Math.min(entries, ceilDiv(fileSize - offset, 8));
+        long inFile = offset >= fileSize ? 0 : Math.min(entries, ceilDiv(fileSize - offset, ENTRY_BYTES));
         for (long first = 0; first < inFile; first += L1_CHUNK) {
             int n = (int) Math.min(L1_CHUNK, inFile - first);
-            ByteBuffer chunk = Reads.read(src, fileSize, offset + first * 8, n * 8, "L1 table");
+            ByteBuffer chunk = Reads.read(src, fileSize, offset + first * ENTRY_BYTES, n * ENTRY_BYTES, "L1 table");
             for (int j = 0; j < n; j++) {
-                long e = chunk.getLong(j * 8);
+                long e = chunk.getLong(j * ENTRY_BYTES);
                 if (e != 0) {
-                    l1Entry(e, first + j, offset + (first + j) * 8, active, what);
+                    l1Entry(e, first + j, offset + (first + j) * ENTRY_BYTES, active, what);
                 }
             }
         }
@@ -201,7 +192,7 @@ public final class ImageChecker {
         if ((e & L1_RESERVED) != 0) {
             findings.corruption(what, pos, String.format("L1 entry %d has reserved bits set (0x%016x)", index, e));
         }
-        long l2 = e & L2Entry.OFFSET_MASK;
+        long l2 = e & L1_OFFSET_MASK;
         reference(l2, cs, "L2 table", () -> "L2 table of L1 entry " + index + " of the " + what);
         if ((l2 & (cs - 1)) != 0) {
             findings.corruption(what, pos, "L2 table offset " + l2 + " (L1 entry " + index
@@ -226,18 +217,18 @@ public final class ImageChecker {
         long nextContiguous = 0;
         for (int i = 0; i < n; i++) {
             long e = t.getLong(i * l2EntryBytes);
-            long bitmap = extendedL2 ? t.getLong(i * l2EntryBytes + 8) : 0;
+            long bitmap = extendedL2 ? t.getLong(i * l2EntryBytes + EXT_L2_BITMAP) : 0;
             long pos = l2Offset + (long) i * l2EntryBytes;
             int index = i;
             Supplier<String> where = () -> entryLabel(l1Index, index, via);
             boolean isCompressed = L2Entry.isCompressed(e);
-            if (!isCompressed && (e & L2Entry.STANDARD_RESERVED) != 0) {
+            if (!isCompressed && (e & L2_STANDARD_RESERVED) != 0) {
                 findings.corruption("L2 table", pos,
                         String.format("%s has reserved bits set (0x%016x)", where.get(), e));
             }
-            long host = e & L2Entry.OFFSET_MASK;
+            long host = e & L2_OFFSET_MASK;
             if (isCompressed) {
-                if ((e & L2Entry.COPIED) != 0) {
+                if ((e & COPIED) != 0) {
                     findings.corruption("L2 table", pos,
                             where.get() + ": OFLAG_COPIED set on a compressed cluster");
                 }
@@ -246,7 +237,7 @@ public final class ImageChecker {
                             + " subcluster bitmap (0x%016x)", where.get(), bitmap));
                     continue;
                 }
-                CompressedDescriptor d = CompressedDescriptor.decode(e & ~L2Entry.COPIED, clusterBits);
+                CompressedDescriptor d = L2Entry.compressedDescriptor(e & ~COPIED, clusterBits);
                 reference(d.hostOffset(), d.length(), "compressed cluster",
                         () -> "compressed cluster of L2 " + where.get());
                 if (stats) {
@@ -254,20 +245,20 @@ public final class ImageChecker {
                     compressed++;
                     fragmented++; // qemu: compressed clusters are fragmented by nature
                 }
-            } else if (!extendedL2 && (e & L2Entry.ZERO) != 0 && host == 0) {
+            } else if (!extendedL2 && (e & L2_ZERO) != 0 && host == 0) {
                 continue; // plain zero cluster: nothing allocated
             } else if (host == 0) {
-                if ((bitmap & 0xffff_ffffL) != 0) {
+                if ((bitmap & SUBCLUSTER_ALLOC_MASK) != 0) {
                     findings.corruption("L2 table", pos, String.format("%s: unallocated cluster with subclusters"
                             + " marked allocated (0x%016x)", where.get(), bitmap));
                 }
             } else {
-                if (((bitmap >>> 32) & bitmap) != 0) {
+                if (((bitmap >>> SUBCLUSTER_ZERO_SHIFT) & bitmap) != 0) {
                     findings.corruption("L2 table", pos, String.format(
                             "%s: subclusters marked both allocated and zero (0x%016x)", where.get(), bitmap));
                 }
                 if ((host & (cs - 1)) != 0) {
-                    boolean data = extendedL2 ? (bitmap & 0xffff_ffffL) != 0 : (e & L2Entry.ZERO) == 0;
+                    boolean data = extendedL2 ? (bitmap & SUBCLUSTER_ALLOC_MASK) != 0 : (e & L2_ZERO) == 0;
                     findings.corruption("L2 table", pos, where.get() + ": " + (data ? "data" : "preallocated zero")
                             + " cluster offset " + host + " is not cluster aligned");
                 }
@@ -293,7 +284,7 @@ public final class ImageChecker {
         if (rc == StoredRefcounts.UNREADABLE) {
             return;
         }
-        boolean copied = (entry & L2Entry.COPIED) != 0;
+        boolean copied = (entry & COPIED) != 0;
         if ((rc == 1) != copied) {
             findings.corruption(structure, pos, what.get() + ": OFLAG_COPIED is " + (copied ? "set" : "not set")
                     + " but the stored refcount is " + Long.toUnsignedString(rc));
@@ -303,7 +294,7 @@ public final class ImageChecker {
     private void checkBitmaps(Header.BitmapsExtension ext) throws IOException {
         reference(ext.directoryOffset(), ext.directorySize(), "bitmap directory", () -> "the bitmap directory");
         for (BitmapDirectory.Bitmap bm : BitmapDirectory.read(src, fileSize, h, ext)) {
-            reference(bm.tableOffset(), bm.tableSize() * 8, "bitmap table",
+            reference(bm.tableOffset(), bm.tableSize() * ENTRY_BYTES, "bitmap table",
                     () -> "table of bitmap '" + bm.name() + "'");
             for (long off : BitmapDirectory.table(src, fileSize, h, bm)) {
                 if (off != 0) {
@@ -317,13 +308,13 @@ public final class ImageChecker {
     private void checkRefcountBlocks() {
         for (int i = 0; i < reftable.length; i++) {
             long e = reftable[i];
-            long pos = h.refcountTableOffset() + 8L * i;
+            long pos = h.refcountTableOffset() + (long) ENTRY_BYTES * i;
             if ((e & REFTABLE_RESERVED) != 0) {
                 findings.corruption("refcount table", pos, String.format(
                         "entry %d has reserved bits set (0x%016x)", i, e));
                 continue;
             }
-            long off = e & StoredRefcounts.OFFSET_MASK;
+            long off = e & REFTABLE_OFFSET_MASK;
             if ((off & (cs - 1)) != 0) {
                 findings.corruption("refcount table", pos, "refcount block " + i + " offset "
                         + Long.toUnsignedString(off) + " is not cluster aligned");

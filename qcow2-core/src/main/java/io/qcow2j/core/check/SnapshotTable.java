@@ -1,5 +1,7 @@
 package io.qcow2j.core.check;
 
+import static io.qcow2j.core.format.Layout.*;
+
 import io.qcow2j.core.ByteSource;
 import io.qcow2j.core.Header;
 import io.qcow2j.core.InvalidImageException;
@@ -20,14 +22,6 @@ import java.util.List;
  *                  {@code snapshots_size}), the range the table occupies
  */
 record SnapshotTable(List<Snapshot> snapshots, long size) {
-    static final int ENTRY_HEADER = 40;
-    /** qemu's QCOW_MAX_SNAPSHOT_EXTRA_DATA. */
-    static final int MAX_EXTRA_DATA = 1024;
-    /** qemu's QCOW_MAX_SNAPSHOTS_SIZE. */
-    static final long MAX_TABLE_BYTES = 1024L * Header.MAX_SNAPSHOTS;
-    /** Bytes of extra data a version 3 entry must have (vm_state_size_large and disk_size). */
-    static final int V3_MIN_EXTRA_DATA = 16;
-
     /** One snapshot table entry; sizes are unsigned values widened to long. */
     record Snapshot(int index, long entryOffset, long l1TableOffset, long l1Size, long extraDataSize, String id,
             String name) {
@@ -49,25 +43,26 @@ record SnapshotTable(List<Snapshot> snapshots, long size) {
             tableLength = align8(tableLength);
             offset = align8(offset);
             long entryOffset = offset;
-            ByteBuffer e = Reads.read(src, fileSize, offset, ENTRY_HEADER, "snapshot table");
-            long l1Offset = e.getLong(0);
-            long l1Size = Integer.toUnsignedLong(e.getInt(8));
-            int idSize = e.getShort(12) & 0xffff;
-            int nameSize = e.getShort(14) & 0xffff;
-            long extra = Integer.toUnsignedLong(e.getInt(36));
-            if (extra > MAX_EXTRA_DATA) {
+            ByteBuffer e = Reads.read(src, fileSize, offset, SNAPSHOT_HEADER_LENGTH, "snapshot table");
+            long l1Offset = e.getLong(SNAPSHOT_L1_TABLE_OFFSET);
+            long l1Size = Integer.toUnsignedLong(e.getInt(SNAPSHOT_L1_SIZE));
+            int idSize = e.getShort(SNAPSHOT_ID_STR_SIZE) & 0xffff;
+            int nameSize = e.getShort(SNAPSHOT_NAME_SIZE) & 0xffff;
+            long extra = Integer.toUnsignedLong(e.getInt(SNAPSHOT_EXTRA_DATA_SIZE));
+            if (extra > MAX_SNAPSHOT_EXTRA_DATA) {
                 throw new InvalidImageException(src.name(), "snapshot table", entryOffset, "snapshot table entry "
-                        + i + " has " + extra + " bytes of extra data (qemu's limit is " + MAX_EXTRA_DATA + ")");
+                        + i + " has " + extra + " bytes of extra data (qemu's limit is " + MAX_SNAPSHOT_EXTRA_DATA
+                        + ")");
             }
-            offset += ENTRY_HEADER + extra;
+            offset += SNAPSHOT_HEADER_LENGTH + extra;
             String id = string(src, fileSize, offset, idSize);
             offset += idSize;
             String name = string(src, fileSize, offset, nameSize);
             offset += nameSize;
-            tableLength += ENTRY_HEADER + extra + idSize + nameSize;
-            if (tableLength > MAX_TABLE_BYTES) {
+            tableLength += SNAPSHOT_HEADER_LENGTH + extra + idSize + nameSize;
+            if (tableLength > MAX_SNAPSHOT_TABLE_BYTES) {
                 throw new InvalidImageException(src.name(), "snapshot table", start, "snapshot table exceeds "
-                        + MAX_TABLE_BYTES + " bytes at entry " + i + " (qemu's limit)");
+                        + MAX_SNAPSHOT_TABLE_BYTES + " bytes at entry " + i + " (qemu's limit)");
             }
             out.add(new Snapshot(i, entryOffset, l1Offset, l1Size, extra, id, name));
         }
@@ -81,6 +76,6 @@ record SnapshotTable(List<Snapshot> snapshots, long size) {
     }
 
     private static long align8(long v) {
-        return (v + 7) & ~7L;
+        return (v + SNAPSHOT_ALIGNMENT - 1) / SNAPSHOT_ALIGNMENT * SNAPSHOT_ALIGNMENT;
     }
 }

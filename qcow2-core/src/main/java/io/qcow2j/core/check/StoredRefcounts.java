@@ -1,6 +1,10 @@
 package io.qcow2j.core.check;
 
+import static io.qcow2j.core.format.Layout.ENTRY_BYTES;
+import static io.qcow2j.core.format.Layout.REFTABLE_OFFSET_MASK;
+
 import io.qcow2j.core.ByteSource;
+import io.qcow2j.core.Header;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
@@ -13,8 +17,6 @@ import java.util.Map;
  * zeros). Decoded blocks are kept in a small LRU cache bounded in bytes.
  */
 final class StoredRefcounts {
-    /** Bits 9..63 of a refcount table entry: the block offset. */
-    static final long OFFSET_MASK = 0xffff_ffff_ffff_fe00L;
     /** Cluster budget of the block cache. */
     private static final long CACHE_BYTES = 4L << 20;
 
@@ -45,6 +47,16 @@ final class StoredRefcounts {
         };
     }
 
+    /** The refcount table's raw entries (reserved bits included). */
+    static long[] readTable(ByteSource src, long fileSize, Header h) throws IOException {
+        // HeaderParser bounds the table to 8 MiB and checks it lies inside the file
+        int bytes = (int) (Integer.toUnsignedLong(h.refcountTableClusters()) * h.clusterSize());
+        ByteBuffer b = Reads.read(src, fileSize, h.refcountTableOffset(), bytes, "refcount table");
+        long[] t = new long[bytes / ENTRY_BYTES];
+        b.asLongBuffer().get(t);
+        return t;
+    }
+
     /** log2 of the number of refcounts in one block. */
     int blockBits() {
         return blockBits;
@@ -53,7 +65,7 @@ final class StoredRefcounts {
     /** True when cluster {@code cluster}'s refcount table entry names a block (readable or not). */
     boolean hasBlock(long cluster) {
         long index = cluster >>> blockBits;
-        return index < table.length && (table[(int) index] & OFFSET_MASK) != 0;
+        return index < table.length && (table[(int) index] & REFTABLE_OFFSET_MASK) != 0;
     }
 
     /**
@@ -65,7 +77,7 @@ final class StoredRefcounts {
         if (index >= table.length) {
             return 0;
         }
-        long blockOffset = table[(int) index] & OFFSET_MASK;
+        long blockOffset = table[(int) index] & REFTABLE_OFFSET_MASK;
         if (blockOffset == 0) {
             return 0;
         }

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qcow2j.core.FileByteSource;
-import io.qcow2j.core.Header;
 import io.qcow2j.core.OpenOptions;
 import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.core.check.CheckProblem.Severity;
+import io.qcow2j.core.format.HeaderParser;
 import io.qcow2j.core.testing.Qemu;
 import io.qcow2j.core.testing.QemuImg;
 import io.qcow2j.core.testing.QemuIo;
@@ -35,7 +35,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * was built for, so a damage that silently did nothing fails instead of agreeing on "clean".
  *
  * <p>Where qemu's counts are idiosyncratic we count the same way, and the tests at the end say so
- * explicitly; where we knowingly differ (a header {@link Header#read} refuses, which qemu would
+ * explicitly; where we knowingly differ (a header {@link HeaderParser#read} refuses, which qemu would
  * check), that is asserted too.
  */
 @RequiresQemu
@@ -158,7 +158,7 @@ class ImageCheckerDifferentialTest {
     /** The bitmap directory's file offset, from the header extension. */
     static long bitmapDirectory(Path img) throws IOException {
         try (FileByteSource src = FileByteSource.open(img)) {
-            return Header.read(src, OpenOptions.defaults()).bitmapsExtension().orElseThrow().directoryOffset();
+            return HeaderParser.read(src, OpenOptions.defaults()).bitmapsExtension().orElseThrow().directoryOffset();
         }
     }
 
@@ -399,7 +399,7 @@ class ImageCheckerDifferentialTest {
 
     /**
      * A file truncated inside the active L1 table: qemu reads the missing part as zeros and
-     * reports corruptions (exit 2); {@link Header#read} refuses the header, so we cannot check
+     * reports corruptions (exit 2); {@link HeaderParser#read} refuses the header, so we cannot check
      * (exit 1, with the reason). Both tell the operator the image is unusable.
      */
     @Test

@@ -4,8 +4,10 @@ import io.qcow2j.core.CompressedDescriptor;
 import io.qcow2j.core.FileByteSource;
 import io.qcow2j.core.Header;
 import io.qcow2j.core.HeaderExtension;
-import io.qcow2j.core.L2Entry;
 import io.qcow2j.core.OpenOptions;
+import io.qcow2j.core.format.HeaderParser;
+import io.qcow2j.core.format.L2Entry;
+import io.qcow2j.core.format.Layout;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -23,7 +25,7 @@ import java.util.function.Predicate;
  * Byte-level edits of a valid qcow2 file, for building malformed images. Structures are located
  * once, before any edit, with the reader's own {@link Header} (the unmutated image is valid, and
  * the conformance tests vouch for the header decoding) and raw big-endian reads of the tables;
- * edits are raw writes, so a mutation can produce anything, including what {@link Header} refuses.
+ * edits are raw writes, so a mutation can produce anything, including what {@link HeaderParser} refuses.
  */
 public final class ImagePoker implements Closeable {
 
@@ -52,7 +54,7 @@ public final class ImagePoker implements Closeable {
             if (compressed() || L2Entry.hostOffset(entry) == 0) {
                 return false;
             }
-            return extended ? L2Entry.allocBits(bitmap) != 0 : (entry & L2Entry.ZERO) == 0;
+            return extended ? L2Entry.allocBits(bitmap) != 0 : (entry & Layout.L2_ZERO) == 0;
         }
 
         public long host() {
@@ -85,7 +87,7 @@ public final class ImagePoker implements Closeable {
     public static ImagePoker open(Path image) throws IOException {
         Header h;
         try (FileByteSource src = FileByteSource.open(image)) {
-            h = Header.read(src, OpenOptions.defaults());
+            h = HeaderParser.read(src, OpenOptions.defaults());
         }
         FileChannel ch = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE);
         return new ImagePoker(image, ch, h, ch.size());
@@ -206,7 +208,7 @@ public final class ImagePoker implements Closeable {
     /** Index of the first L1 entry that points to an L2 table. */
     public int firstAllocatedL1() throws IOException {
         for (int i = 0; i < header.l1Size(); i++) {
-            if ((getLong(l1EntryPos(i)) & L2Entry.OFFSET_MASK) != 0) {
+            if ((getLong(l1EntryPos(i)) & Layout.L1_OFFSET_MASK) != 0) {
                 return i;
             }
         }
@@ -217,7 +219,7 @@ public final class ImagePoker implements Closeable {
     public List<Long> l2Tables() throws IOException {
         List<Long> out = new ArrayList<>();
         for (int i = 0; i < header.l1Size(); i++) {
-            long off = getLong(l1EntryPos(i)) & L2Entry.OFFSET_MASK;
+            long off = getLong(l1EntryPos(i)) & Layout.L1_OFFSET_MASK;
             if (off != 0) {
                 out.add(off);
             }
@@ -233,7 +235,7 @@ public final class ImagePoker implements Closeable {
         int perTable = 1 << header.l2Bits();
         long cs = clusterSize();
         for (int i = 0; i < header.l1Size(); i++) {
-            long table = getLong(l1EntryPos(i)) & L2Entry.OFFSET_MASK;
+            long table = getLong(l1EntryPos(i)) & Layout.L1_OFFSET_MASK;
             if (table == 0) {
                 continue;
             }
@@ -259,7 +261,7 @@ public final class ImagePoker implements Closeable {
 
     /** The decoded descriptor of a compressed entry. */
     public CompressedDescriptor descriptor(L2Ref r) {
-        return CompressedDescriptor.decode(r.entry(), header.clusterBits());
+        return L2Entry.compressedDescriptor(r.entry(), header.clusterBits());
     }
 
     /** The highest host offset used by any L2 table, data or compressed cluster. */

@@ -24,13 +24,13 @@ import static io.qcow2j.core.corpus.MalformedCase.Expected.whenRead;
 
 import com.github.luben.zstd.Zstd;
 import io.qcow2j.core.CompressedDescriptor;
-import io.qcow2j.core.HeaderExtension;
-import io.qcow2j.core.L2Entry;
 import io.qcow2j.core.OpenOptions;
 import io.qcow2j.core.corpus.ImagePoker.L2Ref;
 import io.qcow2j.core.corpus.MalformedCase.Base;
 import io.qcow2j.core.corpus.MalformedCase.Expected;
 import io.qcow2j.core.corpus.MalformedCase.Mutation;
+import io.qcow2j.core.format.L2Entry;
+import io.qcow2j.core.format.Layout;
 import io.qcow2j.core.testing.Qemu;
 import io.qcow2j.core.testing.QemuImg;
 import io.qcow2j.core.testing.QemuIo;
@@ -188,7 +188,7 @@ public final class MalformedCorpus {
     }
 
     private static void extensions(List<MalformedCase> c) {
-        int table = HeaderExtension.FEATURE_NAME_TABLE;
+        int table = Layout.EXT_FEATURE_NAME_TABLE;
         c.add(reject("extension/runs-past-extension-area", V3_64K,
                 atOpen("header extension", "runs past the extension area"),
                 p -> p.putInt(p.extensionPos(table) + 4, (int) p.clusterSize())));
@@ -199,12 +199,12 @@ public final class MalformedCorpus {
         // in backing-name.qcow2 the extension area ends where the backing file name starts
         c.add(reject("extension/runs-into-backing-name", BACKING,
                 atOpen("header extension", "runs past the extension area"),
-                p -> p.putInt(p.extensionPos(HeaderExtension.BACKING_FORMAT) + 4, 17)));
+                p -> p.putInt(p.extensionPos(Layout.EXT_BACKING_FORMAT) + 4, 17)));
         c.add(reject("extension/backing-format-16-bytes", BACKING, atOpen("backing format extension", "too long"),
-                p -> p.putInt(p.extensionPos(HeaderExtension.BACKING_FORMAT) + 4, 16)));
+                p -> p.putInt(p.extensionPos(Layout.EXT_BACKING_FORMAT) + 4, 16)));
         c.add(accept("extension/unknown-type-skipped", V3_64K, p -> p.putInt(p.extensionPos(table), 0x12345678)));
         c.add(accept("extension/backing-format-15-bytes", BACKING, p -> {
-            long pos = p.extensionPos(HeaderExtension.BACKING_FORMAT);
+            long pos = p.extensionPos(Layout.EXT_BACKING_FORMAT);
             p.putInt(pos + 4, 15); // runs over the end marker into the name's first bytes: still in the area
         }));
         // bitmaps extension (the feature name table rewritten in place, followed by an end marker)
@@ -230,8 +230,8 @@ public final class MalformedCorpus {
     /** Replaces the feature name table with a bitmaps extension, optionally setting the autoclear bit. */
     private static Mutation bitmaps(int length, int nb, int reserved, long dirSize, long dirOffset, boolean autoclear) {
         return p -> {
-            long pos = p.extensionPos(HeaderExtension.FEATURE_NAME_TABLE);
-            p.putInt(pos, HeaderExtension.BITMAPS);
+            long pos = p.extensionPos(Layout.EXT_FEATURE_NAME_TABLE);
+            p.putInt(pos, Layout.EXT_BITMAPS);
             p.putInt(pos + 4, length);
             p.putInt(pos + 8, nb);
             p.putInt(pos + 12, reserved);
@@ -288,7 +288,7 @@ public final class MalformedCorpus {
 
     /** File offset of the feature name table entry for (type, bit). */
     private static long featureNameEntry(ImagePoker p, int type, int bit) throws IOException {
-        long pos = p.extensionPos(HeaderExtension.FEATURE_NAME_TABLE);
+        long pos = p.extensionPos(Layout.EXT_FEATURE_NAME_TABLE);
         int len = p.getInt(pos + 4);
         for (long e = pos + 8; e + 48 <= pos + 8 + len; e += 48) {
             if (p.getByte(e) == type && p.getByte(e + 1) == bit) {
@@ -396,20 +396,20 @@ public final class MalformedCorpus {
         c.add(reject("data/unaligned", V3_4K, byValidation("L2 table", "is not cluster aligned"),
                 p -> p.putLong(dataEntry(p).pos(), dataEntry(p).entry() + 512)));
         c.add(reject("data/past-eof", V3_4K, byValidation("L2 table", "ends past the end of the file"),
-                p -> p.putLong(dataEntry(p).pos(), L2Entry.COPIED | p.alignedEnd())));
+                p -> p.putLong(dataEntry(p).pos(), Layout.COPIED | p.alignedEnd())));
         c.add(reject("data/offset-bit-55", V3_512, byValidation("L2 table", "ends past the end of the file"),
                 p -> p.orLong(dataEntry(p).pos(), 1L << 55)));
         c.add(reject("data/zero-flag-in-v2", V2_4K, byValidation("L2 table", "zero flag set in a version 2 image"),
-                p -> p.orLong(dataEntry(p).pos(), L2Entry.ZERO)));
+                p -> p.orLong(dataEntry(p).pos(), Layout.L2_ZERO)));
         c.add(reject("data/zero-flag-in-v2-512", V2_512, byValidation("L2 table", "zero flag set in a version 2"),
-                p -> p.orLong(p.l2Entry("unallocated", r -> r.entry() == 0).pos(), L2Entry.ZERO)));
+                p -> p.orLong(p.l2Entry("unallocated", r -> r.entry() == 0).pos(), Layout.L2_ZERO)));
         // a zero cluster may keep (or lose) its host offset, and past-EOF offsets are not read
         c.add(accept("data/zero-flag-added-v3", V3_4K, p -> {
             // the zero cluster then reads as zeros: accepted only where the data was zeros already
             L2Ref r = p.l2Entry("unallocated", e -> e.entry() == 0);
-            p.orLong(r.pos(), L2Entry.ZERO);
+            p.orLong(r.pos(), Layout.L2_ZERO);
         }));
-        c.add(accept("data/copied-bit-cleared", V3_4K, p -> p.clearLong(dataEntry(p).pos(), L2Entry.COPIED)));
+        c.add(accept("data/copied-bit-cleared", V3_4K, p -> p.clearLong(dataEntry(p).pos(), Layout.COPIED)));
     }
 
     private static void compressed(List<MalformedCase> c) {
@@ -421,14 +421,14 @@ public final class MalformedCorpus {
                 p -> {
                     L2Ref r = compressedEntry(p);
                     requireLast(p, p.descriptor(r).hostOffset());
-                    int x = CompressedDescriptor.offsetBits(p.header().clusterBits());
+                    int x = Layout.compressedOffsetBits(p.header().clusterBits());
                     p.orLong(r.pos(), ((1L << (62 - x)) - 1) << x);
                 }));
         c.add(reject("compressed/in-header-cluster", V3_4K, byValidation("L2 table", "inside the header cluster"),
                 p -> {
                     L2Ref r = compressedEntry(p);
-                    int x = CompressedDescriptor.offsetBits(p.header().clusterBits());
-                    p.putLong(r.pos(), L2Entry.COMPRESSED | (r.entry() & ~((1L << x) - 1) & ~L2Entry.COMPRESSED) | 200);
+                    int x = Layout.compressedOffsetBits(p.header().clusterBits());
+                    p.putLong(r.pos(), Layout.L2_COMPRESSED | (r.entry() & ~((1L << x) - 1) & ~Layout.L2_COMPRESSED) | 200);
                 }));
         c.add(reject("compressed/offset-bit-56", V3_4K, byValidation("L2 table", "above bit 55"),
                 p -> p.orLong(compressedEntry(p).pos(), 1L << 56)));
@@ -487,7 +487,7 @@ public final class MalformedCorpus {
                 p -> p.orLong(p.l2Entry("allocated subclusters", e -> e.data()).pos(), 1L << 3)));
         // the spec says bit 0 is always 0 with extended L2 entries; qemu ignores it (the bitmap rules)
         c.add(accept("ext-l2/descriptor-zero-flag-ignored", EXT_64K,
-                p -> p.orLong(p.l2Entry("allocated subclusters", e -> e.data()).pos(), L2Entry.ZERO)));
+                p -> p.orLong(p.l2Entry("allocated subclusters", e -> e.data()).pos(), Layout.L2_ZERO)));
         c.add(accept("ext-l2/zero-bits-on-unallocated-subclusters", EXT_64K, p -> {
             // unallocated subclusters of a cluster without offset read as zeros either way
             L2Ref r = p.l2Entry("unallocated", e -> e.entry() == 0 && e.bitmap() == 0);
@@ -595,15 +595,15 @@ public final class MalformedCorpus {
         List<MalformedCase> c = new ArrayList<>();
         c.add(reject("qemu/bitmap-directory-unaligned", BITMAP, atOpen("bitmaps extension", "bitmap_directory_offset"),
                 p -> {
-                    long pos = p.extensionPos(HeaderExtension.BITMAPS);
+                    long pos = p.extensionPos(Layout.EXT_BITMAPS);
                     p.putLong(pos + 24, p.getLong(pos + 24) + 8);
                 }));
         c.add(reject("qemu/bitmap-count-0", BITMAP, atOpen("bitmaps extension", "nb_bitmaps 0"),
-                p -> p.putInt(p.extensionPos(HeaderExtension.BITMAPS) + 8, 0)));
+                p -> p.putInt(p.extensionPos(Layout.EXT_BITMAPS) + 8, 0)));
         c.add(reject("qemu/c2M-compressed-past-eof", C2M, byValidation("L2 table", "ends past the end of the file"), p -> {
             L2Ref r = compressedEntry(p);
             requireLast(p, p.descriptor(r).hostOffset());
-            int x = CompressedDescriptor.offsetBits(p.header().clusterBits()); // 49: 13 bits of sectors
+            int x = Layout.compressedOffsetBits(p.header().clusterBits()); // 49: 13 bits of sectors
             p.orLong(r.pos(), ((1L << (62 - x)) - 1) << x);
         }));
         c.add(reject("qemu/c2M-deflate-inflates-short", C2M,
@@ -617,7 +617,7 @@ public final class MalformedCorpus {
                     p.truncate(last.host() + 4096); // cuts the compressed cluster after it too
                 }));
         c.add(reject("qemu/v2-c2M-zero-flag", V2_C2M, byValidation("L2 table", "zero flag set in a version 2 image"),
-                p -> p.orLong(dataEntry(p).pos(), L2Entry.ZERO)));
+                p -> p.orLong(dataEntry(p).pos(), Layout.L2_ZERO)));
         c.add(reject("qemu/1TiB-l1-too-small", HUGE, atOpen("header", "is too small for the virtual size"),
                 p -> p.putInt(L1_SIZE, p.header().l1Size() - 1)));
         c.add(reject("qemu/1TiB-last-l2-in-l1", HUGE, atOpen("L1 table", "overlaps the L1 table"),
@@ -660,10 +660,10 @@ public final class MalformedCorpus {
 
     /** Moves a compressed cluster's range past the end of the file (one full sector beyond it). */
     private static void pastEof(ImagePoker p, L2Ref r) throws IOException {
-        int x = CompressedDescriptor.offsetBits(p.header().clusterBits());
+        int x = Layout.compressedOffsetBits(p.header().clusterBits());
         long roundedEnd = (p.originalSize() + 511) & ~511L;
         long offset = roundedEnd - 100; // 100 bytes before the end, 1 additional sector: 412 bytes past it
-        p.putLong(r.pos(), L2Entry.COMPRESSED | (1L << x) | offset);
+        p.putLong(r.pos(), Layout.L2_COMPRESSED | (1L << x) | offset);
     }
 
     /** Overwrites the compressed bytes of {@code r} with {@code stream} and expects its guest offset named. */

@@ -1,4 +1,4 @@
-package io.qcow2j.core;
+package io.qcow2j.core.compress;
 
 import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdException;
@@ -8,10 +8,13 @@ import java.nio.ByteBuffer;
 /**
  * zstd (compression_type 1). Streaming, like qemu, so the sector padding after the frame is
  * ignored and a frame that ends early is reported. Needs direct buffers (zstd-jni works on native
- * memory); heap buffers are copied.
+ * memory); heap buffers are copied. Public only for {@link #loadError()}; internal, not API.
  */
-final class ZstdDecompressor implements ClusterDecompressor {
+public final class ZstdDecompressor implements ClusterDecompressor {
     private final ZstdDecompressCtx ctx = new ZstdDecompressCtx();
+
+    ZstdDecompressor() {
+    }
 
     @Override
     public String decompress(ByteBuffer src, ByteBuffer dst) {
@@ -48,7 +51,7 @@ final class ZstdDecompressor implements ClusterDecompressor {
      * again returns the real reason each time; a class whose initialisation already failed would only
      * say "Could not initialize class".
      */
-    static String loadError() {
+    public static String loadError() {
         try {
             Native.load();
             return null;

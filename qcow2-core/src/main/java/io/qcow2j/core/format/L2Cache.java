@@ -1,4 +1,4 @@
-package io.qcow2j.core;
+package io.qcow2j.core.format;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -9,11 +9,10 @@ import java.util.function.ToLongFunction;
  * Least-recently-used cache of decoded L2 tables with a fixed byte budget, so a huge sparse image
  * never has all its tables in memory. At least one table is always kept.
  *
- * <p>An evicted table's arrays are reused for the next table loaded. Walking a 64 GiB chain loads
+ * <p>An evicted table's arrays are reused for the next table loaded. Walking a large chain loads
  * thousands of tables that each live just long enough to be copied by a few young collections
- * before they die: allocating a fresh pair of arrays for each kept the collector busy for a tenth
- * of the restore. Because arrays are reused, a table is only reachable inside {@link #read}, under
- * the cache's lock.
+ * before they die, so fresh arrays for each would keep the collector busy. Because arrays are
+ * reused, a table is only reachable inside {@link #read}, under the cache's lock.
  */
 final class L2Cache {
     interface Loader {

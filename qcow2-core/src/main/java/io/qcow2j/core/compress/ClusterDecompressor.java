@@ -1,10 +1,13 @@
-package io.qcow2j.core;
+package io.qcow2j.core.compress;
+
+import static io.qcow2j.core.format.Layout.COMPRESSION_ZLIB;
+import static io.qcow2j.core.format.Layout.COMPRESSION_ZSTD;
 
 import java.nio.ByteBuffer;
 
 /**
  * Inflates one compressed cluster. Instances keep native or JDK state and are not thread-safe:
- * give each worker its own (see {@link #forType}).
+ * give each worker its own (see {@link #forType}). Internal, not API.
  */
 public interface ClusterDecompressor extends AutoCloseable {
 
@@ -22,8 +25,8 @@ public interface ClusterDecompressor extends AutoCloseable {
     /** A decompressor for a header's {@code compression_type} (0 deflate, 1 zstd). */
     static ClusterDecompressor forType(int compressionType) {
         return switch (compressionType) {
-            case Header.COMPRESSION_ZLIB -> new DeflateDecompressor();
-            case Header.COMPRESSION_ZSTD -> new ZstdDecompressor();
+            case COMPRESSION_ZLIB -> new DeflateDecompressor();
+            case COMPRESSION_ZSTD -> new ZstdDecompressor();
             default -> throw new IllegalArgumentException("unknown compression type " + compressionType);
         };
     }

@@ -1,4 +1,4 @@
-package io.qcow2j.core;
+package io.qcow2j.core.compress;
 
 import java.nio.ByteBuffer;
 import java.util.zip.DataFormatException;

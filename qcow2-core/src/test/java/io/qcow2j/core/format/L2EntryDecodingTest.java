@@ -1,9 +1,10 @@
-package io.qcow2j.core;
+package io.qcow2j.core.format;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.qcow2j.core.CompressedDescriptor;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -84,12 +85,12 @@ class L2EntryDecodingTest {
         long sectors = f[2];
         long entry = refCompressed(offset, sectors, cb);
         assertTrue(L2Entry.isCompressed(entry));
-        assertFalse(CompressedDescriptor.offsetTooLarge(entry, cb));
-        CompressedDescriptor d = CompressedDescriptor.decode(entry, cb);
+        assertFalse(L2Entry.compressedOffsetTooLarge(entry, cb));
+        CompressedDescriptor d = L2Entry.compressedDescriptor(entry, cb);
         assertEquals(offset, d.hostOffset(), "host offset");
         assertEquals(refLength(offset, sectors), d.length(), "length");
         // the copied bit is never part of the descriptor
-        assertEquals(d, CompressedDescriptor.decode(entry | 1L << 63, cb));
+        assertEquals(d, L2Entry.compressedDescriptor(entry | 1L << 63, cb));
     }
 
     @Provide
@@ -110,13 +111,13 @@ class L2EntryDecodingTest {
         int cb = (int) f[0];
         long offset = f[1];
         int bytes = (int) f[2];
-        long entry = CompressedDescriptor.encode(offset, bytes, cb);
+        long entry = L2Entry.encodeCompressed(offset, bytes, cb);
         // the encoder agrees with the spec layout...
         long firstSector = offset / 512;
         long lastSector = (offset + bytes - 1) / 512;
         assertEquals(refCompressed(offset, lastSector - firstSector, cb), entry);
         // ...and the decoded range starts at the data and ends on the sector boundary after it
-        CompressedDescriptor d = CompressedDescriptor.decode(entry, cb);
+        CompressedDescriptor d = L2Entry.compressedDescriptor(entry, cb);
         assertEquals(offset, d.hostOffset());
         long end = d.hostOffset() + d.length();
         assertEquals(0, end % 512, "range ends on a sector boundary");
@@ -136,10 +137,10 @@ class L2EntryDecodingTest {
         int x = refX(cb);
         long offset = entry & bits(0, x - 1);
         long sectors = (entry & bits(x, 61)) >>> x;
-        CompressedDescriptor d = CompressedDescriptor.decode(entry, cb);
+        CompressedDescriptor d = L2Entry.compressedDescriptor(entry, cb);
         assertEquals(offset, d.hostOffset());
         assertEquals(refLength(offset, sectors), d.length());
-        assertEquals((offset & ~bits(0, 55)) != 0, CompressedDescriptor.offsetTooLarge(entry, cb),
+        assertEquals((offset & ~bits(0, 55)) != 0, L2Entry.compressedOffsetTooLarge(entry, cb),
                 "offset bits above 55");
     }
 
@@ -149,7 +150,7 @@ class L2EntryDecodingTest {
         int x = refX(cb); // 61..57: the offset field reaches past bit 55 only for clusters below 16 KiB
         net.jqwik.api.Assume.that(highBit < x);
         long entry = refCompressed(low | 1L << highBit, 0, cb);
-        assertTrue(CompressedDescriptor.offsetTooLarge(entry, cb));
+        assertTrue(L2Entry.compressedOffsetTooLarge(entry, cb));
     }
 
     // --- standard entries -------------------------------------------------------------------------
@@ -160,8 +161,8 @@ class L2EntryDecodingTest {
         assertEquals(entry, L2Entry.standard(host, zero, copied), "encoder");
         assertFalse(L2Entry.isCompressed(entry));
         assertEquals(host, L2Entry.hostOffset(entry));
-        assertEquals(zero, (entry & L2Entry.ZERO) != 0);
-        assertEquals(0, entry & L2Entry.STANDARD_RESERVED, "a valid entry has no reserved bit");
+        assertEquals(zero, (entry & Layout.L2_ZERO) != 0);
+        assertEquals(0, entry & Layout.L2_STANDARD_RESERVED, "a valid entry has no reserved bit");
     }
 
     @Provide
@@ -173,8 +174,8 @@ class L2EntryDecodingTest {
     @Property(tries = 2000)
     void reservedMasksAreExactlyTheSpecsReservedBits(@ForAll long word) {
         // L2 standard descriptor: 1..8 and 56..61 reserved; L1 entry: 0..8 and 56..62 reserved
-        assertEquals((word & (bits(1, 8) | bits(56, 61))) != 0, (word & L2Entry.STANDARD_RESERVED) != 0);
-        assertEquals((word & (bits(0, 8) | bits(56, 62))) != 0, (word & Qcow2Image.L1_RESERVED) != 0);
+        assertEquals((word & (bits(1, 8) | bits(56, 61))) != 0, (word & Layout.L2_STANDARD_RESERVED) != 0);
+        assertEquals((word & (bits(0, 8) | bits(56, 62))) != 0, (word & Layout.L1_RESERVED) != 0);
         assertEquals(word & bits(9, 55), L2Entry.hostOffset(word));
         assertEquals((word & 1L << 62) != 0, L2Entry.isCompressed(word));
     }
@@ -183,8 +184,8 @@ class L2EntryDecodingTest {
     void everySingleReservedBitIsCaught(@ForAll @IntRange(min = 0, max = 63) int bit) {
         boolean l2Reserved = (bit >= 1 && bit <= 8) || (bit >= 56 && bit <= 61);
         boolean l1Reserved = bit <= 8 || (bit >= 56 && bit <= 62);
-        assertEquals(l2Reserved, (L2Entry.STANDARD_RESERVED >>> bit & 1) != 0, "L2 bit " + bit);
-        assertEquals(l1Reserved, (Qcow2Image.L1_RESERVED >>> bit & 1) != 0, "L1 bit " + bit);
+        assertEquals(l2Reserved, (Layout.L2_STANDARD_RESERVED >>> bit & 1) != 0, "L2 bit " + bit);
+        assertEquals(l1Reserved, (Layout.L1_RESERVED >>> bit & 1) != 0, "L1 bit " + bit);
     }
 
     // --- extended L2 subcluster bitmaps -----------------------------------------------------------
@@ -203,7 +204,7 @@ class L2EntryDecodingTest {
         }
         assertEquals(alloc, L2Entry.allocBits(bitmap));
         assertEquals(zero, L2Entry.zeroBits(bitmap));
-        for (int s = 0; s < L2Entry.SUBCLUSTERS; s++) {
+        for (int s = 0; s < Layout.SUBCLUSTERS; s++) {
             assertEquals((bitmap >>> s & 1) != 0, (L2Entry.allocBits(bitmap) >>> s & 1) != 0, "alloc " + s);
             assertEquals((bitmap >>> (32 + s) & 1) != 0, (L2Entry.zeroBits(bitmap) >>> s & 1) != 0, "zero " + s);
         }
@@ -211,6 +212,6 @@ class L2EntryDecodingTest {
 
     @Property(tries = 50)
     void offsetBitsSplitAsSpecified(@ForAll @IntRange(min = 9, max = 21) int cb) {
-        assertEquals(refX(cb), CompressedDescriptor.offsetBits(cb));
+        assertEquals(refX(cb), Layout.compressedOffsetBits(cb));
     }
 }

@@ -1,38 +1,47 @@
-package io.qcow2j.core;
+package io.qcow2j.core.format;
 
+import static io.qcow2j.core.format.Layout.ENTRY_BYTES;
+import static io.qcow2j.core.format.Layout.REFTABLE_RESERVED;
+import static io.qcow2j.core.format.Layout.u32;
+
+import io.qcow2j.core.ByteSource;
+import io.qcow2j.core.Header;
+import io.qcow2j.core.InvalidImageException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * The refcount table: offsets of the refcount blocks. Reading guest data does not need refcounts,
- * but the block offsets let the reader refuse an L2 table that points into refcount metadata, and
- * {@code check} builds on it.
- *
- * @param blockOffsets the refcount block offset of every table entry (0 = none), in table order
+ * The refcount table (spec "Host cluster management"): where the refcount blocks are. Reading
+ * guest data does not need refcounts, but the block offsets let the reader refuse an L2 table that
+ * points into refcount metadata. Only the block offsets are kept.
  */
-public record RefcountTable(long[] blockOffsets) {
-    /** Bits 0..8 of a refcount table entry are reserved. */
-    public static final long RESERVED = 0x1ffL;
+final class RefcountTable {
+    /** Distinct non-zero refcount block offsets, sorted. */
+    private final long[] blocks;
 
-    static RefcountTable read(ByteSource src, Header h) throws IOException {
-        long bytes = Header.u32(h.refcountTableClusters()) * h.clusterSize();
+    private RefcountTable(long[] blocks) {
+        this.blocks = blocks;
+    }
+
+    /** Reads and validates the refcount table {@code h} describes. */
+    static RefcountTable read(ByteSource src, Header h, long fileSize) throws IOException {
+        long bytes = u32(h.refcountTableClusters()) * h.clusterSize();
         ByteBuffer buf = ByteBuffer.allocate((int) bytes).order(ByteOrder.BIG_ENDIAN);
         src.readFully(buf, h.refcountTableOffset(), "refcount table");
         buf.flip();
-        long fileSize = src.size();
-        long[] offsets = new long[(int) (bytes / 8)];
-        // one bulk byte-swapping copy: a bounds-checked getLong per entry, on cold code, was a tenth
-        // of opening a 101-image chain (most entries are zero and need nothing else)
+        long[] offsets = new long[(int) (bytes / ENTRY_BYTES)];
+        // one bulk byte-swapping copy: a bounds-checked getLong per entry is slow on the cold JVM
+        // that opens a chain (most entries are zero and need nothing else)
         buf.asLongBuffer().get(offsets);
         for (int i = 0; i < offsets.length; i++) {
             long e = offsets[i];
             if (e == 0) {
                 continue;
             }
-            long entryPos = h.refcountTableOffset() + 8L * i;
-            if ((e & RESERVED) != 0) {
+            long entryPos = h.refcountTableOffset() + (long) ENTRY_BYTES * i;
+            if ((e & REFTABLE_RESERVED) != 0) {
                 throw new InvalidImageException(src.name(), "refcount table", entryPos,
                         String.format("entry %d has reserved bits set (0x%016x)", i, e));
             }
@@ -45,15 +54,20 @@ public record RefcountTable(long[] blockOffsets) {
                         + Long.toUnsignedString(e) + " lies past the end of the file (" + fileSize + " bytes)");
             }
         }
-        return new RefcountTable(offsets);
+        return new RefcountTable(sortedBlocks(offsets));
+    }
+
+    /** True when a refcount block starts at {@code offset}. */
+    boolean isBlock(long offset) {
+        return Arrays.binarySearch(blocks, offset) >= 0;
     }
 
     /**
      * Sorted distinct non-zero block offsets. Plain loops, not a stream: every image of a chain runs
-     * this once while the JVM is still cold, where a stream pipeline over 8192 entries cost more
-     * than reading the table.
+     * this once while the JVM is still cold, where a stream pipeline costs more than reading the
+     * table.
      */
-    long[] sortedBlocks() {
+    private static long[] sortedBlocks(long[] blockOffsets) {
         // one pass: a table has few blocks (one per 2 GiB of a 64 KiB-cluster image's file)
         long[] sorted = new long[8];
         int n = 0;

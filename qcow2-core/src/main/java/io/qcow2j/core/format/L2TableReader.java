@@ -1,0 +1,202 @@
+package io.qcow2j.core.format;
+
+import static io.qcow2j.core.format.Layout.ENTRY_BYTES;
+import static io.qcow2j.core.format.Layout.EXT_L2_BITMAP;
+import static io.qcow2j.core.format.Layout.L2_STANDARD_RESERVED;
+import static io.qcow2j.core.format.Layout.L2_ZERO;
+import static io.qcow2j.core.format.Layout.SECTOR;
+
+import io.qcow2j.core.ByteSource;
+import io.qcow2j.core.CompressedDescriptor;
+import io.qcow2j.core.Header;
+import io.qcow2j.core.InvalidImageException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.LongBuffer;
+
+/**
+ * Reads the L2 tables of one image and validates every entry inside the disk: reserved bits,
+ * alignment, data and compressed ranges inside the file and outside the header cluster, subcluster
+ * bitmaps. Used by {@link L2Cache} (under its lock) and by a validation pass with its own buffers.
+ */
+final class L2TableReader {
+    /**
+     * Longest read of an L2 table at once. Smaller than a default 64 KiB cluster on purpose: every
+     * table of the 64 KiB-cluster images in the tests is read in two chunks, so the chunked path is
+     * the tested one.
+     */
+    private static final int TABLE_READ_CHUNK = 32 << 10;
+
+    private final ByteSource source;
+    private final String name;
+    private final Header header;
+    private final L1Table l1;
+    private final long fileSize;
+    private final int clusterBits;
+    private final int l2Bits;
+    private final int subclusterBits;
+    private final boolean extendedL2;
+    /** The cache loader's read buffer: allocated on the first miss, used only under the cache's lock. */
+    private ByteBuffer cacheReadBuffer;
+
+    L2TableReader(ByteSource source, Header header, L1Table l1, long fileSize) {
+        this.source = source;
+        this.name = source.name();
+        this.header = header;
+        this.l1 = l1;
+        this.fileSize = fileSize;
+        this.clusterBits = header.clusterBits();
+        this.l2Bits = header.l2Bits();
+        this.extendedL2 = header.features().extendedL2();
+        this.subclusterBits = ClusterMap.subclusterBits(header);
+    }
+
+    /**
+     * Reads and validates the L2 table of L1 entry {@code l1Index} for the cache, into the arrays of
+     * the evicted table {@code reuse} when there is one. Runs under the cache's lock, which is what
+     * makes sharing {@link #cacheReadBuffer} safe.
+     */
+    L2Table load(int l1Index, L2Table reuse) throws IOException {
+        int n = 1 << l2Bits;
+        long[] entries = reuse != null ? reuse.entries() : new long[n];
+        long[] bitmaps = !extendedL2 ? null : reuse != null ? reuse.bitmaps() : new long[n];
+        if (cacheReadBuffer == null) {
+            cacheReadBuffer = newTableBuffer();
+        }
+        read(l1Index, cacheReadBuffer, entries, bitmaps);
+        return new L2Table(l1.l2Offset(l1Index), entries, bitmaps);
+    }
+
+    /**
+     * A read buffer for L2 tables: direct, so a read costs no copy through a temporary buffer, and
+     * at most {@link #TABLE_READ_CHUNK} long, so a chain of many 2 MiB-cluster images does not hold
+     * a table's worth of native memory per image.
+     */
+    ByteBuffer newTableBuffer() {
+        int n = (int) Math.min(header.clusterSize(), TABLE_READ_CHUNK);
+        return ByteBuffer.allocateDirect(n).order(ByteOrder.BIG_ENDIAN);
+    }
+
+    /**
+     * Reads the L2 table of L1 entry {@code l1Index} into {@code entries} (and {@code bitmaps}),
+     * validating every entry inside the disk. The caller's buffers are reused from table to table:
+     * a pass over a large image's tables would otherwise allocate two table-sized arrays per table
+     * and keep the garbage collector busy before the first byte is restored.
+     */
+    void read(int l1Index, ByteBuffer buf, long[] entries, long[] bitmaps) throws IOException {
+        long off = l1.l2Offset(l1Index);
+        int n = 1 << l2Bits;
+        int tableBytes = (int) header.clusterSize();
+        for (int at = 0; at < tableBytes; at += buf.capacity()) {
+            buf.clear().limit(Math.min(buf.capacity(), tableBytes - at));
+            source.readFully(buf, off + at, "L2 table");
+            buf.flip();
+            LongBuffer words = buf.asLongBuffer();
+            if (extendedL2) {
+                // chunks hold whole (entry, bitmap) pairs: their length is a multiple of 16
+                for (int w = 0, i = at / (2 * ENTRY_BYTES); w < words.limit(); w += 2, i++) {
+                    entries[i] = words.get(w);
+                    bitmaps[i] = words.get(w + 1);
+                }
+            } else {
+                // one bulk byte-swapping copy instead of a bounds-checked getLong per entry
+                words.get(entries, at / ENTRY_BYTES, words.limit());
+            }
+        }
+        int stride = header.l2EntryBytes();
+        long size = header.size();
+        // entries past the virtual size are never read
+        long tableStart = (long) l1Index << (l2Bits + clusterBits);
+        long inDisk = Math.min(n, (Math.max(0, size - tableStart) + header.clusterSize() - 1) >>> clusterBits);
+        // unallocated entries need no check, and most entries of an incremental are unallocated: the
+        // loop that skips them runs for every entry of every table of a chain, on a cold JVM, so it
+        // is kept to a load and a compare (one loop per L2 format)
+        long guestBase = (long) l1Index << l2Bits;
+        if (extendedL2) {
+            for (int i = 0; i < inDisk; i++) {
+                long e = entries[i];
+                long bm = bitmaps[i];
+                if ((e | bm) != 0) {
+                    validateEntry(e, bm, (guestBase | i) << clusterBits, off + (long) i * stride);
+                }
+            }
+        } else {
+            for (int i = 0; i < inDisk; i++) {
+                long e = entries[i];
+                if (e != 0) {
+                    validateEntry(e, 0, (guestBase | i) << clusterBits, off + (long) i * stride);
+                }
+            }
+        }
+    }
+
+    private void validateEntry(long e, long bm, long guest, long pos) throws InvalidImageException {
+        long cs = header.clusterSize();
+        long visible = Math.min(cs, header.size() - guest); // bytes of this cluster inside the disk
+        if (L2Entry.isCompressed(e)) {
+            if (extendedL2 && bm != 0) {
+                throw new InvalidImageException(name, "L2 table", pos, String.format(
+                        "compressed cluster (guest offset %d) has a non-zero subcluster bitmap 0x%016x", guest, bm));
+            }
+            if (L2Entry.compressedOffsetTooLarge(e, clusterBits)) {
+                throw new InvalidImageException(name, "L2 table", pos, String.format(
+                        "compressed cluster (guest offset %d) has host offset bits above bit 55 (0x%016x)", guest, e));
+            }
+            CompressedDescriptor d = L2Entry.compressedDescriptor(e, clusterBits);
+            // the descriptor rounds up to a 512-byte sector, which may overrun the file's last sector
+            long roundedFile = (fileSize + SECTOR - 1) & ~(SECTOR - 1L);
+            boolean endsPast = d.hostOffset() + d.length() > roundedFile;
+            // a range starting past EOF can still end inside the rounded last sector: check both ends
+            boolean startsPast = d.hostOffset() >= fileSize;
+            if (d.hostOffset() < cs || endsPast || startsPast) {
+                throw new InvalidImageException(name, "L2 table", pos, "compressed cluster (guest offset " + guest
+                        + ") at host range " + d.hostOffset() + "+" + d.length()
+                        + (d.hostOffset() < cs ? " lies inside the header cluster"
+                                : (endsPast ? " ends" : " starts") + " past the end of the file (" + fileSize
+                                        + " bytes; truncated image?)"));
+            }
+            return;
+        }
+        if ((e & L2_STANDARD_RESERVED) != 0) {
+            throw new InvalidImageException(name, "L2 table", pos, String.format(
+                    "L2 entry (guest offset %d) has reserved bits set (0x%016x)", guest, e));
+        }
+        if (!extendedL2 && header.version() == 2 && (e & L2_ZERO) != 0) {
+            throw new InvalidImageException(name, "L2 table", pos,
+                    "zero flag set in a version 2 image (guest offset " + guest + ")");
+        }
+        long off = L2Entry.hostOffset(e);
+        if ((off & (cs - 1)) != 0) {
+            throw new InvalidImageException(name, "L2 table", pos, "data cluster offset " + off
+                    + " (guest offset " + guest + ") is not cluster aligned");
+        }
+        long needed;
+        if (extendedL2) {
+            int alloc = L2Entry.allocBits(bm);
+            int zero = L2Entry.zeroBits(bm);
+            if ((alloc & zero) != 0) {
+                throw new InvalidImageException(name, "L2 table", pos + EXT_L2_BITMAP, String.format(
+                        "subcluster bitmap 0x%016x marks subclusters both allocated and zero (guest offset %d)",
+                        bm, guest));
+            }
+            if (alloc != 0 && off == 0) {
+                throw new InvalidImageException(name, "L2 table", pos, "subclusters marked allocated but the "
+                        + "cluster has no host offset (guest offset " + guest + ")");
+            }
+            int last = 31 - Integer.numberOfLeadingZeros(alloc);
+            needed = alloc == 0 ? 0 : Math.min(visible, (long) (last + 1) << subclusterBits);
+        } else {
+            boolean zero = (e & L2_ZERO) != 0;
+            needed = zero || off == 0 ? 0 : visible;
+        }
+        if (needed > 0 && off + needed > fileSize) {
+            throw new InvalidImageException(name, "L2 table", pos, "data cluster at " + off + " (guest offset "
+                    + guest + ") ends past the end of the file (" + fileSize + " bytes; truncated image?)");
+        }
+        if (needed > 0 && off < cs) {
+            throw new InvalidImageException(name, "L2 table", pos, "data cluster (guest offset " + guest
+                    + ") points into the header cluster");
+        }
+    }
+}
