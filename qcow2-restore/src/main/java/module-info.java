@@ -1,0 +1,22 @@
+/**
+ * The restore library: validate a chain of qcow2 backups, compose it and stream the restored disk
+ * to a file or block device. Only the API packages are exported; the pipeline and the Linux calls
+ * are internal.
+ */
+module io.qcow2j.restore {
+    requires transitive io.qcow2j.core;
+    requires com.fasterxml.jackson.databind;
+    // ExtendedOpenOption.DIRECT, for --direct
+    requires jdk.unsupported;
+    requires com.sun.jna;
+    requires org.lz4.java;
+
+    exports io.qcow2j.restore;
+    exports io.qcow2j.restore.compose;
+    exports io.qcow2j.restore.digest;
+    exports io.qcow2j.restore.oadp;
+    exports io.qcow2j.restore.target;
+
+    // JNA reads the libc interface's options reflectively when it binds it
+    opens io.qcow2j.restore.target.linux to com.sun.jna;
+}
