@@ -8,7 +8,7 @@ import java.util.zip.ZipFile;
  * Build check, run by {@code mvn package} through Java's source launcher: fails the build when a
  * class in the CLI jar is not compiled for the expected release. It guards the picocli swap in
  * qcow2-cli/pom.xml: if the recompiled classes ever stopped replacing the stock ones (a changed
- * path, an empty unpack), the jar would still work and only start ~50 ms slower, which no test
+ * path, an empty unpack), the jar would still work and only start slower, which no test
  * notices.
  *
  * <p>usage: {@code java CheckClassVersion.java JAR RELEASE ENTRY...}

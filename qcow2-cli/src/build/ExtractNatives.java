@@ -13,7 +13,7 @@ import java.util.zip.ZipFile;
  * Build step, run by {@code mvn package} through Java's source launcher: copies the build host's
  * native libraries out of the CLI jar into one directory, under the names the libraries' loaders
  * look for, so bin/qcow2-restore can point the JVM at them. Without it every run unpacks zstd-jni,
- * lz4-java and JNA into the temp directory (~1.4 MB of writes and ~25 ms of start-up), and a
+ * lz4-java and JNA into the temp directory (writes and start-up time on every run), and a
  * read-only or noexec temp directory (a hardened restore pod) leaves zstd images unrestorable.
  *
  * <p>Only Linux is handled; elsewhere the directory stays empty and the launcher passes nothing. A

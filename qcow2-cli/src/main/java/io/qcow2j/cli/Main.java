@@ -28,7 +28,7 @@ public final class Main {
     /**
      * The subcommands by name, in help order. picocli builds a command's model by reflection when it
      * is added, the first one paying for picocli's own start: a run names its subcommand first, so
-     * only that one is built (the others cost ~17 ms of every restore's start, docs/decisions.md).
+     * only that one is built (building the others would slow every restore's start).
      * Names must match each class's {@code @Command(name)} (MainTest checks).
      */
     static final Map<String, Class<?>> SUBCOMMANDS = subcommands();

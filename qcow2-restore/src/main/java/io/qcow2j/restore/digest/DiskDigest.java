@@ -40,7 +40,7 @@ public final class DiskDigest {
     private final AtomicLong sum = new AtomicLong();
 
     /**
-     * Initialises the digest's native hash (lz4-java extracts and loads a shared library, ~50 ms on
+     * Initialises the digest's native hash (lz4-java extracts and loads a shared library, slow on
      * a cold JVM). Calling it is never needed; a CLI calls it on a spare thread during start-up so
      * the first restored block does not wait for it.
      */

@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * all of it cached: gigabytes charged to the restore pod's memory cgroup and evicted from other
  * tenants. Dropped after each background flush, the same few tens of MiB of pages are reused
  * while still hot, which also spares the restore the slow path of allocating fresh pages (on a VM
- * whose host takes freed guest memory back, a fault per new page; see benchmarks/RESULTS.md).
+ * whose host takes freed guest memory back, a fault per new page).
  * Advice only: a kernel that ignores it or refuses it changes nothing the restore promises, so
  * failures are not reported. Uses its own file descriptor because Java does not expose a
  * channel's; the advice acts on the file's (or block device's) page cache, whoever opened it.
