@@ -172,6 +172,16 @@ class RetryTest {
     }
 
     @Test
+    void aSlowButSteadyBodyIsNotATimeout() throws Exception {
+        S3ByteSource source = open();
+        proxy.throttle(200_000); // 256 KiB then takes over a second, with no silence near the 500 ms read timeout
+        long start = System.nanoTime();
+        assertReadsCorrectly(source);
+        assertTrue(System.nanoTime() - start >= Duration.ofMillis(900).toNanos(), "the throttle had to slow it");
+        assertEquals(0, store.statistics().retries());
+    }
+
+    @Test
     void backoffIsFullJitterBoundedByTheCeiling() {
         ObjectRequests r = new ObjectRequests(null, S3Settings.builder().backoff(Duration.ofMillis(100), Duration.ofSeconds(1)).build());
         long max1 = 0;
