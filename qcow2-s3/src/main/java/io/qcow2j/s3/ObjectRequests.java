@@ -71,8 +71,10 @@ final class ObjectRequests {
             return new ObjectInfo(location, r.contentLength(), r.eTag());
         } catch (ObjectStoreException e) {
             // a HEAD answer has no body: its error code is missing, or made up by the SDK (any 404
-            // becomes NoSuchKey, a missing bucket too), so ask again with a GET that gets the real one
-            if (e.httpStatus() >= 400) {
+            // becomes NoSuchKey, a missing bucket too), so ask again with a GET that gets the real
+            // one; only for refusals, not for a server error the retries already waited out
+            int status = e.httpStatus();
+            if (status >= 400 && status < 500 || status == 501) {
                 throw diagnose(location, e);
             }
             throw e;
@@ -83,7 +85,9 @@ final class ObjectRequests {
     private ObjectStoreException diagnose(S3Location location, ObjectStoreException headFailure) {
         try {
             requests.incrementAndGet();
-            s3.getObject(get(location, null, 0, 1)).abort();
+            ResponseInputStream<GetObjectResponse> in = s3.getObject(get(location, null, 0, 1));
+            in.abort();
+            closeQuietly(in);
         } catch (RuntimeException e) {
             Failure f = Failure.of(e);
             if (f.code != null && f.status == headFailure.httpStatus()) {

@@ -163,6 +163,15 @@ class RetryTest {
     }
 
     @Test
+    void aHeadThatKeepsGettingSlowDownReportsItsAttempts() {
+        proxy.slowDown(100);
+        ObjectStoreException e = assertThrows(ObjectStoreException.class, this::open);
+        assertTrue(e.getMessage().endsWith("/disk.qcow2: HEAD failed after 4 attempts: HTTP 503 SlowDown: "
+                + "Please reduce your request rate."), e.getMessage());
+        assertEquals(4, proxy.requestCount(), "no diagnostic GET after a server error");
+    }
+
+    @Test
     void aStalledResponseTimesOutAndIsRetried() throws Exception {
         proxy.cutConnections(1, 10_000, Cut.STALL);
         long start = System.nanoTime();
