@@ -8,6 +8,7 @@ import java.nio.channels.ClosedChannelException;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -27,6 +28,7 @@ public final class ObjectStore implements Closeable {
 
     private final S3Settings settings;
     private final URI endpoint;
+    private final AwsCredentialsProvider credentials;
     private final SdkHttpClient http;
     private final S3Client s3;
     private final ObjectRequests requests;
@@ -35,11 +37,18 @@ public final class ObjectStore implements Closeable {
     private ObjectStore(S3Settings settings, URI endpoint) {
         this.settings = settings;
         this.endpoint = endpoint;
-        this.http = S3ClientFactory.httpClient(settings);
+        this.credentials = S3ClientFactory.credentials(settings);
         try {
-            this.s3 = S3ClientFactory.s3Client(settings, http, endpoint);
+            this.http = S3ClientFactory.httpClient(settings);
+        } catch (RuntimeException e) {
+            closeQuietly(credentials);
+            throw e;
+        }
+        try {
+            this.s3 = S3ClientFactory.s3Client(settings, http, credentials, endpoint);
         } catch (RuntimeException e) {
             http.close();
+            closeQuietly(credentials);
             throw e;
         }
         this.requests = new ObjectRequests(s3, settings);
@@ -158,13 +167,28 @@ public final class ObjectStore implements Closeable {
         }
     }
 
-    /** Closes the SDK client and its connections; sources opened from this store stop working. */
+    /**
+     * Closes the SDK client, its connections and its credentials provider; sources opened from this
+     * store stop working.
+     */
     @Override
     public void close() {
         if (!closed) {
             closed = true;
             s3.close();
             http.close();
+            closeQuietly(credentials);
+        }
+    }
+
+    /** The SDK closes neither the HTTP client nor the credentials provider it was given. */
+    private static void closeQuietly(AwsCredentialsProvider provider) {
+        if (provider instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // a provider's refresh threads or cached files: nothing to report at close
+            }
         }
     }
 }

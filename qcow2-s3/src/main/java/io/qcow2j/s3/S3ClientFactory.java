@@ -55,11 +55,11 @@ final class S3ClientFactory {
         return b.buildWithDefaults(defaults.build());
     }
 
-    static S3Client s3Client(S3Settings settings, SdkHttpClient http, URI endpoint) {
+    static S3Client s3Client(S3Settings settings, SdkHttpClient http, AwsCredentialsProvider credentials, URI endpoint) {
         var b = S3Client.builder()
                 .httpClient(http)
                 .region(Region.of(region(settings)))
-                .credentialsProvider(credentials(settings))
+                .credentialsProvider(credentials)
                 .forcePathStyle(settings.usesPathStyle(endpoint))
                 // S3-compatible stores (S3Proxy, older MinIO and Ceph) refuse the flexible-checksum
                 // headers the SDK sends by default; ranged GETs have no checksum to check anyway
