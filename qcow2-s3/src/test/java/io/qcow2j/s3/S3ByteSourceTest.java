@@ -13,6 +13,8 @@ import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -153,6 +155,17 @@ class S3ByteSourceTest {
         FaultProxy.Request head = proxy.requests().get(0);
         assertEquals("/" + bucket + "/images/disk.qcow2", head.target());
         assertEquals("127.0.0.1:" + proxy.endpoint().getPort(), head.header("Host"));
+    }
+
+    @Test
+    void withoutAnEndpointAwsEndpointUrlIsUsed() throws Exception {
+        S3Settings noEndpoint = Fixtures.quick(server, proxy.endpoint()).endpoint(null).build();
+        try (ObjectStore viaEnv = ObjectStore.create(noEndpoint, Map.of("AWS_ENDPOINT_URL", proxy.endpoint().toString()))) {
+            assertEquals(Optional.of(proxy.endpoint()), viaEnv.endpoint());
+            assertTrue(viaEnv.pathStyle());
+            assertEquals(SIZE, viaEnv.open(location).size());
+        }
+        assertEquals(1, proxy.requestCount());
     }
 
     @Test
