@@ -35,8 +35,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * made by {@code keytool} for {@code 127.0.0.1} and {@code localhost}.
  *
  * <p>It runs as a child JVM from S3Proxy's self-contained jar: in-process, S3Proxy's class path
- * (jclouds, Jetty 11, Jackson 2.18, logback, jcl-over-slf4j, Netty 4.1 via Azure) would meet the
- * SDK's and the parent pom's managed versions (Jackson 2.21 databind, Netty 4.2, commons-logging),
+ * (jclouds, Jetty 11, Jackson 2.18, logback, slf4j 2, Netty 4.1 via Azure) would meet the SDK's
+ * (slf4j 1.7, Apache HttpClient 5) and the parent pom's managed versions (Jackson 2.21 databind),
  * and logback would print S3Proxy's logs into the test output. A child costs one JVM start (a few
  * seconds, once per test JVM with {@link #shared()}) and is killed at exit whatever happens.
  *
