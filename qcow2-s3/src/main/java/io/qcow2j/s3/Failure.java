@@ -1,0 +1,177 @@
+package io.qcow2j.s3;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.security.cert.CertificateException;
+import java.security.cert.CertPathValidatorException;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.AbortedException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkServiceException;
+
+/**
+ * One failed attempt, classified: whether another attempt may succeed, and a one-line summary of the
+ * SDK's error (HTTP status, S3 error code and message, or the network error) without its noise.
+ */
+final class Failure {
+    enum Kind { NOT_FOUND, ACCESS_DENIED, INTERRUPTED, OTHER }
+
+    private static final int MAX_TEXT = 240;
+
+    final Kind kind;
+    final boolean retryable;
+    final int status;
+    final String code;
+    final String summary;
+    final Throwable cause;
+
+    private Failure(Kind kind, boolean retryable, int status, String code, String summary, Throwable cause) {
+        this.kind = kind;
+        this.retryable = retryable;
+        this.status = status;
+        this.code = code;
+        this.summary = summary;
+        this.cause = cause;
+    }
+
+    /** A response body that ended before the requested range did: retried, never taken as zeros. */
+    static final class ShortBodyException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ShortBodyException(long received, long expected) {
+            super("response body ended after " + received + " of " + expected + " bytes");
+        }
+    }
+
+    /** A response that cannot be right whatever the retries (e.g. the server ignored the Range header). */
+    static final class BadResponseException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        BadResponseException(String message) {
+            super(message);
+        }
+    }
+
+    static Failure of(Throwable t) {
+        if (t instanceof SdkServiceException e) {
+            return service(e);
+        }
+        // not every InterruptedIOException is an interrupt: timeouts (socket, connect, pool) are its subclasses
+        if (t instanceof AbortedException || t instanceof InterruptedException
+                || t.getClass() == InterruptedIOException.class || Thread.currentThread().isInterrupted()) {
+            return new Failure(Kind.INTERRUPTED, false, -1, null, "interrupted", t);
+        }
+        if (t instanceof BadResponseException) {
+            return new Failure(Kind.OTHER, false, -1, null, oneLine(t.getMessage()), t);
+        }
+        if (t instanceof ShortBodyException) {
+            return new Failure(Kind.OTHER, true, -1, null, t.getMessage(), t);
+        }
+        SSLException ssl = find(t, SSLException.class);
+        if (ssl != null) {
+            // a certificate or protocol mismatch fails the same way every time; a reset mid-stream does not
+            boolean handshake = ssl instanceof SSLHandshakeException || find(t, CertificateException.class) != null
+                    || find(t, CertPathValidatorException.class) != null;
+            return new Failure(Kind.OTHER, !handshake, -1, null,
+                    (handshake ? "TLS handshake failed: " : "TLS error: ") + oneLine(deepestMessage(ssl)), t);
+        }
+        UnknownHostException unknown = find(t, UnknownHostException.class);
+        if (unknown != null) {
+            return new Failure(Kind.OTHER, false, -1, null, "unknown host " + oneLine(unknown.getMessage()), t);
+        }
+        IOException io = find(t, IOException.class);
+        if (io != null) {
+            String what = io instanceof ConnectException || io instanceof NoRouteToHostException ? "cannot connect: "
+                    : io instanceof SocketTimeoutException ? "timed out: " : "";
+            return new Failure(Kind.OTHER, true, -1, null, what + describe(io), t);
+        }
+        if (t instanceof SdkClientException) {
+            String m = t.getMessage() == null ? "" : t.getMessage();
+            if (m.startsWith("Unable to load credentials") || m.contains("no credentials")
+                    || m.startsWith("Profile file contained no credentials")) {
+                return new Failure(Kind.ACCESS_DENIED, false, -1, null, "no usable credentials: " + oneLine(m), t);
+            }
+            // e.g. a body that failed the SDK's own length check: another attempt may succeed
+            return new Failure(Kind.OTHER, true, -1, null, oneLine(m), t);
+        }
+        return new Failure(Kind.OTHER, false, -1, null, describe(t), t);
+    }
+
+    private static Failure service(SdkServiceException e) {
+        int status = e.statusCode();
+        String code = null;
+        String message = null;
+        String regionHint = "";
+        if (e instanceof AwsServiceException aws && aws.awsErrorDetails() != null) {
+            AwsErrorDetails d = aws.awsErrorDetails();
+            code = blankToNull(d.errorCode());
+            message = blankToNull(d.errorMessage());
+            if (d.sdkHttpResponse() != null) {
+                regionHint = d.sdkHttpResponse().firstMatchingHeader("x-amz-bucket-region")
+                        .map(r -> " (the bucket is in region " + r + ")").orElse("");
+            }
+        }
+        StringBuilder s = new StringBuilder("HTTP ").append(status);
+        if (code != null) {
+            s.append(' ').append(code);
+        }
+        if (message != null && !message.equals(code)) {
+            s.append(": ").append(message);
+        }
+        s.append(regionHint);
+        Kind kind = Kind.OTHER;
+        if (status == 404 || "NoSuchKey".equals(code) || "NoSuchBucket".equals(code)) {
+            kind = Kind.NOT_FOUND;
+        } else if (status == 401 || status == 403) {
+            kind = Kind.ACCESS_DENIED;
+        }
+        // 501 NotImplemented (a feature the store lacks, e.g. SSE-C on S3Proxy) stays so
+        boolean retryable = status >= 500 && status != 501 || status == 429 || status == 408
+                || "SlowDown".equals(code) || "Throttling".equals(code) || "RequestTimeout".equals(code)
+                || "InternalError".equals(code);
+        return new Failure(kind, retryable, status, code, oneLine(s.toString()), e);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    private static <T extends Throwable> T find(Throwable t, Class<T> type) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return type.cast(c);
+            }
+        }
+        return null;
+    }
+
+    private static String deepestMessage(Throwable t) {
+        String m = t.getMessage();
+        for (Throwable c = t.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            if (c.getMessage() != null) {
+                m = c.getMessage();
+            }
+        }
+        return m == null ? t.getClass().getSimpleName() : m;
+    }
+
+    private static String describe(Throwable t) {
+        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + oneLine(t.getMessage()));
+    }
+
+    /** Newlines and runs of spaces folded, cut to a bounded length: messages stay one line. */
+    static String oneLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        String line = s.replaceAll("\\s+", " ").trim();
+        return line.length() <= MAX_TEXT ? line : line.substring(0, MAX_TEXT) + "…";
+    }
+}

@@ -1,0 +1,281 @@
+package io.qcow2j.s3;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+
+/**
+ * HEAD and ranged GET with our own retry loop (the SDK's is off): the SDK retries only until a
+ * response starts, while a body can fail mid-way, and one loop with one attempt count covers both
+ * and keeps the request counter exact. Thread-safe.
+ */
+final class ObjectRequests {
+    /** Copy chunk for direct buffers: bounded, one per reading thread, never per call. */
+    private static final int CHUNK = 64 << 10;
+    private static final ThreadLocal<byte[]> CHUNKS = ThreadLocal.withInitial(() -> new byte[CHUNK]);
+
+    private final S3Client s3;
+    private final int maxAttempts;
+    private final long baseBackoffNanos;
+    private final long maxBackoffNanos;
+    private final String sseKey;
+    private final String sseKeyMd5;
+    final AtomicLong requests = new AtomicLong();
+    final AtomicLong retries = new AtomicLong();
+    final AtomicLong bytesFetched = new AtomicLong();
+
+    ObjectRequests(S3Client s3, S3Settings settings) {
+        this.s3 = s3;
+        this.maxAttempts = settings.maxAttempts();
+        this.baseBackoffNanos = settings.baseBackoff().toNanos();
+        this.maxBackoffNanos = settings.maxBackoff().toNanos();
+        byte[] key = settings.sseCustomerKey();
+        if (key == null) {
+            sseKey = sseKeyMd5 = null;
+        } else {
+            sseKey = Base64.getEncoder().encodeToString(key);
+            sseKeyMd5 = Base64.getEncoder().encodeToString(md5(key));
+        }
+    }
+
+    /** One attempt of an operation; may be called again after a retryable failure. */
+    private interface Attempt<T> {
+        T run() throws Exception;
+    }
+
+    /** HEAD, retried; a final HTTP error is diagnosed with a 1-byte GET, whose answer has the S3 code. */
+    ObjectInfo head(S3Location location) throws IOException {
+        HeadObjectRequest.Builder b = HeadObjectRequest.builder().bucket(location.bucket()).key(location.key());
+        if (sseKey != null) {
+            b.sseCustomerAlgorithm("AES256").sseCustomerKey(sseKey).sseCustomerKeyMD5(sseKeyMd5);
+        }
+        HeadObjectRequest request = b.build();
+        try {
+            HeadObjectResponse r = call(location, null, -1, "HEAD", () -> {
+                requests.incrementAndGet();
+                return s3.headObject(request);
+            });
+            return new ObjectInfo(location, r.contentLength(), r.eTag());
+        } catch (ObjectStoreException e) {
+            // a HEAD answer has no body: its error code is missing, or made up by the SDK (any 404
+            // becomes NoSuchKey, a missing bucket too), so ask again with a GET that gets the real
+            // one; only for refusals, not for a server error the retries already waited out
+            int status = e.httpStatus();
+            if (status >= 400 && status < 500 || status == 501) {
+                throw diagnose(location, e);
+            }
+            throw e;
+        }
+    }
+
+    /** The same request as a GET of one byte, whose error answer carries the S3 code and message. */
+    private ObjectStoreException diagnose(S3Location location, ObjectStoreException headFailure) {
+        try {
+            requests.incrementAndGet();
+            ResponseInputStream<GetObjectResponse> in = s3.getObject(get(location, null, 0, 1));
+            in.abort();
+            closeQuietly(in);
+        } catch (RuntimeException e) {
+            Failure f = Failure.of(e);
+            if (f.code != null && f.status == headFailure.httpStatus()) {
+                return toException(location, null, -1, "HEAD", 1, f);
+            }
+        }
+        return headFailure;
+    }
+
+    /**
+     * Reads exactly {@code length} bytes at {@code position} into {@code dst} (which has room), by
+     * ranged GETs: a body cut short is resumed where it stopped, within the attempt budget.
+     */
+    void read(S3Location location, String eTag, ByteBuffer dst, long position, int length, String structure)
+            throws IOException {
+        int start = dst.position();
+        String operation = "GET " + range(position, length);
+        call(location, structure, position, operation, () -> {
+            int done = dst.position() - start;
+            readOnce(location, eTag, dst, position + done, length - done);
+            return null;
+        });
+    }
+
+    private void readOnce(S3Location location, String eTag, ByteBuffer dst, long position, int length)
+            throws IOException {
+        requests.incrementAndGet();
+        ResponseInputStream<GetObjectResponse> in = s3.getObject(get(location, eTag, position, length));
+        boolean complete = false;
+        int got = 0;
+        try {
+            GetObjectResponse response = in.response();
+            checkRange(response, position, length);
+            byte[] chunk = dst.hasArray() ? null : CHUNKS.get();
+            while (got < length) {
+                int n = chunk == null ? readInto(in, dst, length - got) : readVia(in, chunk, dst, length - got);
+                if (n < 0) {
+                    throw new Failure.ShortBodyException(got, length);
+                }
+                got += n;
+            }
+            // a longer body (a server that ignored Range at offset 0) must not be drained on close
+            complete = response.contentLength() != null && response.contentLength() == length;
+        } finally {
+            bytesFetched.addAndGet(got);
+            if (complete) {
+                in.close();
+            } else {
+                // unread body bytes on the connection: drop it rather than reuse it
+                in.abort();
+                closeQuietly(in);
+            }
+        }
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException | RuntimeException ignored) {
+            // aborted already: nothing left to release
+        }
+    }
+
+    private static int readInto(InputStream in, ByteBuffer dst, int max) throws IOException {
+        int n = in.read(dst.array(), dst.arrayOffset() + dst.position(), max);
+        if (n > 0) {
+            dst.position(dst.position() + n);
+        }
+        return n;
+    }
+
+    private static int readVia(InputStream in, byte[] chunk, ByteBuffer dst, int max) throws IOException {
+        int n = in.read(chunk, 0, Math.min(chunk.length, max));
+        if (n > 0) {
+            dst.put(chunk, 0, n);
+        }
+        return n;
+    }
+
+    private static void checkRange(GetObjectResponse r, long position, int length) throws IOException {
+        String cr = r.contentRange();
+        String expected = "bytes " + position + "-" + (position + length - 1) + "/";
+        if (cr == null ? position != 0 : !cr.startsWith(expected)) {
+            throw new Failure.BadResponseException("server answered " + (cr == null ? "the whole object" : cr)
+                    + " to a request for " + range(position, length));
+        }
+    }
+
+    private GetObjectRequest get(S3Location location, String eTag, long position, int length) {
+        GetObjectRequest.Builder b = GetObjectRequest.builder().bucket(location.bucket()).key(location.key())
+                .range(range(position, length));
+        if (eTag != null) {
+            b.ifMatch(eTag);
+        }
+        if (sseKey != null) {
+            b.sseCustomerAlgorithm("AES256").sseCustomerKey(sseKey).sseCustomerKeyMD5(sseKeyMd5);
+        }
+        return b.build();
+    }
+
+    private static String range(long position, long length) {
+        return "bytes=" + position + "-" + (position + length - 1);
+    }
+
+    private <T> T call(S3Location location, String structure, long offset, String operation, Attempt<T> attempt)
+            throws IOException {
+        for (int n = 1; ; n++) {
+            Failure f;
+            try {
+                return attempt.run();
+            } catch (Exception e) {
+                f = Failure.of(e);
+            }
+            if (f.kind == Failure.Kind.INTERRUPTED) {
+                Thread.currentThread().interrupt();
+                throw interrupted(location, operation, f.cause);
+            }
+            if (!f.retryable || n >= maxAttempts) {
+                throw toException(location, structure, offset, operation, n, f);
+            }
+            retries.incrementAndGet();
+            sleep(backoffNanos(n), location, operation);
+        }
+    }
+
+    /** Full jitter: uniform in [0, min(max, base * 2^(retry-1))]. */
+    long backoffNanos(int retry) {
+        long ceiling = retry > 62 ? maxBackoffNanos : Math.min(maxBackoffNanos, baseBackoffNanos << (retry - 1));
+        if (ceiling < 0 || ceiling > maxBackoffNanos) {
+            ceiling = maxBackoffNanos;
+        }
+        return ceiling == 0 ? 0 : ThreadLocalRandom.current().nextLong(ceiling + 1);
+    }
+
+    private static void sleep(long nanos, S3Location location, String operation) throws InterruptedIOException {
+        try {
+            Thread.sleep(Duration.ofNanos(nanos).toMillis(), (int) (nanos % 1_000_000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw interrupted(location, operation, e);
+        }
+    }
+
+    private static InterruptedIOException interrupted(S3Location location, String operation, Throwable cause) {
+        InterruptedIOException e = new InterruptedIOException(location + ": " + operation + ": interrupted");
+        e.initCause(cause);
+        return e;
+    }
+
+    static ObjectStoreException toException(S3Location location, String structure, long offset, String operation,
+                                            int attempts, Failure f) {
+        String reason = operation + (attempts > 1 ? " failed after " + attempts + " attempts: " : ": ")
+                + explain(f, location);
+        return switch (f.kind) {
+            case NOT_FOUND -> new ObjectNotFoundException(location, structure, offset, reason, f.status, f.code, f.cause);
+            case ACCESS_DENIED ->
+                    new ObjectAccessDeniedException(location, structure, offset, reason, f.status, f.code, f.cause);
+            default -> new ObjectStoreException(location, structure, offset, reason, f.status, f.code, f.cause);
+        };
+    }
+
+    private static String explain(Failure f, S3Location location) {
+        if ("NoSuchBucket".equals(f.code)) {
+            return "bucket '" + location.bucket() + "' does not exist (" + f.summary + ")";
+        }
+        if ("NoSuchKey".equals(f.code) || f.kind == Failure.Kind.NOT_FOUND && f.code == null) {
+            return "no such object (" + f.summary + ")";
+        }
+        if ("InvalidAccessKeyId".equals(f.code)) {
+            return "the access key is not known to the server (" + f.summary + ")";
+        }
+        if ("SignatureDoesNotMatch".equals(f.code)) {
+            return "the secret key does not match the access key (" + f.summary + ")";
+        }
+        if (f.kind == Failure.Kind.ACCESS_DENIED && f.status > 0) {
+            return "access denied (" + f.summary + ")";
+        }
+        if (f.status == 412) {
+            return "the object changed since it was opened (" + f.summary + ")";
+        }
+        return f.summary;
+    }
+
+    private static byte[] md5(byte[] key) {
+        try {
+            return MessageDigest.getInstance("MD5").digest(key);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("MD5 is a required JDK algorithm", e);
+        }
+    }
+}

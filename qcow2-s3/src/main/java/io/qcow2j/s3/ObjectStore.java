@@ -1,0 +1,194 @@
+package io.qcow2j.s3;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * A connection to one S3-compatible object store: owns the SDK's {@link S3Client} and its
+ * connection pool, opens objects as {@link S3ByteSource}s, reads small metadata objects, and counts
+ * requests and bytes. Thread-safe; close it once every source opened from it is done.
+ *
+ * <p>Every operation retries transient failures (connection resets, bodies cut short, timeouts,
+ * HTTP 5xx, throttling) with exponential backoff and full jitter, up to
+ * {@link S3Settings#maxAttempts()} attempts; others (403, 404, 400, TLS certificate errors) fail at
+ * once. Failures are {@link ObjectStoreException}s naming {@code s3://bucket/key}.
+ */
+public final class ObjectStore implements Closeable {
+    /** Largest {@link #readSmallObject} limit: the result is one array. */
+    public static final long MAX_SMALL_OBJECT = Integer.MAX_VALUE - 8;
+
+    private final S3Settings settings;
+    private final URI endpoint;
+    private final AwsCredentialsProvider credentials;
+    private final SdkHttpClient http;
+    private final S3Client s3;
+    private final ObjectRequests requests;
+    private volatile boolean closed;
+
+    private ObjectStore(S3Settings settings, URI endpoint) {
+        this.settings = settings;
+        this.endpoint = endpoint;
+        this.credentials = S3ClientFactory.credentials(settings);
+        try {
+            this.http = S3ClientFactory.httpClient(settings);
+        } catch (RuntimeException e) {
+            closeQuietly(credentials);
+            throw e;
+        }
+        try {
+            this.s3 = S3ClientFactory.s3Client(settings, http, credentials, endpoint);
+        } catch (RuntimeException e) {
+            http.close();
+            closeQuietly(credentials);
+            throw e;
+        }
+        this.requests = new ObjectRequests(s3, settings);
+    }
+
+    /**
+     * A store with {@code settings}; without an endpoint in them, the process's
+     * {@code AWS_ENDPOINT_URL_S3} or {@code AWS_ENDPOINT_URL}, else AWS. Sends no request.
+     *
+     * @throws IllegalArgumentException when the settings cannot be used (an unparsable CA PEM, a
+     *                                  credentials file that does not exist, a malformed endpoint variable)
+     */
+    public static ObjectStore create(S3Settings settings) {
+        return create(settings, System.getenv());
+    }
+
+    static ObjectStore create(S3Settings settings, Map<String, String> env) {
+        Objects.requireNonNull(settings, "settings");
+        URI endpoint = settings.endpoint().or(() -> AwsEnvironment.endpoint(env)).orElse(null);
+        return new ObjectStore(settings, endpoint);
+    }
+
+    /** The settings this store was made with. */
+    public S3Settings settings() {
+        return settings;
+    }
+
+    /** The endpoint in use; empty for AWS's own. */
+    public Optional<URI> endpoint() {
+        return Optional.ofNullable(endpoint);
+    }
+
+    /** Whether requests use path-style addressing ({@code endpoint/bucket/key}). */
+    public boolean pathStyle() {
+        return settings.usesPathStyle(endpoint);
+    }
+
+    /**
+     * Opens {@code location} for positional reads: one HEAD for its size and entity tag; the reads then
+     * send {@code If-Match} with that tag, so an object replaced meanwhile fails instead of mixing versions.
+     *
+     * @throws ObjectNotFoundException      when the bucket or the object does not exist
+     * @throws ObjectAccessDeniedException  when the credentials are refused or missing
+     * @throws ObjectStoreException         for any other failure, after the retries
+     */
+    public S3ByteSource open(S3Location location) throws IOException {
+        return new S3ByteSource(this, head(location));
+    }
+
+    /**
+     * Size and entity tag of {@code location} (one HEAD, retried; a 403 or 404 costs one more
+     * 1-byte GET whose answer names the S3 error code, e.g. {@code NoSuchBucket}).
+     *
+     * @throws ObjectNotFoundException     when the bucket or the object does not exist
+     * @throws ObjectAccessDeniedException when the credentials are refused or missing
+     * @throws ObjectStoreException        for any other failure, after the retries
+     */
+    public ObjectInfo head(S3Location location) throws IOException {
+        ensureOpen();
+        return requests.head(Objects.requireNonNull(location, "location"));
+    }
+
+    /**
+     * Whether {@code location} exists.
+     *
+     * @throws ObjectStoreException when that cannot be told (access denied, missing bucket, network)
+     */
+    public boolean exists(S3Location location) throws IOException {
+        try {
+            head(location);
+            return true;
+        } catch (ObjectNotFoundException e) {
+            if ("NoSuchBucket".equals(e.errorCode())) {
+                throw e;
+            }
+            return false;
+        }
+    }
+
+    /**
+     * The whole content of a small object, such as a JSON manifest. An object larger than
+     * {@code maxBytes} is refused after its HEAD, without downloading any of it.
+     *
+     * @param maxBytes the largest size accepted, at most {@link #MAX_SMALL_OBJECT}
+     * @throws ObjectStoreException when the object is larger than {@code maxBytes}, or cannot be read
+     */
+    public byte[] readSmallObject(S3Location location, long maxBytes) throws IOException {
+        if (maxBytes < 0 || maxBytes > MAX_SMALL_OBJECT) {
+            throw new IllegalArgumentException("maxBytes must be 0 to " + MAX_SMALL_OBJECT + ", got " + maxBytes);
+        }
+        ObjectInfo info = head(location);
+        if (info.size() > maxBytes) {
+            throw new ObjectStoreException(location, null, -1, "object is " + info.size()
+                    + " bytes, more than the " + maxBytes + " accepted for it; not downloaded", -1, null, null);
+        }
+        byte[] content = new byte[(int) info.size()];
+        if (content.length > 0) {
+            read(info, ByteBuffer.wrap(content), 0, content.length, null);
+        }
+        return content;
+    }
+
+    /** Requests sent, retries among them, and object bytes received so far. */
+    public ObjectStoreStatistics statistics() {
+        return new ObjectStoreStatistics(requests.requests.get(), requests.retries.get(), requests.bytesFetched.get());
+    }
+
+    void read(ObjectInfo info, ByteBuffer dst, long position, int length, String structure) throws IOException {
+        ensureOpen();
+        requests.read(info.location(), info.eTag(), dst, position, length, structure == null ? "object" : structure);
+    }
+
+    private void ensureOpen() throws ClosedChannelException {
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+    }
+
+    /**
+     * Closes the SDK client, its connections and its credentials provider; sources opened from this
+     * store stop working.
+     */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            s3.close();
+            http.close();
+            closeQuietly(credentials);
+        }
+    }
+
+    /** The SDK closes neither the HTTP client nor the credentials provider it was given. */
+    private static void closeQuietly(AwsCredentialsProvider provider) {
+        if (provider instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // a provider's refresh threads or cached files: nothing to report at close
+            }
+        }
+    }
+}

@@ -1,0 +1,405 @@
+package io.qcow2j.s3.testing;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An in-process TCP relay in front of a plain-HTTP server (S3Proxy) that injects faults and counts
+ * what passes: connections, requests (with their headers), and bytes sent to the client. It reads
+ * the request side as HTTP/1.1 (request heads and {@code Content-Length} bodies) so it can count
+ * and answer requests itself; responses are relayed as bytes.
+ *
+ * <p>Faults apply to connections or requests that arrive after they are set: cut the next N
+ * connections (or every Kth) after a number of response bytes, by RST, by FIN, or by going silent;
+ * answer the next N requests with an S3 {@code 503 SlowDown} error without forwarding them; pace
+ * responses to a byte rate.
+ */
+public final class FaultProxy implements AutoCloseable {
+    /** How a connection is cut. */
+    public enum Cut {
+        /** TCP reset (SO_LINGER 0): "connection reset" at the client. */
+        RESET,
+        /** Orderly close (FIN): the body ends short of its Content-Length. */
+        CLOSE,
+        /** Nothing more is sent, the connection stays open: the client's read timeout fires. */
+        STALL
+    }
+
+    /**
+     * One request as the client sent it.
+     *
+     * @param method  e.g. {@code GET}
+     * @param target  the request target, e.g. {@code /bucket/key}
+     * @param headers header names (case-insensitive) to values
+     * @param answered whether the proxy answered it itself (503 SlowDown) instead of forwarding it
+     */
+    public record Request(String method, String target, Map<String, String> headers, boolean answered) {
+        /** The value of header {@code name}, or null. */
+        public String header(String name) {
+            return headers.get(name);
+        }
+    }
+
+    private static final byte[] SLOW_DOWN_BODY = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code>"
+            + "<Message>Please reduce your request rate.</Message><RequestId>FAULTPROXY</RequestId></Error>")
+            .getBytes(StandardCharsets.UTF_8);
+
+    private final String upstreamHost;
+    private final int upstreamPort;
+    private final ServerSocket server;
+    private final Thread acceptor;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicLong bytesToClient = new AtomicLong();
+    private final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
+    private volatile boolean closed;
+
+    // fault settings, guarded by this
+    private int cutCount;
+    private int cutEvery;
+    private int cutEveryBase;
+    private long cutAfter;
+    private Cut cutHow = Cut.RESET;
+    private int slowDowns;
+    private volatile long bytesPerSecond;
+
+    private FaultProxy(URI upstream) throws IOException {
+        this.upstreamHost = upstream.getHost();
+        this.upstreamPort = upstream.getPort();
+        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.acceptor = new Thread(this::acceptLoop, "fault-proxy-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    /** A proxy to {@code upstream} ({@code http://host:port}) on a free loopback port. */
+    public static FaultProxy start(URI upstream) throws IOException {
+        if (!"http".equals(upstream.getScheme())) {
+            throw new IllegalArgumentException("FaultProxy relays plain HTTP only, not " + upstream);
+        }
+        return new FaultProxy(upstream);
+    }
+
+    /** {@code http://127.0.0.1:PORT}. */
+    public URI endpoint() {
+        return URI.create("http://127.0.0.1:" + server.getLocalPort());
+    }
+
+    /** Cuts the next {@code count} connections by RST after {@code afterResponseBytes} bytes of response. */
+    public FaultProxy cutConnections(int count, long afterResponseBytes) {
+        return cutConnections(count, afterResponseBytes, Cut.RESET);
+    }
+
+    /** Cuts the next {@code count} connections {@code how}, after {@code afterResponseBytes} bytes of response. */
+    public synchronized FaultProxy cutConnections(int count, long afterResponseBytes, Cut how) {
+        cutCount = count;
+        cutEvery = 0;
+        cutAfter = afterResponseBytes;
+        cutHow = how;
+        return this;
+    }
+
+    /** Cuts every {@code k}th connection from now (1 = all) {@code how}, after {@code afterResponseBytes}. */
+    public synchronized FaultProxy cutEveryKthConnection(int k, long afterResponseBytes, Cut how) {
+        if (k < 1) {
+            throw new IllegalArgumentException("k must be at least 1");
+        }
+        cutCount = 0;
+        cutEvery = k;
+        cutEveryBase = connections.get();
+        cutAfter = afterResponseBytes;
+        cutHow = how;
+        return this;
+    }
+
+    /** Answers the next {@code count} requests with {@code 503 SlowDown} instead of forwarding them. */
+    public synchronized FaultProxy slowDown(int count) {
+        slowDowns = count;
+        return this;
+    }
+
+    /** Paces response bytes to {@code rate} per second on each connection; 0 for full speed. */
+    public FaultProxy throttle(long rate) {
+        bytesPerSecond = rate;
+        return this;
+    }
+
+    /** Removes every fault (counters are kept). */
+    public synchronized FaultProxy clearFaults() {
+        cutCount = cutEvery = slowDowns = 0;
+        bytesPerSecond = 0;
+        return this;
+    }
+
+    /** Connections accepted so far. */
+    public int connections() {
+        return connections.get();
+    }
+
+    /** Bytes sent to clients: relayed responses and the proxy's own answers. */
+    public long bytesToClient() {
+        return bytesToClient.get();
+    }
+
+    /** Every request seen so far, in arrival order. */
+    public List<Request> requests() {
+        synchronized (requests) {
+            return List.copyOf(requests);
+        }
+    }
+
+    /** Requests seen so far. */
+    public int requestCount() {
+        return requests.size();
+    }
+
+    private synchronized Cut faultForNewConnection(int number) {
+        if (cutCount > 0) {
+            cutCount--;
+            return cutHow;
+        }
+        return cutEvery > 0 && (number - cutEveryBase) % cutEvery == 0 ? cutHow : null;
+    }
+
+    private synchronized long cutAfter() {
+        return cutAfter;
+    }
+
+    private synchronized boolean takeSlowDown() {
+        if (slowDowns > 0) {
+            slowDowns--;
+            return true;
+        }
+        return false;
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            Socket client;
+            try {
+                client = server.accept();
+            } catch (IOException e) {
+                return; // closed
+            }
+            Cut fault = faultForNewConnection(connections.incrementAndGet());
+            long after = cutAfter();
+            Socket upstream;
+            try {
+                client.setTcpNoDelay(true);
+                upstream = new Socket(upstreamHost, upstreamPort);
+                upstream.setTcpNoDelay(true);
+            } catch (IOException e) {
+                closeQuietly(client);
+                continue;
+            }
+            open.add(client);
+            open.add(upstream);
+            Object clientWrites = new Object();
+            start(() -> relayRequests(client, upstream, clientWrites), "fault-proxy-requests");
+            start(() -> relayResponses(upstream, client, clientWrites, fault, after), "fault-proxy-responses");
+        }
+    }
+
+    private static void start(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Client to server: one HTTP request at a time, counted, recorded, forwarded or answered. */
+    private void relayRequests(Socket client, Socket upstream, Object clientWrites) {
+        try {
+            InputStream in = new BufferedInputStream(client.getInputStream());
+            OutputStream up = upstream.getOutputStream();
+            RequestHead head;
+            while ((head = RequestHead.read(in)) != null) {
+                boolean chunked = head.chunked();
+                long length = head.contentLength();
+                boolean slowDown = takeSlowDown();
+                requests.add(new Request(head.method, head.target, head.headers, slowDown));
+                if (slowDown) {
+                    // a body the client waits to send (100-continue) or cannot be skipped: close after answering
+                    boolean close = chunked || head.headers.containsKey("Expect");
+                    if (!close) {
+                        in.skipNBytes(length);
+                    }
+                    answerSlowDown(client, clientWrites, "HEAD".equals(head.method), close);
+                    if (close) {
+                        break;
+                    }
+                    continue;
+                }
+                up.write(head.raw);
+                if (chunked) {
+                    in.transferTo(up); // rare here; no more parsing on this connection
+                    break;
+                }
+                copy(in, up, length);
+                up.flush();
+            }
+            upstream.shutdownOutput();
+        } catch (IOException e) {
+            closeQuietly(client);
+            closeQuietly(upstream);
+        }
+    }
+
+    private void answerSlowDown(Socket client, Object clientWrites, boolean head, boolean close) throws IOException {
+        String status = "HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: "
+                + SLOW_DOWN_BODY.length + "\r\nx-amz-request-id: FAULTPROXY\r\n"
+                + (close ? "Connection: close\r\n" : "") + "\r\n";
+        ByteArrayOutputStream response = new ByteArrayOutputStream();
+        response.write(status.getBytes(StandardCharsets.ISO_8859_1));
+        if (!head) {
+            response.write(SLOW_DOWN_BODY);
+        }
+        synchronized (clientWrites) {
+            client.getOutputStream().write(response.toByteArray());
+            client.getOutputStream().flush();
+        }
+        bytesToClient.addAndGet(response.size());
+        if (close) {
+            client.shutdownOutput();
+        }
+    }
+
+    /** Server to client: bytes as they come, paced, counted, cut when the fault says so. */
+    private void relayResponses(Socket upstream, Socket client, Object clientWrites, Cut fault, long cutAfter) {
+        long sent = 0;
+        long started = System.nanoTime();
+        try {
+            InputStream in = upstream.getInputStream();
+            OutputStream out = client.getOutputStream();
+            byte[] buf = new byte[16 << 10];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                int off = 0;
+                while (off < n) {
+                    int len = n - off;
+                    long rate = bytesPerSecond;
+                    if (rate > 0) {
+                        len = (int) Math.max(1, Math.min(len, rate / 50));
+                    }
+                    if (fault != null && sent + len >= cutAfter) {
+                        len = (int) (cutAfter - sent);
+                    }
+                    synchronized (clientWrites) {
+                        out.write(buf, off, len);
+                        out.flush();
+                    }
+                    off += len;
+                    sent += len;
+                    bytesToClient.addAndGet(len);
+                    if (fault != null && sent >= cutAfter) {
+                        cut(client, upstream, fault);
+                        return;
+                    }
+                    if (rate > 0) {
+                        pace(sent, rate, started);
+                    }
+                }
+            }
+            client.shutdownOutput();
+        } catch (IOException e) {
+            closeQuietly(client);
+            closeQuietly(upstream);
+        } finally {
+            if (fault == null || fault != Cut.STALL) {
+                open.remove(client);
+                open.remove(upstream);
+            }
+        }
+    }
+
+    private void cut(Socket client, Socket upstream, Cut how) throws IOException {
+        switch (how) {
+            case RESET -> {
+                client.setSoLinger(true, 0);
+                client.close();
+                upstream.close();
+            }
+            case CLOSE -> {
+                client.close();
+                upstream.close();
+            }
+            case STALL -> {
+                // silence until the client gives up (its request thread then closes both) or we close
+                while (!closed && !client.isClosed()) {
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+                closeQuietly(client);
+                closeQuietly(upstream);
+            }
+        }
+    }
+
+    private static void pace(long sent, long rate, long started) {
+        long due = started + sent * 1_000_000_000L / rate;
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+            try {
+                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void copy(InputStream in, OutputStream out, long length) throws IOException {
+        byte[] buf = new byte[16 << 10];
+        long left = length;
+        while (left > 0) {
+            int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+            if (n < 0) {
+                throw new SocketException("connection closed inside a request body");
+            }
+            out.write(buf, 0, n);
+            left -= n;
+        }
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // already gone
+        }
+    }
+
+    /** Stops accepting and closes every open connection. */
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        server.close();
+        for (Socket s : open) {
+            closeQuietly(s);
+        }
+        try {
+            acceptor.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
