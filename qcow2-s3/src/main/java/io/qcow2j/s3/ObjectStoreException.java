@@ -1,6 +1,6 @@
 package io.qcow2j.s3;
 
-import io.qcow2j.core.Qcow2Exception;
+import io.qcow2j.core.SourceAccessException;
 
 /**
  * The object store could not give the bytes: a network or TLS failure, a server error that outlasted
@@ -10,7 +10,7 @@ import io.qcow2j.core.Qcow2Exception;
  * {@code GET bytes=0-65535}), the offset where one applies, and the server's answer (HTTP status, S3
  * error code, message) or the network error; the SDK's exception, if any, is the cause.
  */
-public class ObjectStoreException extends Qcow2Exception {
+public class ObjectStoreException extends SourceAccessException {
     private static final long serialVersionUID = 1L;
 
     /** HTTP status of the last response, or -1 when none came (network or TLS failure). */
