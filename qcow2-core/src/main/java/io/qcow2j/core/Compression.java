@@ -1,6 +1,6 @@
 package io.qcow2j.core;
 
-import io.qcow2j.core.compress.ClusterDecompressor;
+import io.qcow2j.core.compress.ZstdDecompressor;
 
 /**
  * The native code behind compressed clusters. zlib clusters need none; zstd clusters need
@@ -18,10 +18,6 @@ public final class Compression {
      * first read of a zstd cluster.
      */
     public static void preloadNative() {
-        try {
-            ClusterDecompressor.forType(Header.COMPRESSION_ZSTD).close();
-        } catch (LinkageError | RuntimeException ignored) {
-            // reported by requireDecompressor when a zstd image needs it
-        }
+        ZstdDecompressor.loadError(); // a failure is reported by requireDecompressor when a zstd image needs it
     }
 }

@@ -144,13 +144,14 @@ public final class Qcow2Image implements Closeable {
      * refuses to open a zstd image when it was built without zstd, this looks at the header's
      * compression type, not at whether compressed clusters are present.
      *
-     * @throws Qcow2Exception naming the image, when its compression type cannot be decompressed here
+     * @throws NativeLibraryUnavailableException naming the image, when its compression type cannot be
+     *         decompressed here
      */
     public void requireDecompressor() throws Qcow2Exception {
         if (header.compressionType() == Header.COMPRESSION_ZSTD) {
             String error = ZstdDecompressor.loadError();
             if (error != null) {
-                throw new Qcow2Exception(name(), "header", HDR_COMPRESSION_TYPE,
+                throw new NativeLibraryUnavailableException(name(), "header", HDR_COMPRESSION_TYPE,
                         "compression type zstd, but zstd-jni's native library cannot be loaded (" + error
                                 + "); give the JVM -DZstdNativePath=<path of libzstd-jni .so> or a writable,"
                                 + " executable java.io.tmpdir");

@@ -1,5 +1,6 @@
 package io.qcow2j.core.compress;
 
+import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdException;
 import com.github.luben.zstd.util.Native;
@@ -11,6 +12,9 @@ import java.nio.ByteBuffer;
  * memory); heap buffers are copied. Public only for {@link #loadError()}; internal, not API.
  */
 public final class ZstdDecompressor implements ClusterDecompressor {
+    /** The reason of the first failed load, kept for a later failure that only says "could not initialize". */
+    private static volatile String firstLoadFailure;
+
     private final ZstdDecompressCtx ctx = new ZstdDecompressCtx();
 
     ZstdDecompressor() {
@@ -45,19 +49,47 @@ public final class ZstdDecompressor implements ClusterDecompressor {
     }
 
     /**
-     * Why zstd-jni's native library cannot be loaded in this JVM, or null when it can. zstd-jni
-     * unpacks it into the temp directory on first use (unless {@code -DZstdNativePath} names it),
-     * which fails where that directory is read-only or mounted noexec. Asking {@link Native#load()}
-     * again returns the real reason each time; a class whose initialisation already failed would only
-     * say "Could not initialize class".
+     * Why zstd cannot be used in this JVM, or null when it can. zstd-jni unpacks its native library
+     * into the temp directory on first use (unless {@code -DZstdNativePath} names it), which fails
+     * where that directory is read-only or mounted noexec; and a class whose initialisation failed
+     * once stays unusable even if a later load succeeds. So this loads the library, then compresses
+     * and inflates a few bytes through the same classes a restore uses.
      */
     public static String loadError() {
         try {
             Native.load();
+        } catch (LinkageError | RuntimeException e) {
+            String reason = reason(e);
+            firstLoadFailure = reason;
+            return reason;
+        }
+        // only now touch the classes: one initialised while the library could not load stays broken
+        try {
+            byte[] sample = new byte[256];
+            for (int i = 0; i < sample.length; i++) {
+                sample[i] = (byte) (i % 7);
+            }
+            byte[] frame = Zstd.compress(sample);
+            ByteBuffer in = ByteBuffer.allocateDirect(frame.length).put(frame).flip();
+            ByteBuffer out = ByteBuffer.allocateDirect(sample.length);
+            try (ZstdDecompressor d = new ZstdDecompressor()) {
+                String err = d.decompress(in, out);
+                if (err != null) {
+                    return "self-test failed: " + err;
+                }
+            }
+            if (!out.flip().equals(ByteBuffer.wrap(sample))) {
+                return "self-test failed: inflated bytes differ";
+            }
             return null;
         } catch (LinkageError | RuntimeException e) {
-            return e.getMessage() != null ? e.getMessage() : e.toString();
+            String first = firstLoadFailure;
+            return reason(e) + (first != null ? " (it first failed to load: " + first + ")" : "");
         }
+    }
+
+    private static String reason(Throwable e) {
+        return e.getMessage() != null ? e.getMessage() : e.toString();
     }
 
     private static ByteBuffer direct(ByteBuffer b) {
