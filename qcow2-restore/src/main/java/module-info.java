@@ -9,6 +9,9 @@ module io.qcow2j.restore {
     // ExtendedOpenOption.DIRECT, for --direct
     requires jdk.unsupported;
     requires com.sun.jna;
+    // the memory budget: direct-memory limit and use
+    requires java.management;
+    requires jdk.management;
     requires org.lz4.java;
 
     exports io.qcow2j.restore;

@@ -44,6 +44,14 @@ public final class Chain implements Closeable {
      * @throws io.qcow2j.core.InvalidImageException   an image is not valid qcow2 (names the file)
      */
     public static Chain open(List<Path> paths, OpenOptions options) throws IOException {
+        return open(paths, new ChainOptions(options, false));
+    }
+
+    /**
+     * Opens and validates the local files {@code paths}, oldest first, and checks their order (see
+     * {@link #of(List, ChainOptions)}).
+     */
+    public static Chain open(List<Path> paths, ChainOptions options) throws IOException {
         if (paths.isEmpty()) {
             throw new InvalidChainException(null, "a chain needs at least one image");
         }
@@ -70,6 +78,18 @@ public final class Chain implements Closeable {
      * @throws InvalidChainException no image, or one source (by {@link ByteSource#name()}) given twice
      */
     public static Chain of(List<? extends ByteSource> sources, OpenOptions options) throws IOException {
+        return of(sources, new ChainOptions(options, false));
+    }
+
+    /**
+     * As {@link #of(List, OpenOptions)}, with the order check of {@code options}: when any image
+     * stores a backing file name (libvirt writes one into every incremental and none into a full
+     * backup), the first image must store none (unless {@link ChainOptions#allowBackingBase()}) and
+     * every later one must store one. A chain where no image stores a name is taken as given.
+     *
+     * @throws InvalidChainException the order contradicts the stored backing file names
+     */
+    public static Chain of(List<? extends ByteSource> sources, ChainOptions options) throws IOException {
         try {
             if (sources.isEmpty()) {
                 throw new InvalidChainException(null, "a chain needs at least one image");
@@ -113,7 +133,8 @@ public final class Chain implements Closeable {
         Qcow2Image open(OpenOptions options) throws IOException;
     }
 
-    private static Chain openAll(List<ImageOpener> openers, OpenOptions options) throws IOException {
+    private static Chain openAll(List<ImageOpener> openers, ChainOptions chainOptions) throws IOException {
+        OpenOptions options = chainOptions.open();
         // Images are independent: open and validate them on all cores (long chains are common), but
         // report the first bad image in chain order so the error does not depend on scheduling.
         int threads = Math.min(openers.size(), Runtime.getRuntime().availableProcessors());
@@ -178,12 +199,47 @@ public final class Chain implements Closeable {
             }
             throw new IOException(first);
         }
+        try {
+            checkOrder(opened, chainOptions.allowBackingBase());
+        } catch (InvalidChainException e) {
+            closeAll(opened);
+            throw e;
+        }
         List<String> notes = new ArrayList<>();
         for (Qcow2Image img : opened) {
             img.header().backingFile().ifPresent(b -> notes.add(img.name() + ": stores backing file name '" + b
                     + "' (ignored: the chain order comes from the caller)"));
         }
         return new Chain(opened, notes);
+    }
+
+    /**
+     * The evidence of order that real backups carry: a full backup stores no backing file name, an
+     * incremental stores one. Any image storing one makes the rule apply to the whole chain.
+     */
+    private static void checkOrder(List<Qcow2Image> images, boolean allowBackingBase) throws InvalidChainException {
+        if (images.stream().noneMatch(Chain::isIncremental)) {
+            return;
+        }
+        Qcow2Image first = images.get(0);
+        if (isIncremental(first) && !allowBackingBase) {
+            throw new InvalidChainException(first.name(), "the full backup must come first: this image names a"
+                    + " backing file ('" + first.header().backingFile().get() + "'), it is an incremental"
+                    + " (--allow-backing-base restores a deliberate partial chain)");
+        }
+        for (int i = 1; i < images.size(); i++) {
+            Qcow2Image img = images.get(i);
+            if (!isIncremental(img)) {
+                throw new InvalidChainException(img.name(), "stores no backing file: a full backup in the middle of"
+                        + " a chain (position " + (i + 1) + ") would let older data show through its unallocated"
+                        + " clusters");
+            }
+        }
+    }
+
+    /** Whether an image looks like an incremental backup: it stores a backing file name. */
+    public static boolean isIncremental(Qcow2Image image) {
+        return image.header().backingFile().isPresent();
     }
 
     /**

@@ -1,7 +1,9 @@
 package io.qcow2j.restore;
 
 import io.qcow2j.core.FileByteSource;
+import io.qcow2j.core.NativeLibraryUnavailableException;
 import io.qcow2j.core.Qcow2Image;
+import io.qcow2j.restore.pipeline.MemoryBudget;
 import io.qcow2j.restore.pipeline.Pipeline;
 import io.qcow2j.restore.pipeline.PipelineException;
 import io.qcow2j.restore.pipeline.PipelineResult;
@@ -13,16 +15,20 @@ import io.qcow2j.restore.target.TargetInspection;
 import io.qcow2j.restore.target.TargetKind;
 import io.qcow2j.restore.target.TargetOptions;
 import io.qcow2j.restore.target.Targets;
+import io.qcow2j.restore.target.linux.Libc;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One restore of a validated {@link Chain} into a target, and the handle to cancel it.
  *
- * <p>The chain is composed one window at a time and cut into blocks at fixed guest offsets; worker
+ * <p>{@link #prepare()} decides everything that can be known before the first write — the target
+ * can take the disk, the native libraries work, the memory fits — and {@link #run()} writes: the
+ * chain is composed one window at a time and cut into blocks at fixed guest offsets; worker
  * threads assemble each block (positional reads of data, inflation of compressed clusters, zero
  * fill), hash it for the {@link io.qcow2j.restore.digest.DiskDigest} and write it with positional
  * writes, in any order. Memory is bounded whatever the disk size. Success is reported only after
@@ -37,6 +43,8 @@ public final class Restore {
     private final Sink sink;
     private final RestoreOptions options;
     private final AtomicBoolean cancelled = new AtomicBoolean();
+    private RestorePlan plan;
+    private TargetInspection inspection;
 
     private Restore(Chain chain, Path targetPath, Sink sink, RestoreOptions options) {
         this.chain = chain;
@@ -60,7 +68,7 @@ public final class Restore {
 
     /** Opens and validates {@code images} (oldest first) and restores them into {@code target}. */
     public static RestoreResult run(List<Path> images, Path target, RestoreOptions options) throws IOException {
-        try (Chain chain = Chain.open(images, options.open())) {
+        try (Chain chain = Chain.open(images, options.chainOptions())) {
             return of(chain, target, options).run();
         }
     }
@@ -80,44 +88,105 @@ public final class Restore {
     }
 
     /**
-     * Checks the target, then writes the disk and forces it to stable storage.
+     * Checks everything that can be checked before the first write and says how the restore will
+     * run; writes nothing. {@link #run()} calls it when the caller did not.
      *
-     * @throws io.qcow2j.core.Qcow2Exception an image's compression type cannot be decompressed in
-     *                                    this JVM ({@link Chain#requireDecompressors()}); nothing
-     *                                    was written
-     * @throws InvalidTargetException     the target cannot take the disk; nothing was written
+     * @throws NativeLibraryUnavailableException an image's compression cannot be inflated here, or
+     *                                    {@link RestoreOptions#requireNative()} and libc is missing
+     * @throws InvalidTargetException     the target cannot take the disk
+     * @throws InsufficientMemoryException not even one worker fits in the free memory
+     */
+    public synchronized RestorePlan prepare() throws IOException {
+        if (plan != null) {
+            return plan;
+        }
+        chain.requireDecompressors();
+        long size = chain.virtualSize();
+        String name;
+        TargetKind kind;
+        boolean needsZeroing;
+        if (sink != null) {
+            name = sink.name();
+            kind = sink.kind();
+            needsZeroing = false; // the sink's own business
+        } else {
+            name = targetPath.toString();
+            inspection = Targets.inspect(targetPath, size);
+            kind = inspection.kind();
+            if (kind != TargetKind.NEW_FILE) {
+                for (Qcow2Image img : chain.images()) {
+                    if (img.source() instanceof FileByteSource f && Files.isSameFile(f.path(), targetPath)) {
+                        throw new InvalidTargetException(name,
+                                "the target is one of the chain's images (" + img.name() + "); refusing to overwrite it");
+                    }
+                }
+            }
+            needsZeroing = kind != TargetKind.NEW_FILE && !options.targetIsZero();
+        }
+        List<String> warnings = new ArrayList<>();
+        boolean zeroOffload = true;
+        boolean pageCacheRelease = sink == null && options.releasePageCache();
+        String libcError = sink == null ? Libc.loadError() : null;
+        if (libcError != null && (needsZeroing || pageCacheRelease)) {
+            List<String> costs = new ArrayList<>();
+            if (needsZeroing) {
+                zeroOffload = false;
+                costs.add("zero ranges are written as zeros instead of punched or unmapped (slower; a thin "
+                        + "volume gets fully allocated)");
+            }
+            if (pageCacheRelease) {
+                pageCacheRelease = false;
+                costs.add("written pages stay in the page cache (charged to the process's memory cgroup)");
+            }
+            String warning = "libc is not reachable through JNA (" + libcError + "): " + String.join("; ", costs);
+            if (options.requireNative()) {
+                throw new NativeLibraryUnavailableException(name, null, -1, warning
+                        + "; refused because native access is required (--require-native)");
+            }
+            warnings.add(warning);
+        }
+        long maxCluster = 0;
+        List<String> images = new ArrayList<>();
+        for (Qcow2Image img : chain.images()) {
+            maxCluster = Math.max(maxCluster, img.clusterSize());
+            images.add(img.name());
+        }
+        MemoryBudget budget = MemoryBudget.compute(options.workers(), maxCluster);
+        if (!budget.fits()) {
+            throw new InsufficientMemoryException(name, "not enough memory for the restore: " + budget.describe()
+                    + "; raise the memory limit (container, or the JVM's -XX:MaxDirectMemorySize / -Xmx)");
+        }
+        plan = new RestorePlan(name, kind, size, images, budget.workers(), budget.perWorker(), zeroOffload,
+                pageCacheRelease, warnings);
+        return plan;
+    }
+
+    /**
+     * Prepares (see {@link #prepare()}), then writes the disk and forces it to stable storage.
+     *
+     * @throws io.qcow2j.core.Qcow2Exception a problem found by {@link #prepare()}; nothing was written
      * @throws RestoreIncompleteException writing started and did not finish
      */
     public RestoreResult run() throws IOException {
-        return Uninterruptible.call(this::openAndRun, this::cancel, options.threadFactory());
+        return Uninterruptible.call(this::prepareAndRun, this::cancel, options.threadFactory());
     }
 
-    private RestoreResult openAndRun() throws IOException {
-        chain.requireDecompressors();
+    private RestoreResult prepareAndRun() throws IOException {
+        RestorePlan p = prepare();
         if (sink != null) {
-            return execute(sink);
-        }
-        long size = chain.virtualSize();
-        TargetInspection inspection = Targets.inspect(targetPath, size);
-        if (inspection.kind() != TargetKind.NEW_FILE) {
-            for (Qcow2Image img : chain.images()) {
-                if (img.source() instanceof FileByteSource f && Files.isSameFile(f.path(), targetPath)) {
-                    throw new InvalidTargetException(targetPath.toString(),
-                            "the target is one of the chain's images (" + img.name() + "); refusing to overwrite it");
-                }
-            }
+            return execute(sink, p);
         }
         TargetOptions targetOptions = new TargetOptions(options.targetIsZero(), options.directIo(),
-                options.releasePageCache());
-        try (Sink opened = Targets.open(inspection, size, targetOptions)) {
-            return execute(opened);
+                p.pageCacheRelease());
+        try (Sink opened = Targets.open(inspection, p.virtualSize(), targetOptions)) {
+            return execute(opened, p);
         }
     }
 
-    private RestoreResult execute(Sink target) throws IOException {
-        long size = chain.virtualSize();
+    private RestoreResult execute(Sink target, RestorePlan p) throws IOException {
+        long size = p.virtualSize();
         ProgressListener listener = options.progress();
-        PipelineSettings settings = new PipelineSettings(options.effectiveWorkers(), options.flushEveryBytes(),
+        PipelineSettings settings = new PipelineSettings(p.workers(), options.flushEveryBytes(),
                 listener == ProgressListener.NONE ? null : done -> listener.progress(done, size),
                 options.threadFactory());
         PipelineResult r;
@@ -130,6 +199,8 @@ public final class Restore {
             throw new RestoreIncompleteException(target.name(), e.guestOffset(), e.getMessage(), e.getCause());
         }
         return new RestoreResult(target.name(), target.kind(), target.direct(), size, r.bytesWritten(),
-                r.zeroBytesSkipped(), r.dataBytes(), r.nanos(), r.digest(), chain.notes());
+                r.zeroBytesSkipped(), r.dataBytes(), r.nanos(), r.digest(), chain.notes(), p.workers(),
+                p.zeroOffload(), p.pageCacheRelease(), target.zeroBytesWritten(),
+                p.warnings());
     }
 }

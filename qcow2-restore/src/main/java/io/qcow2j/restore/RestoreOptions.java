@@ -24,6 +24,8 @@ public final class RestoreOptions {
     private final boolean directIo;
     private final boolean releasePageCache;
     private final ThreadFactory threadFactory;
+    private final boolean requireNative;
+    private final boolean allowBackingBase;
 
     private RestoreOptions(Builder b) {
         this.targetIsZero = b.targetIsZero;
@@ -34,9 +36,11 @@ public final class RestoreOptions {
         this.directIo = b.directIo;
         this.releasePageCache = b.releasePageCache;
         this.threadFactory = b.threadFactory;
+        this.requireNative = b.requireNative;
+        this.allowBackingBase = b.allowBackingBase;
     }
 
-    /** The defaults: a worker per core, no progress, background flushes, page cache released. */
+    /** The defaults: a worker per core (within the memory), no progress, background flushes, page cache released. */
     public static RestoreOptions defaults() {
         return builder().build();
     }
@@ -57,6 +61,8 @@ public final class RestoreOptions {
         b.directIo = directIo;
         b.releasePageCache = releasePageCache;
         b.threadFactory = threadFactory;
+        b.requireNative = requireNative;
+        b.allowBackingBase = allowBackingBase;
         return b;
     }
 
@@ -65,14 +71,13 @@ public final class RestoreOptions {
         return targetIsZero;
     }
 
-    /** Threads reading, inflating and writing; 0 means one per available core. */
+    /**
+     * Threads reading, inflating and writing; 0 (the default) means one per core, at most 16. Either
+     * way a restore runs fewer when their buffers would not fit in the free memory
+     * ({@link RestorePlan#workers()}).
+     */
     public int workers() {
         return workers;
-    }
-
-    /** The number of worker threads a restore with these options uses. */
-    public int effectiveWorkers() {
-        return workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
     }
 
     /** Receives progress, off the worker threads. */
@@ -105,6 +110,24 @@ public final class RestoreOptions {
         return threadFactory;
     }
 
+    /**
+     * Refuse (before writing) instead of warning when libc cannot be reached and the restore would
+     * fall back to writing zeros or keeping written pages cached.
+     */
+    public boolean requireNative() {
+        return requireNative;
+    }
+
+    /** See {@link ChainOptions#allowBackingBase()}. */
+    public boolean allowBackingBase() {
+        return allowBackingBase;
+    }
+
+    /** How {@link Restore#run(java.util.List, java.nio.file.Path, RestoreOptions)} opens the chain. */
+    public ChainOptions chainOptions() {
+        return new ChainOptions(open, allowBackingBase);
+    }
+
     /** Builds {@link RestoreOptions}. */
     public static final class Builder {
         private boolean targetIsZero;
@@ -115,6 +138,8 @@ public final class RestoreOptions {
         private boolean directIo;
         private boolean releasePageCache = true;
         private ThreadFactory threadFactory = daemonThreads();
+        private boolean requireNative;
+        private boolean allowBackingBase;
 
         private Builder() {
         }
@@ -177,6 +202,19 @@ public final class RestoreOptions {
             return this;
         }
 
+        /** See {@link RestoreOptions#requireNative()}; off by default. */
+        public Builder requireNative(boolean v) {
+            this.requireNative = v;
+            return this;
+        }
+
+        /** See {@link ChainOptions#allowBackingBase()}; off by default. */
+        public Builder allowBackingBase(boolean v) {
+            this.allowBackingBase = v;
+            return this;
+        }
+
+        /** The options. */
         public RestoreOptions build() {
             return new RestoreOptions(this);
         }

@@ -19,9 +19,21 @@ import java.util.List;
  * @param nanos            wall time from the first write to the end of the force
  * @param digest           the {@link io.qcow2j.restore.digest.DiskDigest} of the restored disk
  * @param notes            non-fatal remarks (stored backing file names)
+ * @param workers          worker threads the restore ran with
+ * @param zeroOffload      zero ranges went through the kernel where the target needed them
+ *                         ({@link RestorePlan#zeroOffload()})
+ * @param pageCacheRelease written pages were dropped from the page cache once flushed
+ * @param zeroBytesWritten bytes of zero ranges written as literal zeros because the kernel could
+ *                         not zero them (no libc, or a file system or device that refused)
+ * @param warnings         the plan's warnings: missing capabilities and their cost
  */
 public record RestoreResult(String target, TargetKind targetKind, boolean directIo, long virtualSize,
-        long bytesWritten, long zeroBytesSkipped, long dataBytes, long nanos, String digest, List<String> notes) {
+        long bytesWritten, long zeroBytesSkipped, long dataBytes, long nanos, String digest, List<String> notes,
+        int workers, boolean zeroOffload, boolean pageCacheRelease, long zeroBytesWritten, List<String> warnings) {
+    public RestoreResult {
+        notes = List.copyOf(notes);
+        warnings = List.copyOf(warnings);
+    }
 
     /** Throughput over the virtual size, in MB/s (10^6). */
     public double megabytesPerSecond() {

@@ -6,12 +6,11 @@ import io.qcow2j.restore.ProgressListener;
 import io.qcow2j.restore.Restore;
 import io.qcow2j.restore.RestoreIncompleteException;
 import io.qcow2j.restore.RestoreOptions;
+import io.qcow2j.restore.RestorePlan;
 import io.qcow2j.restore.RestoreResult;
 import io.qcow2j.restore.compose.Composition;
 import io.qcow2j.restore.target.InvalidTargetException;
-import io.qcow2j.restore.target.TargetInspection;
 import io.qcow2j.restore.target.TargetKind;
-import io.qcow2j.restore.target.Targets;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -33,10 +32,10 @@ public final class VmRestore implements Closeable {
      *
      * @param plan         the disk's plan
      * @param chain        its open, validated chain
-     * @param target       its target as inspected
+     * @param restore      how its restore will run (target, workers, native capabilities)
      * @param bytesToWrite bytes the restore will write (the data only, on a target that reads as zeros)
      */
-    public record PreparedDisk(DiskPlan plan, Chain chain, TargetInspection target, long bytesToWrite) {
+    public record PreparedDisk(DiskPlan plan, Chain chain, RestorePlan restore, long bytesToWrite) {
         /** The restored disk's size. */
         public long virtualSize() {
             return chain.virtualSize();
@@ -72,7 +71,7 @@ public final class VmRestore implements Closeable {
             for (DiskPlan d : plan.disks()) {
                 Chain chain;
                 try {
-                    chain = Chain.open(d.images(), options.open());
+                    chain = Chain.open(d.images(), options.chainOptions());
                     prepared.add(new PreparedDisk(d, chain, null, 0)); // closed with the others on failure
                     chain.requireDecompressors();
                 } catch (Qcow2Exception e) {
@@ -84,16 +83,15 @@ public final class VmRestore implements Closeable {
                             + ": disk of checkpoint " + last(d.checkpointIds()) + " has virtual size " + size
                             + " bytes, larger than the PVC size " + d.pvcSizeBytes() + " bytes in the index");
                 }
-                TargetInspection t;
+                RestorePlan r;
                 try {
-                    t = Targets.inspect(d.target(), size);
+                    r = Restore.of(chain, d.target(), options).prepare();
                 } catch (InvalidTargetException e) {
-                    throw new InvalidBackupLayoutException(d.target().toString(), null, "PVC " + d.pvc() + ": "
-                            + e.reason());
+                    throw new InvalidTargetException(e.resource(), "PVC " + d.pvc() + ": " + e.reason(), e);
                 }
-                boolean writesZeros = t.kind() != TargetKind.NEW_FILE && !options.targetIsZero();
+                boolean writesZeros = r.targetKind() != TargetKind.NEW_FILE && !options.targetIsZero();
                 long toWrite = writesZeros ? size : new Composition(chain.images()).dataBytes();
-                prepared.set(prepared.size() - 1, new PreparedDisk(d, chain, t, toWrite));
+                prepared.set(prepared.size() - 1, new PreparedDisk(d, chain, r, toWrite));
             }
             return new VmRestore(plan, prepared);
         } catch (IOException | RuntimeException e) {

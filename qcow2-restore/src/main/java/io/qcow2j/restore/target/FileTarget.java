@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -40,6 +41,8 @@ final class FileTarget implements Sink {
     private final FileChannel direct;
     /** Drops clean cached pages after each flush; null when disabled or unavailable. */
     private final PageCacheRelease release;
+    /** Zero ranges written as zeros because the kernel could not zero them. */
+    private final AtomicLong zerosWritten = new AtomicLong();
 
     private FileTarget(Path path, TargetKind kind, FileChannel channel, boolean writeZeros, KernelZeroer zeroer,
             FileChannel direct, PageCacheRelease release) {
@@ -220,6 +223,7 @@ final class FileTarget implements Sink {
         long end = offset + length;
         if (zeroer == null) {
             writeZeros(offset, end);
+            zerosWritten.addAndGet(length);
             return 0;
         }
         long[] data = zeroer.dataIn(offset, end);
@@ -227,6 +231,7 @@ final class FileTarget implements Sink {
         for (int i = 0; i < data.length; i += 2) {
             if (!zeroer.zero(data[i], data[i + 1] - data[i])) {
                 writeZeros(data[i], data[i + 1]);
+                zerosWritten.addAndGet(data[i + 1] - data[i]);
             }
             changed += data[i + 1] - data[i];
         }
@@ -253,6 +258,11 @@ final class FileTarget implements Sink {
             return Integer.MAX_VALUE;
         }
         return kind == TargetKind.BLOCK_DEVICE ? MIN_DEVICE_ZEROOUT : MIN_FILE_HOLE;
+    }
+
+    @Override
+    public long zeroBytesWritten() {
+        return zerosWritten.get();
     }
 
     /** fdatasync, then drop the pages it wrote from the page cache (when configured). */

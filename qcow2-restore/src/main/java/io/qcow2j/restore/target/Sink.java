@@ -50,6 +50,14 @@ public interface Sink extends Closeable {
      */
     void flush() throws IOException;
 
+    /**
+     * Bytes of zero ranges this sink wrote as literal zeros because it could not zero them more
+     * cheaply; 0 for a sink that never does.
+     */
+    default long zeroBytesWritten() {
+        return 0;
+    }
+
     /** Makes every write durable (data and metadata); the restore reports success only after it. */
     void force() throws IOException;
 }

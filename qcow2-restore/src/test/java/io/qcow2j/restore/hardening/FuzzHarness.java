@@ -213,7 +213,7 @@ final class FuzzHarness {
 
     private Result restore(List<Path> chain, Path target, int workers, boolean verifyFile) {
         try {
-            RestoreResult r = Restore.run(chain, target, RestoreOptions.builder().workers(workers).build());
+            RestoreResult r = Restore.run(chain, target, FuzzSubject.options(workers));
             assertEquals(Files.size(target), r.virtualSize(), "target size");
             if (verifyFile && r.virtualSize() <= VERIFY_FILE_LIMIT) {
                 assertEquals(r.digest(), fileDigest(target, r.virtualSize()), "the reported digest is not the file's");

@@ -7,7 +7,7 @@ import com.sun.jna.NativeLong;
 
 /**
  * The Linux libc calls the restore makes on a target through JNA (hole punching, zeroing, page
- * cache advice), which Java has no API for. One interface, loaded one way, for every user.
+ * cache advice), which Java has no API for. One interface, loaded once, for every user.
  */
 public interface Libc extends Library {
     int O_RDONLY = 0;
@@ -16,17 +16,16 @@ public interface Libc extends Library {
 
     /**
      * libc, or null off Linux or where JNA cannot load (its native part missing, no writable
-     * temporary directory): callers then fall back to plain Java.
+     * temporary directory to unpack it into): callers then fall back to plain Java, and
+     * {@link #loadError()} says why.
      */
     static Libc loadOrNull() {
-        if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
-            return null;
-        }
-        try {
-            return Native.load("c", Libc.class);
-        } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
-            return null;
-        }
+        return Loaded.LIBC;
+    }
+
+    /** Why {@link #loadOrNull()} is null, or null when libc is usable. */
+    static String loadError() {
+        return Loaded.ERROR;
     }
 
     int open(String path, int flags) throws LastErrorException;
@@ -41,4 +40,36 @@ public interface Libc extends Library {
 
     /** Returns the error number instead of setting errno. */
     int posix_fadvise(int fd, long offset, long len, int advice);
+
+    /**
+     * The one load, with its reason when it failed: JNA's classes stay unusable after a failed
+     * initialisation, and asking again would only say "Could not initialize class".
+     */
+    final class Loaded {
+        static final Libc LIBC;
+        static final String ERROR;
+
+        static {
+            Libc libc = null;
+            String error;
+            if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
+                error = "not Linux";
+            } else {
+                try {
+                    libc = Native.load("c", Libc.class);
+                    // a call through the binding proves it works: fd -1 is EBADF, harmless
+                    libc.posix_fadvise(-1, 0, 0, 0);
+                    error = null;
+                } catch (LinkageError | RuntimeException e) {
+                    libc = null;
+                    error = e.getMessage() != null ? e.getMessage() : e.toString();
+                }
+            }
+            LIBC = libc;
+            ERROR = error;
+        }
+
+        private Loaded() {
+        }
+    }
 }
