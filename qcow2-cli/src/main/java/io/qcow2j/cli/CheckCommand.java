@@ -49,8 +49,15 @@ final class CheckCommand implements Callable<Integer> {
             if (debug.debug) {
                 e.printStackTrace(err);
             }
-            String msg = e instanceof Qcow2Exception ? e.getMessage() : image + ": " + Main.message(e);
-            err.println("error: could not check " + msg);
+            ErrorReport cause = ErrorReport.of(e, CheckResult.CHECK_FAILED);
+            String detail = e instanceof Qcow2Exception ? e.getMessage() : image + ": " + cause.message();
+            ErrorReport failed = new ErrorReport(cause.kind(), CheckResult.CHECK_FAILED, "could not check " + detail,
+                    cause.resource() != null ? cause.resource() : image.toString(), cause.structure(), cause.offset(),
+                    -1);
+            err.println("error: " + failed.message());
+            if (json) {
+                out.println(Json.pretty(failed.toJson()));
+            }
             return CheckResult.CHECK_FAILED;
         }
         if (json) {

@@ -81,6 +81,8 @@ final class InfoCommand implements Callable<Integer> {
         h.backingFormat().ifPresent(b -> n.put("backing-filename-format", b));
         n.put("encrypted", h.cryptMethod() != 0);
         ObjectNode q = n.putObject("qcow2j");
+        // libvirt stores a backing file name in every incremental backup and none in a full one
+        q.put("backup-role", h.backingFile().isPresent() ? "incremental" : "full");
         q.put("version", h.version());
         q.put("header-length", h.headerLength());
         q.put("l1-size", h.l1Size());

@@ -1,29 +1,30 @@
 package io.qcow2j.cli;
 
-import io.qcow2j.core.CorruptDataException;
-import io.qcow2j.core.Qcow2Exception;
-import io.qcow2j.restore.RestoreIncompleteException;
-import java.io.IOException;
+import io.qcow2j.core.check.CheckResult;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
 /**
  * The {@code qcow2-restore} command line: argument parsing and printing over the library. Exit
- * codes (DESIGN §5): 0 success, 2 usage, 3 invalid image or chain (target untouched), 4 I/O or data
- * error while writing (target incomplete); {@code check} uses qemu-img's codes.
+ * codes (docs/cli-contract.md): 0 success, 1 internal error, 2 usage, 3 invalid input (image,
+ * chain, layout, environment: target untouched), 4 I/O or data error while writing (target
+ * incomplete), 5 invalid target (untouched); {@code check} uses qemu-img's codes.
  */
 @Command(name = "qcow2-restore", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Restore KubeVirt incremental qcow2 backups onto a raw disk, without qemu-img.")
 public final class Main {
     public static final int OK = 0;
+    public static final int INTERNAL = 1;
     public static final int USAGE = 2;
     public static final int INVALID = 3;
-    public static final int IO = 4;
+    public static final int INCOMPLETE = 4;
+    public static final int INVALID_TARGET = 5;
 
     /**
      * The subcommands by name, in help order. picocli builds a command's model by reflection when it
@@ -56,8 +57,14 @@ public final class Main {
 
     /** Runs the CLI with the given output streams (tests). */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        boolean debug = java.util.Arrays.asList(args).contains("--debug");
-        CommandLine cl = new CommandLine(new Main());
+        List<String> argList = Arrays.asList(args);
+        boolean debug = argList.contains("--debug");
+        boolean json = argList.contains("--json");
+        Events events = new Events(err, argList.contains("--progress=json")
+                || Collections.indexOfSubList(argList, List.of("--progress", "json")) >= 0);
+        // "could not check" is qemu-img check's exit 1, usage errors included
+        int usageExit = args.length > 0 && args[0].equals("check") ? CheckResult.CHECK_FAILED : USAGE;
+        CommandLine cl = new CommandLine(new Main(), new Factory(events));
         Class<?> named = args.length > 0 ? SUBCOMMANDS.get(args[0]) : null;
         if (named != null && named != CommandLine.HelpCommand.class) {
             cl.addSubcommand(args[0], named);
@@ -67,51 +74,63 @@ public final class Main {
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, a) -> {
-            err.println("error: " + ex.getMessage());
+            ErrorReport r = ErrorReport.of(ex, usageExit);
+            report(r, null, debug, json, events, out, err);
             String command = ex.getCommandLine().getCommandSpec().qualifiedName();
             err.println("Try '" + command + " --help'.");
-            return USAGE;
+            return r.exit();
         });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (debug) {
-                ex.printStackTrace(err);
-            }
-            err.println("error: " + message(ex));
-            err.flush();
-            return exitCode(ex);
+            ErrorReport r = ErrorReport.of(ex, usageExit);
+            report(r, ex, debug, json, events, out, err);
+            return r.exit();
         });
-        int rc = cl.execute(args);
+        int rc;
+        try {
+            rc = cl.execute(args);
+        } catch (Error e) { // picocli hands only Exceptions to the handler above
+            ErrorReport r = ErrorReport.of(e, usageExit);
+            report(r, e, debug, json, events, out, err);
+            rc = r.exit();
+        }
         out.flush();
         err.flush();
         return rc;
     }
 
-    static String message(Throwable ex) {
-        Throwable t = ex instanceof UncheckedIOException u ? u.getCause() : ex;
-        if (t instanceof Qcow2Exception) {
-            return t.getMessage();
+    /** The error line on stderr, the JSON error object with {@code --json}, the final error event. */
+    private static void report(ErrorReport r, Throwable t, boolean debug, boolean json, Events events,
+            PrintWriter out, PrintWriter err) {
+        if (debug && t != null) {
+            t.printStackTrace(err);
         }
-        if (t instanceof IOException) {
-            return t.getClass().getSimpleName().replace("Exception", "") + ": " + t.getMessage();
+        err.println("error: " + r.message());
+        err.flush();
+        events.error(r);
+        if (json) {
+            out.println(Json.pretty(r.toJson()));
+            out.flush();
         }
-        if (t instanceof OutOfMemoryError) {
-            return "out of memory (raise -Xmx via JAVA_OPTS)";
-        }
-        return "internal error: " + t + " (run with --debug for details)";
     }
 
-    static int exitCode(Throwable ex) {
-        Throwable t = ex instanceof UncheckedIOException u ? u.getCause() : ex;
-        if (t instanceof RestoreIncompleteException || t instanceof CorruptDataException) {
-            return IO;
+    /** Creates the commands, handing the event stream to those that report progress. */
+    private static final class Factory implements CommandLine.IFactory {
+        private final Events events;
+
+        Factory(Events events) {
+            this.events = events;
         }
-        if (t instanceof Qcow2Exception) {
-            return INVALID;
+
+        @Override
+        public <K> K create(Class<K> cls) throws Exception {
+            if (cls == RestoreCommand.class) {
+                return cls.cast(new RestoreCommand(events));
+            }
+            if (cls == RestoreVmCommand.class) {
+                return cls.cast(new RestoreVmCommand(events));
+            }
+            return CommandLine.defaultFactory().create(cls);
         }
-        if (t instanceof IOException) {
-            return IO;
-        }
-        return 1;
     }
 
     /** Version from the jar manifest, or "dev". */

@@ -6,6 +6,7 @@ import io.qcow2j.core.Extent;
 import io.qcow2j.core.OpenOptions;
 import io.qcow2j.core.Qcow2Image;
 import io.qcow2j.restore.Chain;
+import io.qcow2j.restore.ChainOptions;
 import io.qcow2j.restore.compose.ChainMap;
 import io.qcow2j.restore.compose.ComposedExtent;
 import io.qcow2j.restore.compose.Runs;
@@ -38,6 +39,9 @@ final class MapCommand implements Callable<Integer> {
     boolean json;
     @Option(names = "--force-corrupt", description = "Open images even if qemu marked them corrupt.")
     boolean forceCorrupt;
+    @Option(names = "--allow-backing-base",
+            description = "Accept a first image that stores a backing file name (a deliberate partial chain).")
+    boolean allowBackingBase;
     @Parameters(paramLabel = "IMAGE", arity = "1..*", description = "qcow2 images, oldest first")
     List<Path> images;
 
@@ -51,7 +55,7 @@ final class MapCommand implements Callable<Integer> {
                 single(img, out);
             }
         } else {
-            try (Chain chain = Chain.open(images, opts)) {
+            try (Chain chain = Chain.open(images, new ChainOptions(opts, allowBackingBase))) {
                 chain(chain, out);
             }
         }
@@ -136,6 +140,7 @@ final class MapCommand implements Callable<Integer> {
             for (int i = 0; i < n; i++) {
                 ObjectNode o = imgs.addObject();
                 o.put("file", chain.images().get(i).name());
+                o.put("backup-role", Chain.isIncremental(chain.images().get(i)) ? "incremental" : "full");
                 o.put("contributed-bytes", map.contributed()[i]);
             }
             root.put("zero-bytes-from-no-image", map.unallocatedBytes());
@@ -155,7 +160,8 @@ final class MapCommand implements Callable<Integer> {
         out.println();
         out.println("Bytes supplied per image:");
         for (int i = 0; i < n; i++) {
-            out.printf("  %,20d  %s%n", map.contributed()[i], chain.images().get(i).name());
+            out.printf("  %,20d  %s (%s)%n", map.contributed()[i], chain.images().get(i).name(),
+                    Chain.isIncremental(chain.images().get(i)) ? "incremental: stores a backing file name" : "full");
         }
         out.printf("  %,20d  (no image: zeros)%n", map.unallocatedBytes());
     }

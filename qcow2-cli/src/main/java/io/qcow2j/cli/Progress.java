@@ -4,19 +4,22 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qcow2j.restore.ProgressListener;
 import java.io.PrintWriter;
 
-/** Renders restore progress on stderr: a bar on a terminal, JSON lines for programs, or nothing. */
+/**
+ * Renders restore progress on stderr: a bar on a terminal, {@code progress} events for programs
+ * ({@link Events}), or nothing.
+ */
 abstract class Progress implements ProgressListener {
     /** --progress values. */
     enum Mode {
         auto, json, none
     }
 
-    static Progress create(Mode mode, PrintWriter err, String label) {
+    static Progress create(Mode mode, PrintWriter err, Events events, String label) {
         Mode m = mode == Mode.auto ? (System.console() != null ? null : Mode.none) : mode;
         if (m == null) {
             return new Bar(err);
         }
-        return m == Mode.json ? new JsonLines(err, label) : new Silent();
+        return m == Mode.json ? new JsonLines(events, label) : new Silent();
     }
 
     /** Called once after the restore ended (successfully or not). */
@@ -32,41 +35,29 @@ abstract class Progress implements ProgressListener {
         }
     }
 
-    /** One JSON object per line, at most every 500 ms plus the final one. */
+    /** One {@code progress} event per line, at most every 500 ms plus the final one. */
     private static final class JsonLines extends Progress {
-        private final PrintWriter err;
+        private final Events events;
         private final String label;
         private long last;
-        private long done;
-        private long total;
-        private final long start = System.nanoTime();
 
-        JsonLines(PrintWriter err, String label) {
-            this.err = err;
+        JsonLines(Events events, String label) {
+            this.events = events;
             this.label = label;
         }
 
         @Override
         public void progress(long done, long total) {
-            this.done = done;
-            this.total = total;
             long now = System.nanoTime();
             if (now - last >= 500_000_000L || done == total) {
                 last = now;
-                emit();
+                ObjectNode n = events.event("progress");
+                n.put("target", label);
+                n.put("done", done);
+                n.put("total", total);
+                n.put("percent", total == 0 ? 100.0 : Math.floor(1000.0 * done / total) / 10);
+                events.emit(n);
             }
-        }
-
-        private void emit() {
-            ObjectNode n = Json.object();
-            n.put("event", "progress");
-            n.put("target", label);
-            n.put("done", done);
-            n.put("total", total);
-            n.put("percent", total == 0 ? 100.0 : Math.floor(1000.0 * done / total) / 10);
-            n.put("seconds", Math.round((System.nanoTime() - start) / 1e6) / 1e3);
-            err.println(Json.line(n));
-            err.flush();
         }
 
         @Override

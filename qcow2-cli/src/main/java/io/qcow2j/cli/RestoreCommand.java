@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qcow2j.restore.Chain;
 import io.qcow2j.restore.Restore;
+import io.qcow2j.restore.RestoreCancelledException;
 import io.qcow2j.restore.RestoreIncompleteException;
 import io.qcow2j.restore.RestoreOptions;
+import io.qcow2j.restore.RestorePlan;
 import io.qcow2j.restore.RestoreResult;
 import io.qcow2j.restore.digest.DiskDigest;
 import java.io.PrintWriter;
@@ -36,23 +38,33 @@ final class RestoreCommand implements Callable<Integer> {
     @Parameters(paramLabel = "IMAGE", arity = "1..*", description = "qcow2 images, full backup first, newest last")
     List<Path> images;
 
+    private final Events events;
     private long validationNanos;
+
+    RestoreCommand(Events events) {
+        this.events = events;
+    }
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        RestoreOptions opts = flags.toOptions();
+        RestoreOptions opts = flags.toOptions(spec);
         long openStart = System.nanoTime();
-        try (Chain chain = Chain.open(images, opts.open())) {
-            validationNanos = System.nanoTime() - openStart;
+        try (Chain chain = Chain.open(images, opts.chainOptions())) {
             for (String note : chain.notes()) {
                 err.println("note: " + note);
             }
-            Progress bar = Progress.create(flags.progress, err, output.toString());
+            Progress bar = Progress.create(flags.progress, err, events, output.toString());
             Restore restore = Restore.of(chain, output, opts.toBuilder().progress(bar).build());
+            RestorePlan plan = restore.prepare();
+            validationNanos = System.nanoTime() - openStart;
+            for (String w : plan.warnings()) {
+                err.println("warning: " + w);
+            }
+            events.emit(startEvent(plan));
             RestoreResult r;
-            try (SignalGuard guard = SignalGuard.install(restore, output, err)) {
+            try (SignalGuard guard = SignalGuard.install(restore, output, err, events)) {
                 try {
                     r = restore.run();
                 } catch (Exception | Error e) {
@@ -70,16 +82,33 @@ final class RestoreCommand implements Callable<Integer> {
                             + verified + " differs from the restored stream's " + r.digest(), null);
                 }
             }
+            ObjectNode done = events.event("done");
+            done.put("target", r.target());
+            done.put("virtual-size", r.virtualSize());
+            done.put("bytes-written", r.bytesWritten());
+            done.put("digest", DiskDigest.NAME + ":" + r.digest());
+            events.emit(done);
             print(out, r, chain, verified);
         }
         return Main.OK;
+    }
+
+    private ObjectNode startEvent(RestorePlan plan) {
+        ObjectNode n = events.event("start");
+        n.put("target", plan.target());
+        n.put("target-kind", plan.targetKind().label());
+        n.put("virtual-size", plan.virtualSize());
+        n.put("workers", plan.workers());
+        ArrayNode imgs = n.putArray("images");
+        plan.images().forEach(imgs::add);
+        return n;
     }
 
     private void print(PrintWriter out, RestoreResult r, Chain chain, String verified) {
         if (flags.json) {
             ObjectNode n = Json.object();
             n.put("status", "ok");
-            n.put("target", r.target().toString());
+            n.put("target", r.target());
             n.put("target-kind", r.targetKind().label());
             n.put("direct-io", r.directIo());
             n.put("virtual-size", r.virtualSize());
@@ -93,10 +122,16 @@ final class RestoreCommand implements Callable<Integer> {
             if (verified != null) {
                 n.put("verified", true);
             }
+            n.put("workers", r.workers());
+            n.put("zero-offload", r.zeroOffload());
+            n.put("zero-bytes-written", r.zeroBytesWritten());
+            n.put("page-cache-release", r.pageCacheRelease());
             ArrayNode imgs = n.putArray("images");
             chain.images().forEach(i -> imgs.add(i.name()));
             ArrayNode notes = n.putArray("notes");
             r.notes().forEach(notes::add);
+            ArrayNode warnings = n.putArray("warnings");
+            r.warnings().forEach(warnings::add);
             out.println(Json.pretty(n));
         } else {
             out.printf("restored %d images onto %s (%s%s)%n", chain.images().size(), r.target(),
@@ -104,6 +139,9 @@ final class RestoreCommand implements Callable<Integer> {
             out.printf("  virtual size   %,d bytes%n", r.virtualSize());
             out.printf("  written        %,d bytes (%,d from data clusters)%n", r.bytesWritten(), r.dataBytes());
             out.printf("  zeros skipped  %,d bytes%n", r.zeroBytesSkipped());
+            if (r.zeroBytesWritten() > 0) {
+                out.printf("  zeros written  %,d bytes (the kernel could not zero them)%n", r.zeroBytesWritten());
+            }
             out.printf("  time           %.3f s (%.1f MB/s), after %.3f s validating the chain%n", r.nanos() / 1e9,
                     r.megabytesPerSecond(), validationNanos / 1e9);
             out.printf("  digest         %s:%s%s%n", DiskDigest.NAME, r.digest(), verified != null ? " (verified)" : "");
@@ -124,7 +162,7 @@ final class RestoreCommand implements Callable<Integer> {
                 new java.util.concurrent.atomic.AtomicBoolean();
         private volatile Throwable failure;
 
-        private SignalGuard(Restore restore, Path target, PrintWriter err) {
+        private SignalGuard(Restore restore, Path target, PrintWriter err, Events events) {
             hook = new Thread(() -> {
                 signalled.set(true);
                 restore.cancel();
@@ -134,14 +172,19 @@ final class RestoreCommand implements Callable<Integer> {
                     Thread.currentThread().interrupt();
                 }
                 long at = failure instanceof RestoreIncompleteException ri ? ri.guestOffset() : -1;
-                err.println("error: " + new RestoreIncompleteException(target.toString(), at,
-                        "restore interrupted by a signal", null).getMessage());
+                RestoreIncompleteException e = new RestoreCancelledException(target.toString(), at,
+                        "restore interrupted by a signal", null);
+                err.println("error: " + e.getMessage());
+                // the process ends with the signal's status, which the JVM does not tell: -1 here
+                ErrorReport r = ErrorReport.of(e, Main.USAGE);
+                events.error(new ErrorReport(r.kind(), -1, r.message(), r.resource(), r.structure(), r.offset(),
+                        r.guestOffset()));
                 err.flush();
             }, "qcow2j-signal");
         }
 
-        static SignalGuard install(Restore restore, Path target, PrintWriter err) {
-            SignalGuard g = new SignalGuard(restore, target, err);
+        static SignalGuard install(Restore restore, Path target, PrintWriter err, Events events) {
+            SignalGuard g = new SignalGuard(restore, target, err, events);
             Runtime.getRuntime().addShutdownHook(g.hook);
             return g;
         }

@@ -53,11 +53,17 @@ final class RestoreVmCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Validate everything and print the plan; write nothing.")
     boolean dryRun;
 
+    private final Events events;
+
+    RestoreVmCommand(Events events) {
+        this.events = events;
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        RestoreOptions opts = flags.toOptions();
+        RestoreOptions opts = flags.toOptions(spec);
         for (Map.Entry<String, Path> t : targets.entrySet()) {
             // mapFallbackValue turns "--target PVC" into an empty path, which would resolve to the
             // working directory and be refused as "target is a directory"
@@ -76,11 +82,15 @@ final class RestoreVmCommand implements Callable<Integer> {
             for (VmRestore.PreparedDisk d : restore.disks()) {
                 d.chain().notes().forEach(n -> err.println("note: PVC " + d.plan().pvc() + ": " + n));
             }
+            for (VmRestore.PreparedDisk d : restore.disks()) {
+                d.restore().warnings().forEach(w -> err.println("warning: PVC " + d.plan().pvc() + ": " + w));
+            }
             if (dryRun) {
                 printPlan(out, restore);
                 return Main.OK;
             }
-            Progress bar = Progress.create(flags.progress, err, "vm " + namespace + "/" + vm);
+            events.emit(startEvent(restore));
+            Progress bar = Progress.create(flags.progress, err, events, "vm " + namespace + "/" + vm);
             List<VmRestore.DiskResult> results;
             long start = System.nanoTime();
             try {
@@ -99,9 +109,36 @@ final class RestoreVmCommand implements Callable<Integer> {
                     }
                 }
             }
+            ObjectNode done = events.event("done");
+            done.put("vm", namespace + "/" + vm);
+            done.put("virtual-size", restore.totalSize());
+            ArrayNode digests = done.putArray("disks");
+            for (VmRestore.DiskResult r : results) {
+                digests.addObject().put("pvc", r.pvc()).put("digest", DiskDigest.NAME + ":" + r.result().digest());
+            }
+            events.emit(done);
             printSummary(out, restore, results, nanos);
         }
         return Main.OK;
+    }
+
+    private ObjectNode startEvent(VmRestore restore) {
+        ObjectNode n = events.event("start");
+        n.put("vm", namespace + "/" + vm);
+        n.put("backup", backup);
+        n.put("virtual-size", restore.totalSize());
+        ArrayNode disks = n.putArray("disks");
+        for (VmRestore.PreparedDisk d : restore.disks()) {
+            ObjectNode o = disks.addObject();
+            o.put("pvc", d.plan().pvc());
+            o.put("target", d.restore().target());
+            o.put("target-kind", d.restore().targetKind().label());
+            o.put("virtual-size", d.virtualSize());
+            o.put("workers", d.restore().workers());
+            ArrayNode imgs = o.putArray("images");
+            d.restore().images().forEach(imgs::add);
+        }
+        return n;
     }
 
     private void printPlan(PrintWriter out, VmRestore restore) throws java.io.IOException {
@@ -151,7 +188,7 @@ final class RestoreVmCommand implements Callable<Integer> {
     }
 
     private static String kind(VmRestore.PreparedDisk d) {
-        return d.target().kind().label();
+        return d.restore().targetKind().label();
     }
 
     private void printSummary(PrintWriter out, VmRestore restore, List<VmRestore.DiskResult> results, long nanos) {
@@ -184,6 +221,12 @@ final class RestoreVmCommand implements Callable<Integer> {
                 if (flags.verify) {
                     o.put("verified", true);
                 }
+                o.put("workers", r.workers());
+                o.put("zero-offload", r.zeroOffload());
+                o.put("zero-bytes-written", r.zeroBytesWritten());
+                o.put("page-cache-release", r.pageCacheRelease());
+                ArrayNode warnings = o.putArray("warnings");
+                r.warnings().forEach(warnings::add);
             }
             out.println(Json.pretty(n));
             return;

@@ -126,10 +126,27 @@ class CheckCommandTest {
         }
         r = check("--json", img.toString());
         assertEquals(1, r.exit());
-        assertEquals("", r.out());
         assertEquals(1, r.err().lines().count(), r.err());
         assertTrue(r.err().startsWith("error: could not check " + img + ": header"), r.err());
         assertTrue(r.err().contains("not a qcow2 image"), r.err());
+        // with --json the failure is also one JSON object on stdout (docs/cli-contract.md)
+        com.fasterxml.jackson.databind.JsonNode j = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        assertEquals(1, j.path("exit").asInt(), r.out());
+        assertEquals("invalid-image", j.path("error").path("kind").asText(), r.out());
+        assertEquals(img.toString(), j.path("error").path("resource").asText(), r.out());
+        assertEquals("header", j.path("error").path("structure").asText(), r.out());
+        assertEquals(0, j.path("error").path("offset").asLong(), r.out());
+        assertEquals(r.err().strip(), "error: " + j.path("error").path("message").asText());
+    }
+
+    /** A usage error of check is qemu-img check's "could not check", exit 1, not the usage exit 2. */
+    @Test
+    void usageErrorsOfCheckExitOne() throws IOException {
+        Run r = check("--bogus", "x.qcow2");
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().startsWith("error: "), r.err());
+        r = check();
+        assertEquals(1, r.exit(), r.err());
     }
 
     @Test

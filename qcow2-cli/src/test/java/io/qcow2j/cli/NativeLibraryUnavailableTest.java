@@ -26,7 +26,9 @@ class NativeLibraryUnavailableTest {
     private static Shell.Result cli(Path tmp, String... args) throws Exception {
         // no copy of the library on the library path either (zstd-jni looks there first)
         Path missing = tmp.resolve("missing");
-        return CliJvm.run(List.of("-Xmx128m", "-Djava.io.tmpdir=" + missing, "-Djava.library.path=" + missing), args);
+        // nor may JNA unpack its own (it would create the missing temp directory for zstd-jni)
+        return CliJvm.run(List.of("-Xmx128m", "-Djava.io.tmpdir=" + missing, "-Djava.library.path=" + missing,
+                "-Djna.nounpack=true", "-Djna.nosys=true"), args);
     }
 
     @Test

@@ -11,6 +11,7 @@ import io.qcow2j.restore.LoopDevice;
 import io.qcow2j.restore.Restore;
 import io.qcow2j.restore.RestoreIncompleteException;
 import io.qcow2j.restore.RestoreOptions;
+import io.qcow2j.restore.target.InvalidTargetException;
 import io.qcow2j.restore.model.ChainModel.Image;
 import io.qcow2j.restore.model.ChainModel;
 import io.qcow2j.restore.model.MiniQcow2Writer;
@@ -146,7 +147,8 @@ class ValidationFailuresTest {
                 StringWriter err = new StringWriter();
                 int rc = Main.run(new PrintWriter(out), new PrintWriter(err), args.toArray(String[]::new));
                 String e = err.toString();
-                assertEquals(Main.INVALID, rc, "exit code; stderr: " + e);
+                // a bad target has its own exit code (5), every other refusal here is invalid input (3)
+                assertEquals(failure.ownTarget() ? Main.INVALID_TARGET : Main.INVALID, rc, "exit code; stderr: " + e);
                 List<String> errorLines = e.lines().filter(l -> l.startsWith("error: ")).toList();
                 assertEquals(1, errorLines.size(), "one error line: " + e);
                 assertTrue(errorLines.get(0).contains(culprit.toString()), "names " + culprit + ": " + e);
@@ -156,6 +158,7 @@ class ValidationFailuresTest {
                 Qcow2Exception e = assertThrows(Qcow2Exception.class,
                         () -> Restore.run(chain, t, RestoreOptions.defaults()));
                 assertFalse(e instanceof RestoreIncompleteException, "nothing was started: " + e);
+                assertEquals(failure.ownTarget(), e instanceof InvalidTargetException, "exception type: " + e);
                 assertTrue(e.getMessage().contains(culprit.toString()), "names " + culprit + ": " + e.getMessage());
             }
 

@@ -232,21 +232,35 @@ class RestoreVmCliTest {
         Cli r = restoreVm("bk-3", "--progress", "json").assertOk();
 
         long total = DISK0_SIZE + DISK1_SIZE;
-        long last = -1;
-        int events = 0;
+        List<JsonNode> events = new ArrayList<>();
         for (String line : r.err().split("\n")) {
-            if (line.isBlank()) {
-                continue;
+            if (!line.isBlank()) {
+                events.add(JSON.readTree(line));
             }
-            JsonNode e = JSON.readTree(line);
-            assertEquals("progress", e.path("event").asText(), line);
-            assertEquals(total, e.path("total").asLong(), "total is the whole VM: " + line);
-            assertTrue(e.path("done").asLong() >= last, "progress went backwards: " + line);
-            last = e.path("done").asLong();
-            events++;
         }
-        assertTrue(events > 0, r::describe);
-        assertEquals(total, last, "the last event must report the whole VM done");
+        // one start, progress events, exactly one done, in that order
+        assertTrue(events.size() >= 3, r::describe);
+        JsonNode start = events.get(0);
+        assertEquals("start", start.path("event").asText(), start::toString);
+        assertEquals(NS + "/" + VM, start.path("vm").asText());
+        assertEquals(total, start.path("virtual-size").asLong());
+        assertEquals(2, start.path("disks").size(), start::toString);
+        assertEquals(PVC0, start.path("disks").get(0).path("pvc").asText());
+        assertTrue(start.path("disks").get(0).path("workers").asInt() >= 1, start::toString);
+        JsonNode done = events.get(events.size() - 1);
+        assertEquals("done", done.path("event").asText(), done::toString);
+        assertEquals(total, done.path("virtual-size").asLong());
+        assertEquals(2, done.path("disks").size(), done::toString);
+        assertTrue(done.path("disks").get(0).path("digest").asText().startsWith("xxh64-64k:"), done::toString);
+        long last = -1;
+        for (JsonNode e : events.subList(1, events.size() - 1)) {
+            assertEquals("progress", e.path("event").asText(), e::toString);
+            assertEquals(total, e.path("total").asLong(), "total is the whole VM: " + e);
+            assertTrue(e.path("done").asLong() >= last, "progress went backwards: " + e);
+            assertTrue(e.has("seconds"), e::toString);
+            last = e.path("done").asLong();
+        }
+        assertEquals(total, last, "the last progress event must report the whole VM done");
     }
 
     @Test
@@ -269,7 +283,7 @@ class RestoreVmCliTest {
 
         Cli r = restoreVm("bk-3");
 
-        r.assertError(Main.IO, PVC1, "1 earlier disk(s) restored completely", Long.toString(guest));
+        r.assertError(Main.INCOMPLETE, PVC1, "1 earlier disk(s) restored completely", Long.toString(guest));
         assertRestored(3, 0, t0);
     }
 

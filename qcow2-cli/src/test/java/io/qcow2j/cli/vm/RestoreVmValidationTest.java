@@ -250,7 +250,7 @@ class RestoreVmValidationTest {
 
         Cli r = restoreVm("bk-3");
 
-        r.assertError(INVALID, loopDevice, PVC1, Long.toString(16L << 20), Long.toString(DISK1_SIZE));
+        r.assertError(Main.INVALID_TARGET, loopDevice, PVC1, Long.toString(16L << 20), Long.toString(DISK1_SIZE));
         assertFalse(Files.exists(t0), "rejected restore created " + t0);
         assertArrayEquals(content, Files.readAllBytes(Path.of(loopDevice)), "rejected restore wrote to the device");
     }
@@ -277,7 +277,7 @@ class RestoreVmValidationTest {
         Path nowhere = fx.targetDir.resolve("no-such-dir").resolve("t1.raw");
         targets.put(PVC1, nowhere.toString());
         Cli r = restoreVm("bk-3");
-        r.assertError(INVALID, PVC1, nowhere.toString());
+        r.assertError(Main.INVALID_TARGET, PVC1, nowhere.toString());
         assertFalse(Files.exists(t0));
         assertFalse(Files.exists(nowhere.getParent()));
     }
