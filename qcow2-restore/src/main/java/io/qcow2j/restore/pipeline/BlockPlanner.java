@@ -40,6 +40,8 @@ final class BlockPlanner {
     private final Composition composition;
     private final boolean sinkReadsAsZeros;
     private final Scheduler scheduler;
+    /** The first guest byte of the window being planned. */
+    private volatile long position;
     /** The pending zero run; the planning thread's alone. */
     private long zeroStart = -1;
     private long zeroEnd = -1;
@@ -51,6 +53,14 @@ final class BlockPlanner {
     }
 
     /**
+     * The guest offset being planned: a failure while composing happened in the window starting
+     * here (composition reads the window's metadata before it hands out any of its work).
+     */
+    long position() {
+        return position;
+    }
+
+    /**
      * Plans the whole disk.
      *
      * @return -1 when every byte was handed out, else the guest offset where planning stopped
@@ -59,6 +69,7 @@ final class BlockPlanner {
     long plan() throws IOException, InterruptedException {
         long[] stoppedAt = {-1};
         composition.forEachWindow((w, wEnd, window) -> {
+            position = w;
             if (scheduler.failed()) {
                 return false;
             }
@@ -71,6 +82,7 @@ final class BlockPlanner {
             } catch (InterruptedException e) {
                 throw new InterruptedWhilePlanning(e);
             }
+            position = wEnd; // the next window is composed before the visitor sees it
             return true;
         });
         if (stoppedAt[0] < 0 && !scheduler.failed()) {

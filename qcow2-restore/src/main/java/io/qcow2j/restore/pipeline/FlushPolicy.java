@@ -39,7 +39,7 @@ final class FlushPolicy implements AutoCloseable {
                 try {
                     sink.flush();
                 } catch (IOException e) {
-                    failures.record(-1, e);
+                    failures.record(-1, new IOException("background flush (fdatasync) failed: " + e.getMessage(), e));
                 } finally {
                     pending.set(false);
                 }

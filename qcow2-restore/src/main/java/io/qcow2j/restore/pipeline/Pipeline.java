@@ -68,11 +68,17 @@ public final class Pipeline {
                 return w;
             });
             Work work = new Work(pool, inFlight, failures, counters, writer);
+            BlockPlanner planner = new BlockPlanner(composition, sink.readsAsZeros(), work);
             try {
-                stoppedAt = new BlockPlanner(composition, sink.readsAsZeros(), work).plan();
+                stoppedAt = planner.plan();
             } catch (BlockPlanner.InterruptedWhilePlanning | InterruptedException e) {
                 Thread.currentThread().interrupt();
                 stoppedAt = counters.done();
+            } catch (IOException | RuntimeException | Error e) {
+                // found while composing, after writing began (an L2 table read again and now bad, a
+                // file that changed or vanished): the target is incomplete, whatever the error says
+                failures.record(planner.position(), e);
+                stoppedAt = -1;
             } finally {
                 pool.shutdown();
                 awaitQuietly(pool);
@@ -80,7 +86,9 @@ public final class Pipeline {
             }
             Throwable f = failures.first();
             if (f != null) {
-                throw new PipelineException(failures.offset(), reason(f), f, false);
+                // a failure tied to no block (a background flush) stopped the run where planning was
+                long at = failures.offset() >= 0 ? failures.offset() : planner.position();
+                throw new PipelineException(at, reason(f), f, false);
             }
             if (stoppedAt >= 0 || stop.get()) {
                 throw new PipelineException(Math.max(stoppedAt, 0), "restore cancelled", null, true);
@@ -110,7 +118,13 @@ public final class Pipeline {
         if (f instanceof Qcow2Exception) {
             return f.getMessage();
         }
-        return f instanceof Failures.GuestIOException ? "write failed: " + f.getMessage() : "write failed: " + f;
+        if (f instanceof Failures.GuestIOException) {
+            return "write failed: " + f.getMessage();
+        }
+        if (f instanceof OutOfMemoryError) {
+            return "out of memory (" + f.getMessage() + ")";
+        }
+        return f instanceof IOException ? "I/O error: " + f.getMessage() : "write failed: " + f;
     }
 
     /** Hands planned work to the workers, at most {@code 2 * workers} pieces at a time. */
