@@ -23,14 +23,14 @@ import org.junit.jupiter.api.io.TempDir;
  * The machine-readable contract of docs/cli-contract.md, field by field: the JSON error object on
  * stdout, the progress event stream, the exit codes, and errors that name their file.
  */
-class MachineContractTest {
+public class MachineContractTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path dir;
 
-    record Run(int exit, String out, String err) {
-        List<String> lines(String prefix) {
+    public record Run(int exit, String out, String err) {
+        public List<String> lines(String prefix) {
             return err.lines().filter(l -> l.startsWith(prefix)).toList();
         }
 
@@ -46,7 +46,7 @@ class MachineContractTest {
         }
     }
 
-    static Run cli(String... args) {
+    public static Run cli(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int rc = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);

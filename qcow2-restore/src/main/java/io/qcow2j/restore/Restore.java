@@ -127,8 +127,12 @@ public final class Restore {
         boolean zeroOffload = true;
         boolean pageCacheRelease = sink == null && options.releasePageCache();
         String libcError = sink == null ? Libc.loadError() : null;
-        if (libcError != null && (needsZeroing || pageCacheRelease)) {
+        boolean device = kind == TargetKind.BLOCK_DEVICE && sink == null;
+        if (libcError != null && (needsZeroing || pageCacheRelease || device)) {
             List<String> costs = new ArrayList<>();
+            if (device) {
+                costs.add("the block device cannot be checked for being mounted or in use");
+            }
             if (needsZeroing) {
                 zeroOffload = false;
                 costs.add("zero ranges are written as zeros instead of punched or unmapped (slower; a thin "

@@ -41,11 +41,13 @@ final class FileTarget implements Sink {
     private final FileChannel direct;
     /** Drops clean cached pages after each flush; null when disabled or unavailable. */
     private final PageCacheRelease release;
+    /** The exclusive claim on a block device (nothing may mount it meanwhile), or null. */
+    private final DeviceClaim claim;
     /** Zero ranges written as zeros because the kernel could not zero them. */
     private final AtomicLong zerosWritten = new AtomicLong();
 
     private FileTarget(Path path, TargetKind kind, FileChannel channel, boolean writeZeros, KernelZeroer zeroer,
-            FileChannel direct, PageCacheRelease release) {
+            FileChannel direct, PageCacheRelease release, DeviceClaim claim) {
         this.path = path;
         this.kind = kind;
         this.channel = channel;
@@ -54,6 +56,7 @@ final class FileTarget implements Sink {
         this.fileWriteLock = kind == TargetKind.BLOCK_DEVICE ? null : new ReentrantLock();
         this.direct = direct;
         this.release = release;
+        this.claim = claim;
     }
 
     /** Opens (and for files creates or resizes) the target; see {@link Targets#open}. */
@@ -62,8 +65,12 @@ final class FileTarget implements Sink {
         TargetKind kind = inspection.kind();
         FileChannel ch = null;
         FileChannel dio = null;
+        DeviceClaim claim = null;
         boolean created = false;
         try {
+            if (kind == TargetKind.BLOCK_DEVICE) {
+                claim = DeviceClaim.claim(path); // before the first write: a mounted device is refused
+            }
             if (kind == TargetKind.NEW_FILE) {
                 ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                         StandardOpenOption.READ);
@@ -79,6 +86,9 @@ final class FileTarget implements Sink {
         } catch (IOException | RuntimeException e) {
             closeQuietly(dio);
             closeQuietly(ch);
+            if (claim != null) {
+                claim.close();
+            }
             if (created) {
                 try {
                     Files.deleteIfExists(path); // ours: created just above
@@ -96,7 +106,7 @@ final class FileTarget implements Sink {
                 ? KernelZeroer.open(path, true, inspection.currentSize())
                 : KernelZeroer.open(path, false, virtualSize);
         PageCacheRelease release = options.releasePageCache() ? PageCacheRelease.open(path) : null;
-        return new FileTarget(path, kind, ch, writeZeros, zeroer, dio, release);
+        return new FileTarget(path, kind, ch, writeZeros, zeroer, dio, release, claim);
     }
 
     private static FileChannel openDirect(Path path) throws IOException {
@@ -272,9 +282,21 @@ final class FileTarget implements Sink {
         releaseCleanPages();
     }
 
+    /**
+     * fsync, then for a file this restore created, fsync its directory too: without it a crash
+     * right after "success" can lose the whole new file's directory entry.
+     */
     @Override
     public void force() throws IOException {
         channel.force(true);
+        if (kind == TargetKind.NEW_FILE) {
+            Path dir = path.toAbsolutePath().getParent();
+            if (dir != null) {
+                try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+                    d.force(true);
+                }
+            }
+        }
         releaseCleanPages();
     }
 
@@ -294,5 +316,8 @@ final class FileTarget implements Sink {
         }
         closeQuietly(direct);
         channel.close();
+        if (claim != null) {
+            claim.close();
+        }
     }
 }

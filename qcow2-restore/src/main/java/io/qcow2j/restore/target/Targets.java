@@ -24,31 +24,46 @@ public final class Targets {
      * @throws InvalidTargetException when the target is unusable (a directory, a too small device)
      */
     public static TargetInspection inspect(Path path, long virtualSize) throws IOException {
-        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS) && !Files.exists(path)) {
+        String name = path.toString();
+        boolean exists = Files.exists(path);
+        if (!exists && Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            throw new InvalidTargetException(name, "is a symbolic link to " + Files.readSymbolicLink(path)
+                    + ", which does not exist");
+        }
+        if (!exists) {
             Path parent = path.toAbsolutePath().getParent();
             if (parent != null && !Files.isDirectory(parent)) {
-                throw new InvalidTargetException(path.toString(), "target directory " + parent + " does not exist");
+                throw new InvalidTargetException(name, "target directory " + parent + " does not exist");
+            }
+            if (parent != null && !Files.isWritable(parent)) {
+                throw new InvalidTargetException(name, "cannot create the target: directory " + parent
+                        + " is not writable (permissions, or a read-only file system)");
             }
             return new TargetInspection(path, TargetKind.NEW_FILE, 0);
         }
         if (Files.isDirectory(path)) {
-            throw new InvalidTargetException(path.toString(), "target is a directory");
+            throw new InvalidTargetException(name, "target is a directory");
         }
         if (Files.isRegularFile(path)) {
+            if (!Files.isWritable(path)) {
+                throw new InvalidTargetException(name, "target is not writable (permissions, or a read-only file"
+                        + " system)");
+            }
             return new TargetInspection(path, TargetKind.EXISTING_FILE, Files.size(path));
         }
         int mode = (Integer) Files.getAttribute(path, "unix:mode");
         if ((mode & S_IFMT) != S_IFBLK) {
-            throw new InvalidTargetException(path.toString(), "target is neither a regular file nor a block device");
+            throw new InvalidTargetException(name, "target is neither a regular file nor a block device");
         }
         long size;
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             size = ch.size();
         }
         if (size < virtualSize) {
-            throw new InvalidTargetException(path.toString(), "block device holds " + size
+            throw new InvalidTargetException(name, "block device holds " + size
                     + " bytes, the restored disk needs " + virtualSize);
         }
+        DeviceClaim.check(path);
         return new TargetInspection(path, TargetKind.BLOCK_DEVICE, size);
     }
 
@@ -61,6 +76,14 @@ public final class Targets {
      * @throws InvalidTargetException when the target turned out unusable; nothing was changed
      */
     public static Sink open(TargetInspection inspection, long virtualSize, TargetOptions options) throws IOException {
-        return FileTarget.open(inspection, virtualSize, options);
+        try {
+            return FileTarget.open(inspection, virtualSize, options);
+        } catch (InvalidTargetException e) {
+            throw e;
+        } catch (IOException e) {
+            // nothing was written (a new file is removed again): the target is unusable, not incomplete
+            throw new InvalidTargetException(inspection.path().toString(), "cannot open the target: "
+                    + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()), e);
+        }
     }
 }

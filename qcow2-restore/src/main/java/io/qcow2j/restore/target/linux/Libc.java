@@ -12,6 +12,7 @@ import com.sun.jna.NativeLong;
 public interface Libc extends Library {
     int O_RDONLY = 0;
     int O_WRONLY = 1;
+    int O_EXCL = 0200;
     int O_CLOEXEC = 0x80000;
 
     /**
