@@ -14,6 +14,7 @@ import io.qcow2j.restore.oadp.VmRestorePlanner;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,9 +46,9 @@ final class RestoreVmCommand implements Callable<Integer> {
     String namespace;
     @Option(names = "--vm", required = true, paramLabel = "NAME", description = "The VM's name.")
     String vm;
-    @Option(names = "--target", required = true, paramLabel = "PVC=PATH", mapFallbackValue = "",
+    @Option(names = "--target", required = true, paramLabel = "PVC=PATH",
             description = "Where each PVC's disk goes (repeat for every PVC): raw file or block device.")
-    Map<String, Path> targets = new LinkedHashMap<>();
+    List<String> targetSpecs = new ArrayList<>();
     @Mixin
     RestoreFlags flags;
     @Option(names = "--dry-run", description = "Validate everything and print the plan; write nothing.")
@@ -64,12 +65,18 @@ final class RestoreVmCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         RestoreOptions opts = flags.toOptions(spec);
-        for (Map.Entry<String, Path> t : targets.entrySet()) {
-            // mapFallbackValue turns "--target PVC" into an empty path, which would resolve to the
-            // working directory and be refused as "target is a directory"
-            if (t.getKey().isEmpty() || t.getValue().toString().isEmpty()) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--target " + t.getKey() + "="
-                        + t.getValue() + ": expected PVC=PATH with both a PVC name and a path");
+        Map<String, Path> targets = new LinkedHashMap<>();
+        for (String t : targetSpecs) {
+            int eq = t.indexOf('=');
+            if (eq <= 0 || eq == t.length() - 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--target " + t
+                        + ": expected PVC=PATH with both a PVC name and a path");
+            }
+            String pvc = t.substring(0, eq);
+            // a repeated PVC used to keep the last path silently: which disk goes where must not be a guess
+            if (targets.putIfAbsent(pvc, Path.of(t.substring(eq + 1))) != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--target given twice for PVC " + pvc
+                        + " (" + targets.get(pvc) + " and " + t.substring(eq + 1) + ")");
             }
         }
         VmPlan plan;

@@ -1,6 +1,7 @@
 package io.qcow2j.restore.oadp;
 
 import java.io.IOException;
+import io.qcow2j.restore.target.InvalidTargetException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,11 +54,13 @@ public final class VmRestorePlanner {
      * @throws InvalidBackupLayoutException if the layout is missing, malformed or inconsistent, or
      *                                      the targets do not match the VM's PVCs; the message names
      *                                      the file, checkpoint and PVC involved
+     * @throws InvalidTargetException       if a target lies inside the backup location, is one of its
+     *                                      images, or is the same file as another PVC's target
      * @throws IllegalArgumentException     if {@code backup}, {@code namespace} or {@code vm} is not
      *                                      a plain path component
      */
     public static VmPlan plan(OadpLayout layout, String backup, String namespace, String vm,
-                              Map<String, Path> targets) throws InvalidBackupLayoutException {
+                              Map<String, Path> targets) throws InvalidBackupLayoutException, InvalidTargetException {
         Objects.requireNonNull(layout, "layout");
         return plan(layout, layout.load(backup, namespace, vm), namespace, vm, targets);
     }
@@ -68,7 +71,7 @@ public final class VmRestorePlanner {
      * @see #plan(OadpLayout, String, String, String, Map)
      */
     public static VmPlan plan(OadpLayout layout, BackupMetadata metadata, String namespace, String vm,
-                              Map<String, Path> targets) throws InvalidBackupLayoutException {
+                              Map<String, Path> targets) throws InvalidBackupLayoutException, InvalidTargetException {
         Objects.requireNonNull(layout, "layout");
         Objects.requireNonNull(metadata, "metadata");
         Objects.requireNonNull(namespace, "namespace");
@@ -99,7 +102,7 @@ public final class VmRestorePlanner {
             this.indexFile = md.indexFile().toString();
         }
 
-        VmPlan plan(Map<String, Path> targets) throws InvalidBackupLayoutException {
+        VmPlan plan(Map<String, Path> targets) throws InvalidBackupLayoutException, InvalidTargetException {
             checkIdentity();
             List<String> chain = checkChainIds();
             List<Checkpoint> checkpoints = resolve(chain);
@@ -278,7 +281,8 @@ public final class VmRestorePlanner {
             return pvcs;
         }
 
-        private void checkTargets(List<String> pvcs, Map<String, Path> targets) throws InvalidBackupLayoutException {
+        private void checkTargets(List<String> pvcs, Map<String, Path> targets)
+                throws InvalidBackupLayoutException, InvalidTargetException {
             String known = String.join(", ", pvcs);
             for (String pvc : new TreeSet<>(targets.keySet())) {
                 if (!pvcs.contains(pvc)) {
@@ -295,34 +299,32 @@ public final class VmRestorePlanner {
                 }
             }
             Map<Path, String> pvcOfTarget = new HashMap<>();
+            Path root = resolved(layout.root());
             for (String pvc : pvcs) {
                 Path target = targets.get(pvc);
-                String other = pvcOfTarget.putIfAbsent(normal(target), pvc);
+                Path real = resolved(target);
+                String other = pvcOfTarget.putIfAbsent(real, pvc);
                 if (other != null) {
-                    throw new InvalidBackupLayoutException(target.toString(), "target",
-                            "given for both PVC " + other + " and PVC " + pvc);
+                    throw new InvalidTargetException(target.toString(), "PVC " + pvc + ": the same file as the target"
+                            + " of PVC " + other + " (" + targets.get(other) + "); PVC " + pvc + " would overwrite"
+                            + " PVC " + other);
                 }
-            }
-            for (String a : pvcs) {
-                for (String b : pvcs) {
-                    if (a.compareTo(b) < 0 && sameExistingFile(targets.get(a), targets.get(b))) {
-                        throw new InvalidBackupLayoutException(targets.get(b).toString(), "target",
-                                "is the same file as the target of PVC " + a + " (" + targets.get(a)
-                                        + "); PVC " + b + " would overwrite PVC " + a);
-                    }
+                if (real.startsWith(root)) {
+                    throw new InvalidTargetException(target.toString(), "PVC " + pvc + ": lies inside the backup"
+                            + " location " + layout.root() + "; restoring there would destroy the backup");
                 }
             }
         }
 
-        private void checkTargetsAreNotImages(List<DiskPlan> disks) throws InvalidBackupLayoutException {
+        private void checkTargetsAreNotImages(List<DiskPlan> disks) throws InvalidTargetException {
             for (DiskPlan d : disks) {
+                Path real = resolved(d.target());
                 for (DiskPlan source : disks) {
                     for (int i = 0; i < source.images().size(); i++) {
-                        Path image = source.images().get(i);
-                        if (normal(d.target()).equals(normal(image)) || sameExistingFile(d.target(), image)) {
-                            throw new InvalidBackupLayoutException(d.target().toString(), "target of PVC " + d.pvc(),
-                                    "is the image of PVC " + source.pvc() + " in checkpoint "
-                                            + source.checkpointIds().get(i) + "; restoring would destroy the backup");
+                        if (real.equals(resolved(source.images().get(i)))) {
+                            throw new InvalidTargetException(d.target().toString(), "target of PVC " + d.pvc()
+                                    + " is the image of PVC " + source.pvc() + " in checkpoint "
+                                    + source.checkpointIds().get(i) + "; restoring would destroy the backup");
                         }
                     }
                 }
@@ -348,16 +350,25 @@ public final class VmRestorePlanner {
             return path;
         }
 
-        private static Path normal(Path p) {
-            return p.toAbsolutePath().normalize();
-        }
-
-        /** Catches aliases (symlinks, hard links, different spellings) that path comparison misses. */
-        private static boolean sameExistingFile(Path a, Path b) {
+        /**
+         * Where {@code p} really is: its real path when it exists (symbolic links and other
+         * spellings resolved), else its directory's real path and its name, so two new files
+         * reached through a symlinked directory compare equal.
+         */
+        private static Path resolved(Path p) {
+            Path abs = p.toAbsolutePath().normalize();
             try {
-                return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
-            } catch (IOException | SecurityException e) {
-                return false; // cannot tell; the restore will report any real access problem
+                return abs.toRealPath();
+            } catch (IOException e) {
+                Path parent = abs.getParent();
+                if (parent != null && abs.getFileName() != null) {
+                    try {
+                        return parent.toRealPath().resolve(abs.getFileName());
+                    } catch (IOException ignored) {
+                        // no such directory: compared as spelled; the restore reports it
+                    }
+                }
+                return abs;
             }
         }
     }

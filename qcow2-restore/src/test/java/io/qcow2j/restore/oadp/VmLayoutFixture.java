@@ -3,6 +3,7 @@ package io.qcow2j.restore.oadp;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qcow2j.restore.target.InvalidTargetException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -124,7 +125,7 @@ public final class VmLayoutFixture {
         manifests.forEach((backup, m) -> write(manifestFile(backup), m.toPrettyString()));
     }
 
-    public VmPlan plan(String backup) throws InvalidBackupLayoutException {
+    public VmPlan plan(String backup) throws InvalidBackupLayoutException, InvalidTargetException {
         write();
         return VmRestorePlanner.plan(layout, backup, NS, VM, targets);
     }
