@@ -13,7 +13,6 @@ import io.qcow2j.restore.RestoreIncompleteException;
 import io.qcow2j.restore.RestoreOptions;
 import io.qcow2j.restore.model.ChainModel.Image;
 import io.qcow2j.restore.model.ChainModel;
-import io.qcow2j.restore.model.MiniQcow2Writer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -76,8 +75,8 @@ class ValidationFailuresTest {
         Image full = new Image(16, false, SIZE).write(0, SIZE, 1);
         Image inc1 = new Image(12, false, SIZE).write(0, 8 * K, 2).write(512 * K, 64 * K, 3);
         Image inc2 = new Image(14, true, SIZE).write(100 * K, 1 * K, 4);
-        List<Path> chain = new ArrayList<>(MiniQcow2Writer.writeChain(new ChainModel(List.of(full, inc1, inc2)),
-                Files.createDirectories(dir.resolve("chain"))));
+        List<Path> chain = new ArrayList<>(new ChainModel(List.of(full, inc1, inc2))
+                .write(Files.createDirectories(dir.resolve("chain"))));
         Path target = dir.resolve("disk.raw");
         if (existingTarget) {
             byte[] garbage = new byte[300_000];
