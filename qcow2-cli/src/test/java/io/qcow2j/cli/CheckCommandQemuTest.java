@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.qcow2j.core.check.ImagePoker;
+import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.Qemu;
 import io.qcow2j.core.testing.QemuImg;
 import io.qcow2j.core.testing.QemuIo;
@@ -87,7 +87,7 @@ class CheckCommandQemuTest {
     void checkErrors() throws IOException {
         Path img = image();
         try (ImagePoker p = ImagePoker.open(img)) {
-            p.putU64(p.refcountTableOffset(), p.u64(p.refcountTableOffset()) + 512);
+            p.putLong(p.refcountTableOffset(), p.getLong(p.refcountTableOffset()) + 512);
         }
         assertSameAsQemu(img);
     }

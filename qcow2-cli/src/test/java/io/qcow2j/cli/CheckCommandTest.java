@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.qcow2j.core.check.ImagePoker;
+import io.qcow2j.core.format.Layout;
+import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.TestData;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -47,7 +48,7 @@ class CheckCommandTest {
         try (ImagePoker p = ImagePoker.open(img)) {
             for (int i = 0; ; i++) {
                 long e = p.l2Entry(0, i);
-                if ((e & ImagePoker.OFFSET_MASK) != 0 && (e & ImagePoker.COMPRESSED) == 0) {
+                if ((e & Layout.L2_OFFSET_MASK) != 0 && (e & Layout.L2_COMPRESSED) == 0) {
                     p.setL2Entry(0, i, 0);
                     return img;
                 }
@@ -59,7 +60,7 @@ class CheckCommandTest {
     private Path corrupt() throws IOException {
         Path img = copy("v3-c4096");
         try (ImagePoker p = ImagePoker.open(img)) {
-            p.setRefcount(p.l1Offset() >>> p.clusterBits(), 0);
+            p.setRefcount(p.l1TableOffset() >>> p.clusterBits(), 0);
         }
         return img;
     }
@@ -101,7 +102,7 @@ class CheckCommandTest {
         // a refcount block offset that is not cluster aligned (impossible with 512-byte clusters)
         Path img = copy("v2-c4096");
         try (ImagePoker p = ImagePoker.open(img)) {
-            p.putU64(p.refcountTableOffset(), p.u64(p.refcountTableOffset()) + 512);
+            p.putLong(p.refcountTableOffset(), p.getLong(p.refcountTableOffset()) + 512);
         }
         Run r = check("--json", img.toString());
         assertEquals(1, r.exit());
@@ -122,7 +123,7 @@ class CheckCommandTest {
 
         Path img = copy("v3-c512");
         try (ImagePoker p = ImagePoker.open(img)) {
-            p.putU32(0, 0);
+            p.putInt(Layout.HDR_MAGIC, 0);
         }
         r = check("--json", img.toString());
         assertEquals(1, r.exit());
