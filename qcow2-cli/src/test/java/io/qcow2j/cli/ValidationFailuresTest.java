@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qcow2j.core.Qcow2Exception;
+import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.Sha256;
 import io.qcow2j.restore.LoopDevice;
 import io.qcow2j.restore.Restore;
@@ -16,7 +17,6 @@ import io.qcow2j.restore.model.ChainModel;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -184,21 +184,8 @@ class ValidationFailuresTest {
 
     /** Sets reserved bit 1 in entry 0 of the first L2 table: only a full walk of the tables finds it. */
     private static void setReservedBitInFirstL2Entry(Path img) throws IOException {
-        try (FileChannel ch = FileChannel.open(img, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            long l1 = readLong(ch, 40);
-            long l2 = readLong(ch, l1) & 0x00ff_ffff_ffff_fe00L;
-            if (l2 == 0) {
-                throw new IllegalStateException("test image has no L2 table at L1 entry 0");
-            }
-            long entry = readLong(ch, l2);
-            ByteBuffer b = ByteBuffer.allocate(8).putLong(0, entry | 2L);
-            ch.write(b, l2);
+        try (ImagePoker p = ImagePoker.open(img)) {
+            p.setL2Entry(0, 0, p.l2Entry(0, 0) | 2L);
         }
-    }
-
-    private static long readLong(FileChannel ch, long pos) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(8);
-        ch.read(b, pos);
-        return b.getLong(0);
     }
 }

@@ -12,16 +12,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.qcow2j.cli.Main;
+import io.qcow2j.core.format.Layout;
+import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.RequiresQemu;
 import io.qcow2j.core.testing.TestData;
 import io.qcow2j.restore.oadp.VmLayoutFixture;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -206,11 +205,8 @@ class RestoreVmValidationTest {
         Path img = fx.image(3, 1);
         long size = Files.size(img);
         long past = ((size >> 16) + 16) << 16; // cluster aligned, well past EOF
-        try (FileChannel ch = FileChannel.open(img, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer header = ByteBuffer.allocate(48);
-            ch.read(header, 0);
-            long l1Offset = header.getLong(40);
-            ch.write(ByteBuffer.allocate(8).putLong(0, Long.MIN_VALUE | past), l1Offset);
+        try (ImagePoker p = ImagePoker.open(img)) {
+            p.setL1Entry(0, Layout.COPIED | past);
         }
         String line = refused(img.toString(), "checkpoint cp-003", PVC1, Long.toString(past));
         assertTrue(line.contains("L2") || line.contains("L1"), () -> "names the table: " + line);
