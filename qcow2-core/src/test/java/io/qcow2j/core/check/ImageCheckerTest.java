@@ -43,6 +43,21 @@ class ImageCheckerTest {
         }
     }
 
+    /**
+     * Makes the image's only snapshot an entry, cluster aligned past the end of the file, whose L1
+     * table is {@code l1Size} entries at {@code l1Offset}: version 3 extra data, no id, no name.
+     */
+    private static void appendSnapshot(ImagePoker p, long l1Offset, int l1Size) throws IOException {
+        long table = p.alignedEnd();
+        p.putLong(table + Layout.SNAPSHOT_L1_TABLE_OFFSET, l1Offset);
+        p.putInt(table + Layout.SNAPSHOT_L1_SIZE, l1Size);
+        p.putInt(table + Layout.SNAPSHOT_EXTRA_DATA_SIZE, EXTRA);
+        p.putInt(table + Layout.SNAPSHOT_ID_STR_SIZE, 0); // and name_size
+        p.putLong(table + Layout.SNAPSHOT_HEADER_LENGTH + EXTRA, 0); // padding past the entry
+        p.putInt(Layout.HDR_NB_SNAPSHOTS, 1);
+        p.putLong(Layout.HDR_SNAPSHOTS_OFFSET, table);
+    }
+
     @Test
     void everyCommittedImageIsClean() throws IOException {
         for (String n : TestData.imageNames()) {
@@ -225,18 +240,8 @@ class ImageCheckerTest {
     @Test
     void snapshotClaimingHugeL1TablesPastTheFileCostsNothing() throws IOException {
         Path img = copy("v3-c512");
-        long end = Files.size(img);
-        damage(img, p -> {
-            long table = (end + 511) & ~511L;
-            // one snapshot entry: L1 of 4M entries (qemu's maximum) far past the end of the file
-            p.putLong(table + Layout.SNAPSHOT_L1_TABLE_OFFSET, 1L << 50);
-            p.putInt(table + Layout.SNAPSHOT_L1_SIZE, 4 << 20);
-            p.putInt(table + Layout.SNAPSHOT_EXTRA_DATA_SIZE, EXTRA);
-            p.putInt(table + Layout.SNAPSHOT_ID_STR_SIZE, 0); // and name_size: no id, no name
-            p.putLong(table + Layout.SNAPSHOT_HEADER_LENGTH + EXTRA, 0); // padding past the entry
-            p.putInt(Layout.HDR_NB_SNAPSHOTS, 1);
-            p.putLong(Layout.HDR_SNAPSHOTS_OFFSET, table);
-        });
+        // L1 of 4M entries (qemu's maximum) far past the end of the file
+        damage(img, p -> appendSnapshot(p, 1L << 50, 4 << 20));
         long start = System.nanoTime();
         CheckResult r = ImageChecker.check(img);
         assertTrue(System.nanoTime() - start < 5_000_000_000L, "checking took too long");
@@ -247,16 +252,7 @@ class ImageCheckerTest {
     @Test
     void snapshotL1OffsetBeyondTwoToThe63CannotBeChecked() throws IOException {
         Path img = copy("v3-c512");
-        long end = Files.size(img);
-        damage(img, p -> {
-            long table = (end + 511) & ~511L;
-            p.putLong(table + Layout.SNAPSHOT_L1_TABLE_OFFSET, 0x8000_0000_0000_0000L);
-            p.putInt(table + Layout.SNAPSHOT_L1_SIZE, 1);
-            p.putInt(table + Layout.SNAPSHOT_EXTRA_DATA_SIZE, EXTRA);
-            p.putLong(table + Layout.SNAPSHOT_HEADER_LENGTH + EXTRA, 0);
-            p.putInt(Layout.HDR_NB_SNAPSHOTS, 1);
-            p.putLong(Layout.HDR_SNAPSHOTS_OFFSET, table);
-        });
+        damage(img, p -> appendSnapshot(p, 0x8000_0000_0000_0000L, 1));
         Qcow2Exception e = assertThrows(Qcow2Exception.class, () -> ImageChecker.check(img));
         assertEquals("snapshot table", e.structure(), e.getMessage());
     }
