@@ -27,10 +27,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -41,32 +39,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the plan a person can check against the layout.
  */
 @RequiresQemu
-class RestoreVmCliTest {
+class RestoreVmCliTest extends RestoreVmTestBase {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] PVCS = {PVC0, PVC1};
     private static final long[] SIZES = {DISK0_SIZE, DISK1_SIZE};
 
-    static VmBackupImages images;
-
-    @TempDir
-    Path dir;
-    VmLayoutFixture fx;
-    Path t0;
-    Path t1;
-
-    @BeforeAll
-    static void buildImages() throws IOException {
-        images = VmBackupImages.shared();
-    }
-
     @BeforeEach
-    void layout() throws IOException {
-        fx = new VmLayoutFixture(dir);
-        images.installInto(fx);
+    void writeLayout() {
         fx.write();
-        Files.createDirectories(fx.targetDir);
-        t0 = fx.targets.get(PVC0);
-        t1 = fx.targets.get(PVC1);
     }
 
     /** restore-vm for {@code backup} into t0/t1 (PVC1's target first, as the contract does). */
