@@ -48,7 +48,7 @@ class CheckCommandQemuTest {
 
     private void assertSameAsQemu(Path img) throws IOException {
         Qemu.Result qemuJson = qemuImgCheck("--output=json", img.toString());
-        CheckCommandTest.Run ours = CheckCommandTest.check("--json", img.toString());
+        CliRun ours = CheckCommandTest.check("--json", img.toString());
         assertEquals(qemuJson.exitCode(), ours.exit(), qemuJson.stderr() + ours.err());
         ObjectMapper m = new ObjectMapper();
         ObjectNode mine = (ObjectNode) m.readTree(ours.out());
@@ -57,7 +57,7 @@ class CheckCommandQemuTest {
         assertEquals(theirs.toString(), mine.toString(), "same keys, order and values");
 
         Qemu.Result qemuText = qemuImgCheck(img.toString());
-        CheckCommandTest.Run text = CheckCommandTest.check(img.toString());
+        CliRun text = CheckCommandTest.check(img.toString());
         String summary = text.out().lines()
                 .filter(l -> !l.matches("^(corruption|leak|check error): .*"))
                 .collect(Collectors.joining("\n", "", "\n"));

@@ -1,5 +1,6 @@
 package io.qcow2j.cli;
 
+import static io.qcow2j.cli.CliRun.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,8 +11,6 @@ import io.qcow2j.core.format.Layout;
 import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.TestData;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,16 +23,10 @@ class CheckCommandTest {
     @TempDir
     Path dir;
 
-    record Run(int exit, String out, String err) {
-    }
-
-    static Run check(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
+    static CliRun check(String... args) {
         List<String> argv = new ArrayList<>(List.of("check"));
         argv.addAll(List.of(args));
-        int rc = Main.run(new PrintWriter(out), new PrintWriter(err), argv.toArray(String[]::new));
-        return new Run(rc, out.toString(), err.toString());
+        return cli(argv);
     }
 
     private Path copy(String name) throws IOException {
@@ -68,7 +61,7 @@ class CheckCommandTest {
     @Test
     void cleanImage() {
         Path img = TestData.image("v3-c4096");
-        Run r = check(img.toString());
+        CliRun r = check(img.toString());
         assertEquals(0, r.exit(), r.err());
         assertEquals("No errors were found on the image.\n"
                 + "8/4097 = 0.20% allocated, 37.50% fragmented, 37.50% compressed clusters\n"
@@ -79,7 +72,7 @@ class CheckCommandTest {
     @Test
     void leaksOnlyExitThree() throws IOException {
         Path img = leaky();
-        Run r = check(img.toString());
+        CliRun r = check(img.toString());
         assertEquals(3, r.exit(), r.out() + r.err());
         assertTrue(r.out().startsWith("leak: cluster at offset "), r.out());
         assertTrue(r.out().contains("\n\n1 leaked clusters were found on the image.\n"
@@ -90,7 +83,7 @@ class CheckCommandTest {
     @Test
     void corruptionExitsTwo() throws IOException {
         Path img = corrupt();
-        Run r = check(img.toString());
+        CliRun r = check(img.toString());
         assertEquals(2, r.exit(), r.out() + r.err());
         assertTrue(r.out().startsWith("corruption: cluster at offset "), r.out());
         assertTrue(r.out().contains("\n\n1 errors were found on the image.\n"
@@ -104,7 +97,7 @@ class CheckCommandTest {
         try (ImagePoker p = ImagePoker.open(img)) {
             p.putLong(p.refcountTableOffset(), p.getLong(p.refcountTableOffset()) + 512);
         }
-        Run r = check("--json", img.toString());
+        CliRun r = check("--json", img.toString());
         assertEquals(1, r.exit());
         JsonNode n = new ObjectMapper().readTree(r.out());
         assertTrue(n.get("check-errors").asLong() > 0, r.out());
@@ -115,7 +108,7 @@ class CheckCommandTest {
     @Test
     void couldNotCheckIsOneErrorLineNamingTheFileAndExitOne() throws IOException {
         Path missing = dir.resolve("nope.qcow2");
-        Run r = check(missing.toString());
+        CliRun r = check(missing.toString());
         assertEquals(1, r.exit());
         assertEquals("", r.out());
         assertEquals(1, r.err().lines().count(), r.err());
@@ -147,7 +140,7 @@ class CheckCommandTest {
     @Test
     void jsonHasQemusKeysInQemusOrderPlusOurFindings() throws IOException {
         Path img = corrupt();
-        Run r = check("--json", img.toString());
+        CliRun r = check("--json", img.toString());
         assertEquals(2, r.exit());
         JsonNode n = new ObjectMapper().readTree(r.out());
         List<String> keys = new ArrayList<>();

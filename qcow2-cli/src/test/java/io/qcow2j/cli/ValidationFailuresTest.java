@@ -15,8 +15,6 @@ import io.qcow2j.restore.RestoreOptions;
 import io.qcow2j.restore.model.ChainModel.Image;
 import io.qcow2j.restore.model.ChainModel;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -141,10 +139,9 @@ class ValidationFailuresTest {
             if (viaCli) {
                 List<String> args = new ArrayList<>(List.of("restore", "--output", target.toString(), "--progress=none"));
                 chain.forEach(p -> args.add(p.toString()));
-                StringWriter out = new StringWriter();
-                StringWriter err = new StringWriter();
-                int rc = Main.run(new PrintWriter(out), new PrintWriter(err), args.toArray(String[]::new));
-                String e = err.toString();
+                CliRun run = CliRun.cli(args);
+                int rc = run.exit();
+                String e = run.err();
                 assertEquals(Main.INVALID, rc, "exit code; stderr: " + e);
                 List<String> errorLines = e.lines().filter(l -> l.startsWith("error: ")).toList();
                 assertEquals(1, errorLines.size(), "one error line: " + e);
