@@ -4,6 +4,7 @@ import io.qcow2j.core.Extent;
 import io.qcow2j.core.Header;
 import io.qcow2j.core.OpenOptions;
 import io.qcow2j.core.Qcow2Image;
+import io.qcow2j.core.format.Layout;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -45,8 +46,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class L2DecodeBenchmark {
     private static final long WINDOW = 64L << 20;
-    /** Bits 9..55 of an L1 entry: the L2 table's offset (spec, "Cluster mapping"). */
-    private static final long L1_OFFSET_MASK = 0x00ff_ffff_ffff_fe00L;
 
     @Param("65536")
     public int virtualMiB;
@@ -99,16 +98,16 @@ public class L2DecodeBenchmark {
         }
         int cs = (int) h.clusterSize();
         try (FileChannel ch = FileChannel.open(img, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer l1 = ByteBuffer.allocate(h.l1Size() * 8);
+            ByteBuffer l1 = ByteBuffer.allocate(h.l1Size() * Layout.ENTRY_BYTES);
             ch.read(l1, h.l1TableOffset());
             List<Long> tables = new ArrayList<>();
             for (int i = 0; i < h.l1Size(); i++) {
-                long off = l1.getLong(i * 8) & L1_OFFSET_MASK;
+                long off = l1.getLong(i * Layout.ENTRY_BYTES) & Layout.L1_OFFSET_MASK;
                 if (off != 0) {
                     tables.add(off);
                 }
             }
-            int perTable = cs / 8;
+            int perTable = cs / Layout.ENTRY_BYTES;
             long[] entries = new long[tables.size() * perTable];
             ByteBuffer t = ByteBuffer.allocate(cs);
             for (int i = 0; i < tables.size(); i++) {

@@ -66,12 +66,12 @@ class ChainOrderTest {
         return img;
     }
 
-    private static MachineContractTest.Run restore(Path target, Path... images) {
+    private static CliRun restore(Path target, Path... images) {
         List<String> args = new ArrayList<>(List.of("restore", "--progress=none", "--output", target.toString()));
         for (Path p : images) {
             args.add(p.toString());
         }
-        return MachineContractTest.cli(args.toArray(String[]::new));
+        return CliRun.cli(args.toArray(String[]::new));
     }
 
     private static String oracle(String name, Path... images) throws IOException {
@@ -84,7 +84,7 @@ class ChainOrderTest {
     @Test
     void theRightOrderRestoresAsQemuDoes() throws IOException {
         Path target = dir.resolve("right.raw");
-        MachineContractTest.Run r = restore(target, full, inc1, inc2);
+        CliRun r = restore(target, full, inc1, inc2);
         assertEquals(0, r.exit(), r.err());
         assertEquals(oracle("right", full, inc1, inc2), Sha256.of(target));
     }
@@ -92,7 +92,7 @@ class ChainOrderTest {
     @Test
     void anIncrementalFirstIsRefusedNamingIt() {
         Path target = dir.resolve("inc-first.raw");
-        MachineContractTest.Run r = restore(target, inc1, full, inc2);
+        CliRun r = restore(target, inc1, full, inc2);
         assertEquals(Main.INVALID, r.exit(), r.err());
         String line = r.lines("error: ").get(0);
         assertTrue(line.startsWith("error: " + inc1 + ": the full backup must come first"), line);
@@ -103,7 +103,7 @@ class ChainOrderTest {
     @Test
     void theReversedChainIsRefused() {
         Path target = dir.resolve("reversed.raw");
-        MachineContractTest.Run r = restore(target, inc2, inc1, full);
+        CliRun r = restore(target, inc2, inc1, full);
         assertEquals(Main.INVALID, r.exit(), r.err());
         assertTrue(r.lines("error: ").get(0).startsWith("error: " + inc2 + ": the full backup must come first"),
                 r.err());
@@ -113,7 +113,7 @@ class ChainOrderTest {
     @Test
     void aFullBackupInTheMiddleIsRefusedNamingIt() {
         Path target = dir.resolve("middle.raw");
-        MachineContractTest.Run r = restore(target, full, inc1, full2, inc2);
+        CliRun r = restore(target, full, inc1, full2, inc2);
         assertEquals(Main.INVALID, r.exit(), r.err());
         String line = r.lines("error: ").get(0);
         assertTrue(line.startsWith("error: " + full2 + ": stores no backing file"), line);
@@ -124,7 +124,7 @@ class ChainOrderTest {
     @Test
     void allowBackingBaseRestoresADeliberatePartialChain() throws IOException {
         Path target = dir.resolve("partial.raw");
-        MachineContractTest.Run r = MachineContractTest.cli("restore", "--progress=none", "--allow-backing-base",
+        CliRun r = CliRun.cli("restore", "--progress=none", "--allow-backing-base",
                 "--output", target.toString(), inc1.toString(), inc2.toString());
         assertEquals(0, r.exit(), r.err());
         assertEquals(oracle("partial", inc1, inc2), Sha256.of(target));
@@ -142,11 +142,11 @@ class ChainOrderTest {
 
     @Test
     void infoAndMapSayWhichImagesLookLikeFullsOrIncrementals() throws IOException {
-        JsonNode info = JSON.readTree(MachineContractTest.cli("info", "--json", inc1.toString()).out());
+        JsonNode info = JSON.readTree(CliRun.cli("info", "--json", inc1.toString()).out());
         assertEquals("incremental", info.path("qcow2j").path("backup-role").asText());
-        info = JSON.readTree(MachineContractTest.cli("info", "--json", full.toString()).out());
+        info = JSON.readTree(CliRun.cli("info", "--json", full.toString()).out());
         assertEquals("full", info.path("qcow2j").path("backup-role").asText());
-        MachineContractTest.Run r = MachineContractTest.cli("map", "--json", full.toString(), inc1.toString(),
+        CliRun r = CliRun.cli("map", "--json", full.toString(), inc1.toString(),
                 inc2.toString());
         assertEquals(0, r.exit(), r.err());
         JsonNode images = JSON.readTree(r.out()).path("images");

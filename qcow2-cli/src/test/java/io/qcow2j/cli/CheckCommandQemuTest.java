@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.qcow2j.core.check.ImagePoker;
+import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.Qemu;
 import io.qcow2j.core.testing.QemuImg;
 import io.qcow2j.core.testing.QemuIo;
@@ -48,7 +48,7 @@ class CheckCommandQemuTest {
 
     private void assertSameAsQemu(Path img) throws IOException {
         Qemu.Result qemuJson = qemuImgCheck("--output=json", img.toString());
-        CheckCommandTest.Run ours = CheckCommandTest.check("--json", img.toString());
+        CliRun ours = CheckCommandTest.check("--json", img.toString());
         assertEquals(qemuJson.exitCode(), ours.exit(), qemuJson.stderr() + ours.err());
         ObjectMapper m = new ObjectMapper();
         ObjectNode mine = (ObjectNode) m.readTree(ours.out());
@@ -57,7 +57,7 @@ class CheckCommandQemuTest {
         assertEquals(theirs.toString(), mine.toString(), "same keys, order and values");
 
         Qemu.Result qemuText = qemuImgCheck(img.toString());
-        CheckCommandTest.Run text = CheckCommandTest.check(img.toString());
+        CliRun text = CheckCommandTest.check(img.toString());
         String summary = text.out().lines()
                 .filter(l -> !l.matches("^(corruption|leak|check error): .*"))
                 .collect(Collectors.joining("\n", "", "\n"));
@@ -87,7 +87,7 @@ class CheckCommandQemuTest {
     void checkErrors() throws IOException {
         Path img = image();
         try (ImagePoker p = ImagePoker.open(img)) {
-            p.putU64(p.refcountTableOffset(), p.u64(p.refcountTableOffset()) + 512);
+            p.putLong(p.refcountTableOffset(), p.getLong(p.refcountTableOffset()) + 512);
         }
         assertSameAsQemu(img);
     }

@@ -1,16 +1,16 @@
 package io.qcow2j.cli;
 
+import static io.qcow2j.cli.CliRun.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.qcow2j.core.check.ImagePoker;
+import io.qcow2j.core.format.Layout;
+import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.TestData;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,16 +23,10 @@ class CheckCommandTest {
     @TempDir
     Path dir;
 
-    record Run(int exit, String out, String err) {
-    }
-
-    static Run check(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
+    static CliRun check(String... args) {
         List<String> argv = new ArrayList<>(List.of("check"));
         argv.addAll(List.of(args));
-        int rc = Main.run(new PrintWriter(out), new PrintWriter(err), argv.toArray(String[]::new));
-        return new Run(rc, out.toString(), err.toString());
+        return cli(argv);
     }
 
     private Path copy(String name) throws IOException {
@@ -47,7 +41,7 @@ class CheckCommandTest {
         try (ImagePoker p = ImagePoker.open(img)) {
             for (int i = 0; ; i++) {
                 long e = p.l2Entry(0, i);
-                if ((e & ImagePoker.OFFSET_MASK) != 0 && (e & ImagePoker.COMPRESSED) == 0) {
+                if ((e & Layout.L2_OFFSET_MASK) != 0 && (e & Layout.L2_COMPRESSED) == 0) {
                     p.setL2Entry(0, i, 0);
                     return img;
                 }
@@ -59,7 +53,7 @@ class CheckCommandTest {
     private Path corrupt() throws IOException {
         Path img = copy("v3-c4096");
         try (ImagePoker p = ImagePoker.open(img)) {
-            p.setRefcount(p.l1Offset() >>> p.clusterBits(), 0);
+            p.setRefcount(p.l1TableOffset() >>> p.clusterBits(), 0);
         }
         return img;
     }
@@ -67,7 +61,7 @@ class CheckCommandTest {
     @Test
     void cleanImage() {
         Path img = TestData.image("v3-c4096");
-        Run r = check(img.toString());
+        CliRun r = check(img.toString());
         assertEquals(0, r.exit(), r.err());
         assertEquals("No errors were found on the image.\n"
                 + "8/4097 = 0.20% allocated, 37.50% fragmented, 37.50% compressed clusters\n"
@@ -78,7 +72,7 @@ class CheckCommandTest {
     @Test
     void leaksOnlyExitThree() throws IOException {
         Path img = leaky();
-        Run r = check(img.toString());
+        CliRun r = check(img.toString());
         assertEquals(3, r.exit(), r.out() + r.err());
         assertTrue(r.out().startsWith("leak: cluster at offset "), r.out());
         assertTrue(r.out().contains("\n\n1 leaked clusters were found on the image.\n"
@@ -89,7 +83,7 @@ class CheckCommandTest {
     @Test
     void corruptionExitsTwo() throws IOException {
         Path img = corrupt();
-        Run r = check(img.toString());
+        CliRun r = check(img.toString());
         assertEquals(2, r.exit(), r.out() + r.err());
         assertTrue(r.out().startsWith("corruption: cluster at offset "), r.out());
         assertTrue(r.out().contains("\n\n1 errors were found on the image.\n"
@@ -101,9 +95,9 @@ class CheckCommandTest {
         // a refcount block offset that is not cluster aligned (impossible with 512-byte clusters)
         Path img = copy("v2-c4096");
         try (ImagePoker p = ImagePoker.open(img)) {
-            p.putU64(p.refcountTableOffset(), p.u64(p.refcountTableOffset()) + 512);
+            p.putLong(p.refcountTableOffset(), p.getLong(p.refcountTableOffset()) + 512);
         }
-        Run r = check("--json", img.toString());
+        CliRun r = check("--json", img.toString());
         assertEquals(1, r.exit());
         JsonNode n = new ObjectMapper().readTree(r.out());
         assertTrue(n.get("check-errors").asLong() > 0, r.out());
@@ -114,7 +108,7 @@ class CheckCommandTest {
     @Test
     void couldNotCheckIsOneErrorLineNamingTheFileAndExitOne() throws IOException {
         Path missing = dir.resolve("nope.qcow2");
-        Run r = check(missing.toString());
+        CliRun r = check(missing.toString());
         assertEquals(1, r.exit());
         assertEquals("", r.out());
         assertEquals(1, r.err().lines().count(), r.err());
@@ -122,7 +116,7 @@ class CheckCommandTest {
 
         Path img = copy("v3-c512");
         try (ImagePoker p = ImagePoker.open(img)) {
-            p.putU32(0, 0);
+            p.putInt(Layout.HDR_MAGIC, 0);
         }
         r = check("--json", img.toString());
         assertEquals(1, r.exit());
@@ -142,7 +136,7 @@ class CheckCommandTest {
     /** A usage error of check is qemu-img check's "could not check", exit 1, not the usage exit 2. */
     @Test
     void usageErrorsOfCheckExitOne() throws IOException {
-        Run r = check("--bogus", "x.qcow2");
+        CliRun r = check("--bogus", "x.qcow2");
         assertEquals(1, r.exit(), r.err());
         assertTrue(r.err().startsWith("error: "), r.err());
         r = check();
@@ -163,7 +157,7 @@ class CheckCommandTest {
     @Test
     void jsonHasQemusKeysInQemusOrderPlusOurFindings() throws IOException {
         Path img = corrupt();
-        Run r = check("--json", img.toString());
+        CliRun r = check("--json", img.toString());
         assertEquals(2, r.exit());
         JsonNode n = new ObjectMapper().readTree(r.out());
         List<String> keys = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.qcow2j.cli;
 
+import static io.qcow2j.cli.CliRun.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,8 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qcow2j.core.testing.TestData;
 import io.qcow2j.restore.digest.DiskDigest;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,16 +29,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CliConformanceTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Run(int exit, String out, String err) {
-    }
-
-    static Run cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int rc = Main.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(rc, out.toString(), err.toString());
-    }
-
     static Stream<String> images() {
         return TestData.imageNames().stream();
     }
@@ -47,7 +36,7 @@ class CliConformanceTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("images")
     void infoJsonAgreesWithQemuImg(String name) throws Exception {
-        Run r = cli("info", "--json", TestData.image(name).toString());
+        CliRun r = cli("info", "--json", TestData.image(name).toString());
         assertEquals(0, r.exit(), r.err());
         JsonNode ours = JSON.readTree(r.out());
         JsonNode qemu = JSON.readTree(TestData.expectedInfoJson(name));
@@ -78,7 +67,7 @@ class CliConformanceTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("images")
     void mapJsonAgreesWithQemuImg(String name) throws Exception {
-        Run r = cli("map", "--json", TestData.image(name).toString());
+        CliRun r = cli("map", "--json", TestData.image(name).toString());
         assertEquals(0, r.exit(), r.err());
         List<ObjectNode> ours = normalise(JSON.readTree(r.out()));
         List<ObjectNode> qemu = normalise(JSON.readTree(TestData.expectedMapJson(name)));
@@ -129,7 +118,7 @@ class CliConformanceTest {
             args.add("--direct");
         }
         TestData.chain().forEach(p -> args.add(p.toString()));
-        Run r = cli(args.toArray(String[]::new));
+        CliRun r = cli(args.toArray(String[]::new));
         assertEquals(0, r.exit(), r.err());
         assertEquals(TestData.chainSize(), Files.size(out));
         assertEquals(TestData.chainSha256(), io.qcow2j.core.testing.Sha256.of(out));
@@ -146,7 +135,7 @@ class CliConformanceTest {
         // exactly what the manifest-driven restore-vm guards against; here we show the digest tells
         Path out = dir.resolve("reversed.raw");
         List<Path> chain = TestData.chain();
-        Run r = cli("restore", "--progress=none", "--output", out.toString(), chain.get(2).toString(),
+        CliRun r = cli("restore", "--progress=none", "--output", out.toString(), chain.get(2).toString(),
                 chain.get(1).toString(), chain.get(0).toString());
         assertEquals(0, r.exit(), r.err());
         assertFalse(TestData.chainSha256().equals(io.qcow2j.core.testing.Sha256.of(out)),
@@ -155,17 +144,17 @@ class CliConformanceTest {
 
     @Test
     void usageErrorsExitTwoWithAnErrorLine() {
-        Run r = cli("restore", "--output");
+        CliRun r = cli("restore", "--output");
         assertEquals(2, r.exit());
         assertTrue(r.err().startsWith("error: "), r.err());
-        Run none = cli("restore", "--output", "/tmp/x.raw");
+        CliRun none = cli("restore", "--output", "/tmp/x.raw");
         assertEquals(2, none.exit());
     }
 
     @Test
     void missingImageIsExitThreeNamingTheFile(@TempDir Path dir) {
         Path out = dir.resolve("t.raw");
-        Run r = cli("restore", "--output", out.toString(), dir.resolve("nope.qcow2").toString());
+        CliRun r = cli("restore", "--output", out.toString(), dir.resolve("nope.qcow2").toString());
         assertEquals(3, r.exit());
         assertTrue(r.err().startsWith("error: ") && r.err().contains("nope.qcow2"), r.err());
         assertFalse(r.err().contains("\tat "), "no stack trace");
@@ -177,7 +166,7 @@ class CliConformanceTest {
         Path copy = dir.resolve("full.qcow2");
         Files.copy(TestData.chain().get(0), copy);
         String before = io.qcow2j.core.testing.Sha256.of(copy);
-        Run r = cli("restore", "--output", copy.toString(), copy.toString());
+        CliRun r = cli("restore", "--output", copy.toString(), copy.toString());
         assertEquals(Main.INVALID_TARGET, r.exit());
         assertTrue(r.err().startsWith("error: ") && r.err().contains("one of the chain's images"), r.err());
         assertEquals(before, io.qcow2j.core.testing.Sha256.of(copy), "the image must be untouched");

@@ -14,8 +14,6 @@ import io.qcow2j.restore.compose.ChainMap;
 import io.qcow2j.restore.compose.ComposedExtent;
 import io.qcow2j.restore.digest.DiskDigest;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -283,13 +281,11 @@ class DifferentialChainPropertyTest {
             args.add("--direct");
         }
         files.forEach(f -> args.add(f.toString()));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int rc = Main.run(new PrintWriter(out), new PrintWriter(err), args.toArray(String[]::new));
-        assertEquals(0, rc, "CLI exit code; stderr: " + err);
-        Matcher m = Pattern.compile("\"digest\"\\s*:\\s*\"xxh64-64k:([0-9a-f]{16})\"").matcher(out.toString());
+        CliRun run = CliRun.cli(args);
+        assertEquals(0, run.exit(), "CLI exit code; stderr: " + run.err());
+        Matcher m = Pattern.compile("\"digest\"\\s*:\\s*\"xxh64-64k:([0-9a-f]{16})\"").matcher(run.out());
         if (!m.find()) {
-            fail("no digest in the CLI's JSON summary: " + out);
+            fail("no digest in the CLI's JSON summary: " + run.out());
         }
         return m.group(1);
     }

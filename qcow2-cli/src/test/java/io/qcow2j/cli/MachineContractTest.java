@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qcow2j.core.testing.TestData;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,34 +21,14 @@ import org.junit.jupiter.api.io.TempDir;
  * The machine-readable contract of docs/cli-contract.md, field by field: the JSON error object on
  * stdout, the progress event stream, the exit codes, and errors that name their file.
  */
-public class MachineContractTest {
+class MachineContractTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path dir;
 
-    public record Run(int exit, String out, String err) {
-        public List<String> lines(String prefix) {
-            return err.lines().filter(l -> l.startsWith(prefix)).toList();
-        }
-
-        /** The {@code --progress=json} events, in order. */
-        List<JsonNode> events() throws IOException {
-            List<JsonNode> out = new ArrayList<>();
-            for (String l : err.lines().toList()) {
-                if (l.startsWith("{")) {
-                    out.add(JSON.readTree(l));
-                }
-            }
-            return out;
-        }
-    }
-
-    public static Run cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int rc = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(rc, out.toString(), err.toString());
+    static CliRun cli(String... args) {
+        return CliRun.cli(args);
     }
 
     private static String[] restoreArgs(Path target, String... extra) {
@@ -61,7 +39,7 @@ public class MachineContractTest {
     }
 
     /** The error object's fields and the one error: line carry the same facts. */
-    private static JsonNode assertJsonError(Run r, int exit, String kind) throws IOException {
+    private static JsonNode assertJsonError(CliRun r, int exit, String kind) throws IOException {
         assertEquals(exit, r.exit(), r.err());
         List<String> errors = r.lines("error: ");
         assertEquals(1, errors.size(), r.err());
@@ -82,7 +60,7 @@ public class MachineContractTest {
         Path bad = dir.resolve("bad.qcow2");
         Files.write(bad, new byte[4096]);
         Path target = dir.resolve("t.raw");
-        Run r = cli("restore", "--json", "--output", target.toString(), bad.toString());
+        CliRun r = cli("restore", "--json", "--output", target.toString(), bad.toString());
         JsonNode e = assertJsonError(r, Main.INVALID, "invalid-image");
         assertEquals(bad.toString(), e.path("resource").asText());
         assertEquals("header", e.path("structure").asText());
@@ -94,7 +72,7 @@ public class MachineContractTest {
     @Test
     void anInvalidTargetExitsFiveWithItsOwnKind() throws IOException {
         Path target = Files.createDirectories(dir.resolve("a-directory"));
-        Run r = cli(restoreArgs(target, "--json"));
+        CliRun r = cli(restoreArgs(target, "--json"));
         JsonNode e = assertJsonError(r, Main.INVALID_TARGET, "invalid-target");
         assertEquals(target.toString(), e.path("resource").asText());
         assertTrue(e.path("structure").isNull(), r.out());
@@ -104,7 +82,7 @@ public class MachineContractTest {
     @Test
     void progressJsonIsStartProgressAndOneDone() throws IOException {
         Path target = dir.resolve("t.raw");
-        Run r = cli(restoreArgs(target, "--progress=json", "--json"));
+        CliRun r = cli(restoreArgs(target, "--progress=json", "--json"));
         assertEquals(0, r.exit(), r.err());
         List<JsonNode> ev = r.events();
         assertTrue(ev.size() >= 3, r.err());
@@ -139,7 +117,7 @@ public class MachineContractTest {
     @Test
     void aFailureBeforeTheStartIsOneErrorEventAndNothingElse() throws IOException {
         Path target = Files.createDirectories(dir.resolve("a-directory"));
-        Run r = cli(restoreArgs(target, "--progress=json"));
+        CliRun r = cli(restoreArgs(target, "--progress=json"));
         List<JsonNode> ev = r.events();
         assertEquals(1, ev.size(), r.err());
         JsonNode e = ev.get(0);
@@ -153,7 +131,7 @@ public class MachineContractTest {
     @Test
     void workersBelowOneAreAUsageError() {
         for (String n : List.of("0", "-5")) {
-            Run r = cli(restoreArgs(dir.resolve("t" + n + ".raw"), "--workers", n));
+            CliRun r = cli(restoreArgs(dir.resolve("t" + n + ".raw"), "--workers", n));
             assertEquals(Main.USAGE, r.exit(), r.err());
             assertTrue(r.lines("error: ").get(0).contains("--workers"), r.err());
             assertFalse(Files.exists(dir.resolve("t" + n + ".raw")));
@@ -162,7 +140,7 @@ public class MachineContractTest {
 
     @Test
     void aUsageErrorWithJsonPrintsTheErrorObjectToo() throws IOException {
-        Run r = cli("restore", "--json", "--bogus", "--output", dir.resolve("t.raw").toString(), "x.qcow2");
+        CliRun r = cli("restore", "--json", "--bogus", "--output", dir.resolve("t.raw").toString(), "x.qcow2");
         JsonNode e = assertJsonError(r, Main.USAGE, "usage");
         assertTrue(e.path("message").asText().contains("--bogus"), r.out());
     }
@@ -170,7 +148,7 @@ public class MachineContractTest {
     @Test
     void aDirectoryGivenAsAnImageIsNamed() throws IOException {
         Path d = Files.createDirectories(dir.resolve("not-an-image"));
-        Run r = cli("restore", "--json", "--output", dir.resolve("t.raw").toString(), d.toString());
+        CliRun r = cli("restore", "--json", "--output", dir.resolve("t.raw").toString(), d.toString());
         JsonNode e = assertJsonError(r, Main.INVALID, "unreadable-source");
         assertEquals(d.toString(), e.path("resource").asText());
         assertTrue(e.path("message").asText().contains("is a directory"), r.out());
@@ -183,7 +161,7 @@ public class MachineContractTest {
         Path fifo = dir.resolve("a-fifo");
         Process p = new ProcessBuilder("mkfifo", fifo.toString()).start();
         assertEquals(0, p.waitFor());
-        Run r = cli("info", "--json", fifo.toString());
+        CliRun r = cli("info", "--json", fifo.toString());
         JsonNode e = assertJsonError(r, Main.INVALID, "unreadable-source");
         assertEquals(fifo.toString(), e.path("resource").asText());
         assertTrue(e.path("message").asText().contains("not a regular file"), r.out());
@@ -191,7 +169,7 @@ public class MachineContractTest {
 
     @Test
     void aCharacterDeviceGivenAsAnImageIsNamed() throws IOException {
-        Run r = cli("map", "--json", "/dev/null");
+        CliRun r = cli("map", "--json", "/dev/null");
         JsonNode e = assertJsonError(r, Main.INVALID, "unreadable-source");
         assertEquals("/dev/null", e.path("resource").asText());
     }

@@ -1,10 +1,9 @@
 package io.qcow2j.cli;
 
+import static io.qcow2j.cli.CliRun.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,16 +12,6 @@ import picocli.CommandLine;
 
 /** The top-level command: subcommands are built on demand, yet every one is reachable and listed. */
 class MainTest {
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int rc = Main.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(rc, out.toString(), err.toString());
-    }
-
     @Test
     void subcommandNamesMatchTheirAnnotations() {
         for (Map.Entry<String, Class<?>> e : Main.SUBCOMMANDS.entrySet()) {
@@ -33,7 +22,7 @@ class MainTest {
 
     @Test
     void usageListsEverySubcommandInOrder() {
-        Run r = cli("--help");
+        CliRun r = cli("--help");
         assertEquals(0, r.exit(), r.err());
         List<String> listed = new ArrayList<>();
         String commands = r.out().substring(r.out().indexOf("Commands:"));
@@ -48,7 +37,7 @@ class MainTest {
     @Test
     void eachSubcommandRunsWhenNamedFirst() {
         for (String name : Main.SUBCOMMANDS.keySet()) {
-            Run r = cli(name, "--help");
+            CliRun r = cli(name, "--help");
             assertEquals(0, r.exit(), name + ": " + r.err());
             assertTrue(r.out().contains("Usage: qcow2-restore " + name + " "), name + ": " + r.out());
         }
@@ -56,14 +45,14 @@ class MainTest {
 
     @Test
     void helpNamesAnySubcommand() {
-        Run r = cli("help", "restore");
+        CliRun r = cli("help", "restore");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().startsWith("Usage: qcow2-restore restore"), r.out());
     }
 
     @Test
     void unknownSubcommandIsAUsageError() {
-        Run r = cli("restor", "x.qcow2");
+        CliRun r = cli("restor", "x.qcow2");
         assertEquals(Main.USAGE, r.exit());
         assertTrue(r.err().startsWith("error: "), r.err());
     }

@@ -6,19 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qcow2j.core.Qcow2Exception;
+import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.Sha256;
 import io.qcow2j.restore.LoopDevice;
 import io.qcow2j.restore.Restore;
 import io.qcow2j.restore.RestoreIncompleteException;
 import io.qcow2j.restore.RestoreOptions;
-import io.qcow2j.restore.target.InvalidTargetException;
 import io.qcow2j.restore.model.ChainModel.Image;
 import io.qcow2j.restore.model.ChainModel;
-import io.qcow2j.restore.model.MiniQcow2Writer;
+import io.qcow2j.restore.target.InvalidTargetException;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,8 +74,8 @@ class ValidationFailuresTest {
         Image full = new Image(16, false, SIZE).write(0, SIZE, 1);
         Image inc1 = new Image(12, false, SIZE).write(0, 8 * K, 2).write(512 * K, 64 * K, 3);
         Image inc2 = new Image(14, true, SIZE).write(100 * K, 1 * K, 4);
-        List<Path> chain = new ArrayList<>(MiniQcow2Writer.writeChain(new ChainModel(List.of(full, inc1, inc2)),
-                Files.createDirectories(dir.resolve("chain"))));
+        List<Path> chain = new ArrayList<>(new ChainModel(List.of(full, inc1, inc2))
+                .write(Files.createDirectories(dir.resolve("chain"))));
         Path target = dir.resolve("disk.raw");
         if (existingTarget) {
             byte[] garbage = new byte[300_000];
@@ -143,10 +140,9 @@ class ValidationFailuresTest {
             if (viaCli) {
                 List<String> args = new ArrayList<>(List.of("restore", "--output", target.toString(), "--progress=none"));
                 chain.forEach(p -> args.add(p.toString()));
-                StringWriter out = new StringWriter();
-                StringWriter err = new StringWriter();
-                int rc = Main.run(new PrintWriter(out), new PrintWriter(err), args.toArray(String[]::new));
-                String e = err.toString();
+                CliRun run = CliRun.cli(args);
+                int rc = run.exit();
+                String e = run.err();
                 // a bad target has its own exit code (5), every other refusal here is invalid input (3)
                 assertEquals(failure.ownTarget() ? Main.INVALID_TARGET : Main.INVALID, rc, "exit code; stderr: " + e);
                 List<String> errorLines = e.lines().filter(l -> l.startsWith("error: ")).toList();
@@ -188,21 +184,8 @@ class ValidationFailuresTest {
 
     /** Sets reserved bit 1 in entry 0 of the first L2 table: only a full walk of the tables finds it. */
     private static void setReservedBitInFirstL2Entry(Path img) throws IOException {
-        try (FileChannel ch = FileChannel.open(img, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            long l1 = readLong(ch, 40);
-            long l2 = readLong(ch, l1) & 0x00ff_ffff_ffff_fe00L;
-            if (l2 == 0) {
-                throw new IllegalStateException("test image has no L2 table at L1 entry 0");
-            }
-            long entry = readLong(ch, l2);
-            ByteBuffer b = ByteBuffer.allocate(8).putLong(0, entry | 2L);
-            ch.write(b, l2);
+        try (ImagePoker p = ImagePoker.open(img)) {
+            p.setL2Entry(0, 0, p.l2Entry(0, 0) | 2L);
         }
-    }
-
-    private static long readLong(FileChannel ch, long pos) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(8);
-        ch.read(b, pos);
-        return b.getLong(0);
     }
 }

@@ -12,7 +12,6 @@ import io.qcow2j.restore.compose.Windows;
 import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.model.ChainModel.Image;
 import io.qcow2j.restore.model.ChainModel;
-import io.qcow2j.restore.model.MiniQcow2Writer;
 import io.qcow2j.restore.testing.ChannelSink;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -48,7 +47,7 @@ class CancellationTest {
             inc.write(w + 2 * M, 1 * M, w + 1).zero(w + 5 * M, 1 * M);
         }
         model = new ChainModel(List.of(full, inc));
-        files = MiniQcow2Writer.writeChain(model, dir);
+        files = model.write(dir);
     }
 
     @Test
@@ -230,7 +229,7 @@ class CancellationTest {
         }
         ChainModel m = new ChainModel(List.of(full));
         Path sub = java.nio.file.Files.createDirectories(dir.resolve("small-l2"));
-        List<Path> chainFiles = MiniQcow2Writer.writeChain(m, sub);
+        List<Path> chainFiles = m.write(sub);
         java.util.Random rnd = new java.util.Random(42);
         int cancelled = 0;
         // a tiny L2 cache keeps the composer reading tables on the caller's side for the whole run

@@ -5,7 +5,6 @@ import static io.qcow2j.restore.ModelChecks.assertRestoreMatches;
 
 import io.qcow2j.restore.model.ChainModel.Image;
 import io.qcow2j.restore.model.ChainModel;
-import io.qcow2j.restore.model.MiniQcow2Writer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +19,7 @@ import net.jqwik.api.RandomDistribution;
 import net.jqwik.api.Tuple;
 
 /**
- * Random histories on random chains, built without qemu by {@link MiniQcow2Writer}: the composed
+ * Random histories on random chains, written without qemu by {@link ChainModel#write}: the composed
  * map and the restored disk must equal the {@link ChainModel}'s.
  */
 class ComposerModelPropertyTest {
@@ -80,7 +79,7 @@ class ComposerModelPropertyTest {
         ChainModel model = model(input.get1());
         Path dir = Files.createTempDirectory("qcow2j-model");
         try {
-            List<Path> files = MiniQcow2Writer.writeChain(model, dir, input.get2());
+            List<Path> files = model.write(dir, input.get2());
             assertMapMatches(model, files);
             assertRestoreMatches(model, files, dir.resolve("disk.raw"), RestoreOptions.builder().workers(2).build());
         } finally {

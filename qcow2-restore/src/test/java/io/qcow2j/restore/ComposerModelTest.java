@@ -14,7 +14,6 @@ import io.qcow2j.restore.compose.Composition;
 import io.qcow2j.restore.compose.Windows;
 import io.qcow2j.restore.model.ChainModel.Image;
 import io.qcow2j.restore.model.ChainModel;
-import io.qcow2j.restore.model.MiniQcow2Writer;
 import io.qcow2j.restore.target.TargetKind;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -23,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Composition rules (DESIGN §2) on chains built by {@link MiniQcow2Writer}, checked against the
+ * Composition rules (DESIGN §2) on chains written by {@link ChainModel#write}, checked against the
  * {@link ChainModel}: the composed map (who decides each byte, and how) and the restored disk.
  */
 class ComposerModelTest {
@@ -34,7 +33,7 @@ class ComposerModelTest {
     Path dir;
 
     private List<Path> write(ChainModel m) throws IOException {
-        return MiniQcow2Writer.writeChain(m, dir);
+        return m.write(dir);
     }
 
     private Path target() {
@@ -157,7 +156,7 @@ class ComposerModelTest {
         // teeth: with host offsets out of order the same run cannot be one read
         Path rev = dir.resolve("rev");
         java.nio.file.Files.createDirectories(rev);
-        List<Path> reversed = MiniQcow2Writer.writeChain(m, rev, true);
+        List<Path> reversed = m.write(rev, true);
         try (Chain chain = Chain.open(reversed, OpenOptions.defaults())) {
             long dataExtents = new Composition(chain.images()).compose(0, 4 * M).stream()
                     .filter(c -> c.kind() == Extent.Kind.DATA).count();

@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.model.ChainModel.Image;
 import io.qcow2j.restore.model.ChainModel;
-import io.qcow2j.restore.model.MiniQcow2Writer;
 import io.qcow2j.restore.target.Buffers;
 import io.qcow2j.restore.target.InvalidTargetException;
 import io.qcow2j.restore.target.Sink;
@@ -52,7 +51,7 @@ class DirectIoTest {
     @Test
     void newFileMatchesTheModelAndBypassesThePageCache() throws IOException {
         ChainModel model = mixedChain();
-        List<Path> chain = MiniQcow2Writer.writeChain(model, Files.createDirectories(dir.resolve("chain")));
+        List<Path> chain = model.write(Files.createDirectories(dir.resolve("chain")));
         Path target = dir.resolve("direct.raw");
         RestoreResult r = Restore.run(chain, target, RestoreOptions.builder().workers(2).directIo(true).build());
         long cached = Residency.residentBytes(target, SIZE); // before anything reads the target back
@@ -70,7 +69,7 @@ class DirectIoTest {
         // count there comes from O_DIRECT and not from a blind measurement (the release of clean
         // pages after the flush, on by default, would empty the cache too: off here)
         ChainModel model = mixedChain();
-        List<Path> chain = MiniQcow2Writer.writeChain(model, Files.createDirectories(dir.resolve("chain")));
+        List<Path> chain = model.write(Files.createDirectories(dir.resolve("chain")));
         Path target = dir.resolve("buffered.raw");
         RestoreResult r = Restore.run(chain, target,
                 RestoreOptions.builder().workers(2).flushEveryBytes(0).releasePageCache(false).build());
@@ -83,7 +82,7 @@ class DirectIoTest {
     @Test
     void existingGarbageFileIsFullyOverwritten() throws IOException {
         ChainModel model = mixedChain();
-        List<Path> chain = MiniQcow2Writer.writeChain(model, Files.createDirectories(dir.resolve("chain")));
+        List<Path> chain = model.write(Files.createDirectories(dir.resolve("chain")));
         Path target = dir.resolve("existing.raw");
         Files.write(target, ModelChecks.garbage(SIZE + 3 * M, 11));
         RestoreResult r = Restore.run(chain, target, RestoreOptions.builder().workers(2).directIo(true).build());
@@ -95,7 +94,7 @@ class DirectIoTest {
     @Test
     void blockDeviceGetsTheDiskAndNothingPastIt() throws IOException {
         ChainModel model = mixedChain();
-        List<Path> chain = MiniQcow2Writer.writeChain(model, Files.createDirectories(dir.resolve("chain")));
+        List<Path> chain = model.write(Files.createDirectories(dir.resolve("chain")));
         long deviceSize = 12 * M;
         Path backing = dir.resolve("device.img");
         byte[] before = ModelChecks.garbage(deviceSize, 5);
@@ -151,7 +150,7 @@ class DirectIoTest {
     @Test
     void fileSystemWithoutDirectIoIsAnErrorBeforeTheTargetChanges() throws IOException {
         ChainModel model = mixedChain();
-        List<Path> chain = MiniQcow2Writer.writeChain(model, Files.createDirectories(dir.resolve("chain")));
+        List<Path> chain = model.write(Files.createDirectories(dir.resolve("chain")));
         Path mnt = Files.createDirectories(dir.resolve("ramfs"));
         Shell.Result mount = Shell.run("mount", "-t", "ramfs", "qcow2j-test", mnt.toString());
         assumeTrue(mount.code() == 0, () -> "cannot mount a ramfs (exit " + mount.code() + ": " + mount.err().strip() + ")");

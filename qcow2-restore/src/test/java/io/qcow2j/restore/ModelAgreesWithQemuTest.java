@@ -6,7 +6,6 @@ import io.qcow2j.core.testing.QemuImg;
 import io.qcow2j.core.testing.RequiresQemu;
 import io.qcow2j.restore.ComposerModelPropertyTest.ImageSpec;
 import io.qcow2j.restore.model.ChainModel;
-import io.qcow2j.restore.model.MiniQcow2Writer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +32,7 @@ class ModelAgreesWithQemuTest {
         ChainModel model = ComposerModelPropertyTest.model(specs);
         Path dir = Files.createTempDirectory("qcow2j-model-qemu");
         try {
-            List<Path> files = MiniQcow2Writer.writeChain(model, dir);
+            List<Path> files = model.write(dir);
             for (Path f : files) {
                 QemuImg.check(f);
             }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.model.ChainModel.Image;
 import io.qcow2j.restore.model.ChainModel;
-import io.qcow2j.restore.model.MiniQcow2Writer;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -47,7 +46,7 @@ class PageCacheReleaseTest {
         Image full = new Image(16, false, SIZE).write(0, 10 * M, 1).write(12 * M, 2 * M, 2);
         Image inc = new Image(16, false, SIZE).zero(M, 512 * K).write(5 * M, 3 * M, 3);
         model = new ChainModel(List.of(full, inc));
-        chain = MiniQcow2Writer.writeChain(model, Files.createDirectories(dir.resolve("chain")));
+        chain = model.write(Files.createDirectories(dir.resolve("chain")));
     }
 
     @Test

@@ -14,7 +14,6 @@ import io.qcow2j.restore.compose.ComposedExtent;
 import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.model.ChainModel.Image;
 import io.qcow2j.restore.model.ChainModel;
-import io.qcow2j.restore.model.MiniQcow2Writer;
 import io.qcow2j.restore.target.InvalidTargetException;
 import io.qcow2j.restore.target.TargetKind;
 import java.io.IOException;
@@ -55,7 +54,7 @@ class TargetsTest {
         Image inc1 = new Image(12, false, SIZE).zero(M, 512 * K).write(2 * M + 5 * K, 20 * K, 3).zero(SIZE - 4 * K, 4 * K);
         Image inc2 = new Image(14, true, SIZE).write(6 * M, 512, 4).zero(64 * K, 1024);
         model = new ChainModel(List.of(full, inc1, inc2));
-        chain = MiniQcow2Writer.writeChain(model, Files.createDirectories(dir.resolve("chain")));
+        chain = model.write(Files.createDirectories(dir.resolve("chain")));
     }
 
     @Test
@@ -66,7 +65,7 @@ class TargetsTest {
         ChainModel m = new ChainModel(List.of(full, inc));
         Path d = Files.createDirectories(dir.resolve("sparse"));
         Path target = dir.resolve("sparse.raw");
-        RestoreResult r = ModelChecks.assertRestoreMatches(m, MiniQcow2Writer.writeChain(m, d), target,
+        RestoreResult r = ModelChecks.assertRestoreMatches(m, m.write(d), target,
                 RestoreOptions.defaults());
         assertEquals(TargetKind.NEW_FILE, r.targetKind());
         assertEquals(size, Files.size(target));
@@ -101,7 +100,7 @@ class TargetsTest {
         long size = 16 * M;
         // data in [0, 1 MiB), every other byte unallocated: one zero run from 1 MiB to the end
         ChainModel m = new ChainModel(List.of(new Image(16, false, size).write(0, M, 1)));
-        List<Path> c = MiniQcow2Writer.writeChain(m, Files.createDirectories(dir.resolve("half")));
+        List<Path> c = m.write(Files.createDirectories(dir.resolve("half")));
         Path target = dir.resolve("half.raw");
         Files.write(target, ModelChecks.garbage(8 * M, 17));
         try (RandomAccessFile raf = new RandomAccessFile(target.toFile(), "rw")) {

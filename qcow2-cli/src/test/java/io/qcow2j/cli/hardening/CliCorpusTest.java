@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.qcow2j.cli.Main;
+import io.qcow2j.cli.CliRun;
 import io.qcow2j.core.OpenOptions;
 import io.qcow2j.core.corpus.MalformedCase;
 import io.qcow2j.core.corpus.MalformedCorpus;
@@ -13,8 +13,6 @@ import io.qcow2j.restore.Restore;
 import io.qcow2j.restore.RestoreOptions;
 import io.qcow2j.restore.RestoreResult;
 import io.qcow2j.restore.digest.DiskDigest;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,13 +52,12 @@ class CliCorpusTest {
             args.add("--force-corrupt");
         }
         args.addAll(List.of("--output", target.toString(), p.image().toString()));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int rc = Main.run(new PrintWriter(out), new PrintWriter(err), args.toArray(String[]::new));
-        String e = err.toString();
+        CliRun run = CliRun.cli(args);
+        int rc = run.exit();
+        String e = run.err();
 
         if (c.expected() instanceof MalformedCase.Expected.Rejected r) {
-            assertEquals("", out.toString(), "no summary on stdout");
+            assertEquals("", run.out(), "no summary on stdout");
             List<String> errors = e.lines().filter(l -> l.startsWith("error:")).toList();
             assertEquals(1, errors.size(), "exactly one error line:\n" + e);
             String line = errors.get(0);
@@ -78,7 +75,7 @@ class CliCorpusTest {
             }
         } else {
             assertEquals(0, rc, "an accepted case must restore: " + e);
-            assertTrue(out.toString().startsWith("restored "), out.toString());
+            assertTrue(run.out().startsWith("restored "), run.out());
             Path baseRaw = p.image().resolveSibling(c.fileStem() + ".base.raw");
             RestoreResult base = Restore.run(List.of(p.base()), baseRaw,
                     RestoreOptions.builder().open(o).allowBackingBase(true).build());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.qcow2j.cli.CliRun;
 import io.qcow2j.cli.Main;
 import io.qcow2j.core.testing.QemuImg;
 import io.qcow2j.core.testing.QemuIo;
@@ -11,8 +12,6 @@ import io.qcow2j.core.testing.RequiresQemu;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,13 +61,12 @@ class CliWriteFaultTest {
         mountTmpfs(mnt, "1m");
         try {
             Path target = mnt.resolve("disk.raw");
-            StringWriter out = new StringWriter();
-            StringWriter err = new StringWriter();
-            int rc = Main.run(new PrintWriter(out), new PrintWriter(err), "restore", "--progress", "none",
-                    "--workers", workers, "--output", target.toString(), img.toString());
-            String e = err.toString();
+            CliRun run = CliRun.cli("restore", "--progress", "none", "--workers", workers, "--output",
+                    target.toString(), img.toString());
+            int rc = run.exit();
+            String e = run.err();
             assertEquals(4, rc, "exit status; stderr: " + e);
-            assertEquals("", out.toString(), "no summary on stdout");
+            assertEquals("", run.out(), "no summary on stdout");
             String line = onlyErrorLine(e);
             assertTrue(line.contains(target.toString()), line);
             assertTrue(line.contains("No space left on device"), line);

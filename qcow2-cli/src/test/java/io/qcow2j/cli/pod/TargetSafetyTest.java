@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.qcow2j.cli.MachineContractTest;
+import io.qcow2j.cli.CliRun;
 import io.qcow2j.cli.Main;
 import io.qcow2j.core.testing.QemuImg;
 import io.qcow2j.core.testing.RequiresQemu;
@@ -68,13 +68,13 @@ class TargetSafetyTest {
         return dev;
     }
 
-    private static MachineContractTest.Run restore(Path target, List<Path> images) {
+    private static CliRun restore(Path target, List<Path> images) {
         List<String> args = new ArrayList<>(List.of("restore", "--progress=none", "--output", target.toString()));
         images.forEach(p -> args.add(p.toString()));
-        return MachineContractTest.cli(args.toArray(String[]::new));
+        return CliRun.cli(args.toArray(String[]::new));
     }
 
-    private static void assertRefusedTarget(MachineContractTest.Run r, String target, String why) {
+    private static void assertRefusedTarget(CliRun r, String target, String why) {
         assertEquals(Main.INVALID_TARGET, r.exit(), r.err());
         String line = r.lines("error: ").get(0);
         assertTrue(line.startsWith("error: " + target + ": ") && line.contains(why), line);
@@ -89,7 +89,7 @@ class TargetSafetyTest {
             chain.add(Files.copy(p, dir.resolve("mnt").resolve(p.getFileName())));
         }
         String before = Sha256.of(chain.get(0));
-        MachineContractTest.Run r = restore(Path.of(dev), chain);
+        CliRun r = restore(Path.of(dev), chain);
         assertRefusedTarget(r, dev, "in use");
         assertEquals(before, Sha256.of(chain.get(0)), "the backup's file system was written");
     }
@@ -118,7 +118,7 @@ class TargetSafetyTest {
         Files.write(target, new byte[4096]);
         sh("chattr", "+i", target.toString());
         cleanup.add("chattr -i " + target);
-        MachineContractTest.Run r = restore(target, TestData.chain());
+        CliRun r = restore(target, TestData.chain());
         assertEquals(Main.INVALID_TARGET, r.exit(), r.err());
         assertTrue(r.lines("error: ").get(0).startsWith("error: " + target + ": "), r.err());
         assertEquals(4096, Files.size(target));
@@ -132,7 +132,7 @@ class TargetSafetyTest {
         Path big = dir.resolve("big.qcow2");
         QemuImg.create(big, 64L << 40, "");
         Path target = dir.resolve("mnt/disk.raw");
-        MachineContractTest.Run r = restore(target, List.of(big));
+        CliRun r = restore(target, List.of(big));
         assertRefusedTarget(r, target.toString(), "File too large");
         assertFalse(Files.exists(target), "the new file was left behind");
     }

@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qcow2j.cli.CliJvm;
-import io.qcow2j.cli.Main;
+import io.qcow2j.cli.CliRun;
 import io.qcow2j.restore.Shell;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -18,10 +16,8 @@ import java.util.List;
 record Cli(int exitCode, String out, String err, List<String> args) {
 
     static Cli run(List<String> args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int rc = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args.toArray(String[]::new));
-        return new Cli(rc, out.toString(), err.toString(), List.copyOf(args));
+        CliRun r = CliRun.cli(args);
+        return new Cli(r.exit(), r.out(), r.err(), List.copyOf(args));
     }
 
     static Cli run(String... args) {

@@ -14,24 +14,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qcow2j.cli.Main;
+import io.qcow2j.core.format.Layout;
+import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.QemuIo;
 import io.qcow2j.core.testing.RequiresQemu;
 import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.oadp.VmLayoutFixture;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -42,32 +39,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the plan a person can check against the layout.
  */
 @RequiresQemu
-class RestoreVmCliTest {
+class RestoreVmCliTest extends RestoreVmTestBase {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] PVCS = {PVC0, PVC1};
     private static final long[] SIZES = {DISK0_SIZE, DISK1_SIZE};
 
-    static VmBackupImages images;
-
-    @TempDir
-    Path dir;
-    VmLayoutFixture fx;
-    Path t0;
-    Path t1;
-
-    @BeforeAll
-    static void buildImages() throws IOException {
-        images = VmBackupImages.shared();
-    }
-
     @BeforeEach
-    void layout() throws IOException {
-        fx = new VmLayoutFixture(dir);
-        images.installInto(fx);
+    void writeLayout() {
         fx.write();
-        Files.createDirectories(fx.targetDir);
-        t0 = fx.targets.get(PVC0);
-        t1 = fx.targets.get(PVC1);
     }
 
     /** restore-vm for {@code backup} into t0/t1 (PVC1's target first, as the contract does). */
@@ -270,27 +249,18 @@ class RestoreVmCliTest {
         Path img = fx.image(3, 1);
         long guest = 12 << 20;
         QemuIo.on(img).writeCompressed(guest, 64 << 10, 0x33).run();
-        try (FileChannel ch = FileChannel.open(img, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            long l1 = readLong(ch, 40);
-            long l2 = readLong(ch, l1) & 0x00ff_ffff_ffff_fe00L;
-            long entry = readLong(ch, l2 + (guest >> 16) * 8);
-            assertTrue((entry & (1L << 62)) != 0, "setup: cluster at 12 MiB must be compressed");
-            long hostOffset = entry & ((1L << 54) - 1); // x = 62 - (cluster_bits - 8) for 64 KiB clusters
+        try (ImagePoker p = ImagePoker.open(img)) {
+            long entry = p.l2Entry(0, (int) (guest >> p.clusterBits()));
+            assertTrue((entry & Layout.L2_COMPRESSED) != 0, "setup: cluster at 12 MiB must be compressed");
             byte[] ff = new byte[64];
             Arrays.fill(ff, (byte) 0xff); // deflate block type 3: reserved, refused at once
-            ch.write(ByteBuffer.wrap(ff), hostOffset);
+            p.putBytes(p.descriptor(entry).hostOffset(), ff);
         }
 
         Cli r = restoreVm("bk-3");
 
         r.assertError(Main.INCOMPLETE, PVC1, "1 earlier disk(s) restored completely", Long.toString(guest));
         assertRestored(3, 0, t0);
-    }
-
-    private static long readLong(FileChannel ch, long pos) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(8);
-        ch.read(b, pos);
-        return b.getLong(0);
     }
 
     // ---- dry run ----

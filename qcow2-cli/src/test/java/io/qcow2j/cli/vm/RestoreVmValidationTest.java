@@ -12,16 +12,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.qcow2j.cli.Main;
+import io.qcow2j.core.format.Layout;
+import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.RequiresQemu;
 import io.qcow2j.core.testing.TestData;
-import io.qcow2j.restore.oadp.VmLayoutFixture;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,10 +28,8 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -48,7 +44,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * PVC0's target.
  */
 @RequiresQemu
-class RestoreVmValidationTest {
+class RestoreVmValidationTest extends RestoreVmTestBase {
     private static final int INVALID = Main.INVALID;
     /** PVC1's pre-existing target: longer than the disk, no zero pages, so any write or truncation shows. */
     private static final byte[] T1_GARBAGE = new byte[(int) DISK1_SIZE + 4096];
@@ -57,30 +53,13 @@ class RestoreVmValidationTest {
         new Random(21).nextBytes(T1_GARBAGE);
     }
 
-    static VmBackupImages images;
-
-    @TempDir
-    Path dir;
-    VmLayoutFixture fx;
-    Path t0;
-    Path t1;
     /** PVC name to target, in the order the --target options are given. */
     final Map<String, String> targets = new LinkedHashMap<>();
     /** A loop device this test attached, detached after it. */
     String loopDevice;
 
-    @BeforeAll
-    static void buildImages() throws IOException {
-        images = VmBackupImages.shared();
-    }
-
     @BeforeEach
-    void layout() throws IOException {
-        fx = new VmLayoutFixture(dir);
-        images.installInto(fx);
-        Files.createDirectories(fx.targetDir);
-        t0 = fx.targets.get(PVC0);
-        t1 = fx.targets.get(PVC1);
+    void garbageInT1() throws IOException {
         Files.write(t1, T1_GARBAGE);
         targets.put(PVC1, t1.toString());
         targets.put(PVC0, t0.toString());
@@ -206,11 +185,8 @@ class RestoreVmValidationTest {
         Path img = fx.image(3, 1);
         long size = Files.size(img);
         long past = ((size >> 16) + 16) << 16; // cluster aligned, well past EOF
-        try (FileChannel ch = FileChannel.open(img, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer header = ByteBuffer.allocate(48);
-            ch.read(header, 0);
-            long l1Offset = header.getLong(40);
-            ch.write(ByteBuffer.allocate(8).putLong(0, Long.MIN_VALUE | past), l1Offset);
+        try (ImagePoker p = ImagePoker.open(img)) {
+            p.setL1Entry(0, Layout.COPIED | past);
         }
         String line = refused(img.toString(), "checkpoint cp-003", PVC1, Long.toString(past));
         assertTrue(line.contains("L2") || line.contains("L1"), () -> "names the table: " + line);

@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.qcow2j.core.FileByteSource;
-import io.qcow2j.core.OpenOptions;
 import io.qcow2j.core.Qcow2Exception;
+import io.qcow2j.core.FeatureBits;
 import io.qcow2j.core.check.CheckProblem.Severity;
 import io.qcow2j.core.format.HeaderParser;
+import io.qcow2j.core.format.Layout;
+import io.qcow2j.core.testing.ImagePoker;
+import io.qcow2j.core.testing.ImagePoker.L2Ref;
 import io.qcow2j.core.testing.Qemu;
 import io.qcow2j.core.testing.QemuImg;
 import io.qcow2j.core.testing.QemuIo;
@@ -40,7 +42,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @RequiresQemu
 class ImageCheckerDifferentialTest {
-    private static final long O = ImagePoker.OFFSET_MASK;
+    private static final long O = Layout.L2_OFFSET_MASK;
+    private static final long DIRTY = 1L << FeatureBits.INCOMPAT_DIRTY;
+    private static final long CORRUPT = 1L << FeatureBits.INCOMPAT_CORRUPT;
 
     /** Images several cases start from, built once by qemu and copied for each case. */
     @TempDir
@@ -155,22 +159,10 @@ class ImageCheckerDifferentialTest {
         }, dir);
     }
 
-    /** The bitmap directory's file offset, from the header extension. */
-    static long bitmapDirectory(Path img) throws IOException {
-        try (FileByteSource src = FileByteSource.open(img)) {
-            return HeaderParser.read(src, OpenOptions.defaults()).bitmapsExtension().orElseThrow().directoryOffset();
-        }
-    }
-
-    /** File offset of snapshot table entry {@code n}, walking the 8-byte aligned entries. */
-    static long snapshotEntry(ImagePoker p, int n) throws IOException {
-        long off = p.snapshotsOffset();
-        for (int i = 0; i < n; i++) {
-            long extra = p.u32(off + 36);
-            long idAndName = (p.u32(off + 12) >>> 16) + (p.u32(off + 12) & 0xffff);
-            off = (off + 40 + extra + idAndName + 7) & ~7L;
-        }
-        return off;
+    /** The bitmap directory's file offset, from the bitmaps header extension. */
+    static long bitmapDirectory(ImagePoker p) throws IOException {
+        return p.getLong(p.extensionPos(Layout.EXT_BITMAPS) + Layout.EXT_HEADER_LENGTH
+                + Layout.BITMAPS_EXT_DIRECTORY_OFFSET);
     }
 
     // ---- the cases -------------------------------------------------------------------------
@@ -214,19 +206,19 @@ class ImageCheckerDifferentialTest {
                         p.refcountTableOffset() >>> p.clusterBits(), 2))));
         c.add(new Case("leak: refcount of a compressed cluster raised", 3,
                 damage(base, p -> {
-                    long e = p.l2Entry(0, p.firstCompressedEntry());
-                    p.setRefcount((e & ((1L << 54) - 1)) >>> p.clusterBits(), 2);
+                    long e = p.findL2Entry("a compressed cluster", L2Ref::compressed).entry();
+                    p.setRefcount(p.descriptor(e).hostOffset() >>> p.clusterBits(), 2);
                 })));
         c.add(new Case("leak: refcounts on clusters past the last used one", 3,
                 damage(base, p -> {
-                    long n = (p.size() + p.clusterSize() - 1) / p.clusterSize();
+                    long n = (p.fileSize() + p.clusterSize() - 1) / p.clusterSize();
                     p.extendTo((n + 3) * p.clusterSize());
                     p.setRefcount(n + 1, 1);
                     p.setRefcount(n + 2, 3);
                 })));
         c.add(new Case("leak: dirty bit with stale refcounts (no repair when only checking)", 3,
                 damage(base, p -> {
-                    p.putU64(72, p.u64(72) | 1);
+                    p.orLong(Layout.HDR_INCOMPATIBLE_FEATURES, DIRTY);
                     p.setL2Entry(0, 4, 0);
                 })));
 
@@ -237,12 +229,12 @@ class ImageCheckerDifferentialTest {
                 damage(base, p -> p.setRefcount(p.dataCluster(0, 3), 2))));
         c.add(new Case("corrupt: OFLAG_COPIED cleared on an active L2 entry", 2,
                 damage(base, p -> p.setL2Entry(0, 2, p.l2Entry(0, 2)
-                        & ~ImagePoker.COPIED))));
+                        & ~Layout.COPIED))));
         c.add(new Case("corrupt: OFLAG_COPIED cleared on an active L1 entry", 2,
-                damage(base, p -> p.setL1Entry(0, p.l1Entry(0) & ~ImagePoker.COPIED))));
+                damage(base, p -> p.setL1Entry(0, p.l1Entry(0) & ~Layout.COPIED))));
         c.add(new Case("corrupt: OFLAG_COPIED set on a cluster a snapshot shares", 2,
                 damage(snapshots, p -> p.setL2Entry(0, 40, p.l2Entry(0, 40)
-                        | ImagePoker.COPIED))));
+                        | Layout.COPIED))));
         c.add(new Case("corrupt: two L2 entries point to the same cluster", 2,
                 damage(base, p -> p.setL2Entry(0, 5, p.l2Entry(0, 4)))));
         c.add(new Case("corrupt: two L2 entries share a cluster, 1-bit refcounts overflow", 2,
@@ -260,54 +252,48 @@ class ImageCheckerDifferentialTest {
                 damage(base, p -> p.setL2Entry(0, 7,
                         (p.l2Entry(0, 7) & ~O) | 1L << 40))));
         c.add(new Case("corrupt: L2 table past the end of the file", 2,
-                damage(ImageCheckerDifferentialTest::sparse, p -> p.setL1Entry(3, ImagePoker.COPIED | 1L << 40))));
+                damage(ImageCheckerDifferentialTest::sparse, p -> p.setL1Entry(3, Layout.COPIED | 1L << 40))));
         c.add(new Case("corrupt: L2 table inside the refcount block", 2,
                 damage(base, p -> p.setL2Entry(0, 9,
-                        ImagePoker.COPIED | p.refcountBlock(0)))));
+                        Layout.COPIED | p.refcountBlock(0)))));
         c.add(new Case("corrupt: compressed cluster with OFLAG_COPIED", 2,
-                damage(base, p -> {
-                    int i = p.firstCompressedEntry();
-                    p.setL2Entry(0, i, p.l2Entry(0, i) | ImagePoker.COPIED);
-                })));
+                damage(base, p -> p.orLong(p.findL2Entry("a compressed cluster", L2Ref::compressed).pos(),
+                        Layout.COPIED))));
         c.add(new Case("corrupt: extended L2 subclusters both allocated and zero", 2,
                 damage(ImageCheckerDifferentialTest::extended, p -> p.setL2Bitmap(0, 0, 0x0000_0001_0000_0001L))));
         c.add(new Case("corrupt: extended L2 unallocated cluster with allocation bits", 2,
                 damage(ImageCheckerDifferentialTest::extended, p -> p.setL2Bitmap(0, 10, 1))));
         c.add(new Case("corrupt: refcount table entry reserved bit", 2,
-                damage(base, p -> p.putU64(p.refcountTableOffset(),
-                        p.u64(p.refcountTableOffset()) | 1))));
+                damage(base, p -> p.orLong(p.refcountTableOffset(), 1))));
         c.add(new Case("corrupt: file truncated inside the data", 2,
                 damage(base, p -> p.truncate(1_000_000))));
         c.add(new Case("corrupt: corrupt bit set, refcount 0 (checked anyway, read-only)", 2,
                 damage(base, p -> {
-                    p.putU64(72, p.u64(72) | 2);
+                    p.orLong(Layout.HDR_INCOMPATIBLE_FEATURES, CORRUPT);
                     p.setRefcount(p.dataCluster(0, 3), 0);
                 })));
         c.add(new Case("corrupt: version 3 snapshot entry without its 16 bytes of extra data", 2,
-                damage(snapshots, p -> p.putU32(snapshotEntry(p, 1) + 36, 8))));
+                damage(snapshots, p -> p.putInt(p.snapshotPos(1) + Layout.SNAPSHOT_EXTRA_DATA_SIZE, 8))));
         c.add(new Case("corrupt: snapshot L1 table not cluster aligned", 2,
                 damage(snapshots, p -> {
-                    long e = snapshotEntry(p, 0);
-                    p.putU64(e, p.u64(e) + 512);
+                    long e = p.snapshotPos(0) + Layout.SNAPSHOT_L1_TABLE_OFFSET;
+                    p.putLong(e, p.getLong(e) + 512);
                 })));
         c.add(new Case("corrupt: snapshot L1 table past the end of the file", 2,
-                damage(snapshots, p -> p.putU64(snapshotEntry(p, 0), 1L << 40))));
+                damage(snapshots, p -> p.putLong(p.snapshotPos(0) + Layout.SNAPSHOT_L1_TABLE_OFFSET, 1L << 40))));
 
         // check errors: qemu prints its result and exits 1
         c.add(new Case("check errors: refcount block offset not cluster aligned", 1,
-                damage(base, p -> p.putU64(p.refcountTableOffset(),
-                        p.u64(p.refcountTableOffset()) + 512))));
+                damage(base, p -> p.putLong(p.refcountTableOffset(), p.getLong(p.refcountTableOffset()) + 512))));
 
         // could not check: qemu prints no result and exits 1
         c.add(new Case("could not check: bad magic", 1,
-                damage(base, p -> p.putU32(0, 0))));
+                damage(base, p -> p.putInt(Layout.HDR_MAGIC, 0))));
         c.add(new Case("could not check: snapshot entry with 2000 bytes of extra data", 1,
-                damage(snapshots, p -> p.putU32(snapshotEntry(p, 0) + 36, 2000))));
-        c.add(new Case("could not check: bitmap directory entry of unknown type", 1, d -> {
-            Path img = bitmaps(d);
-            long dirOff = bitmapDirectory(img);
-            return damaged(img, p -> p.putU32(dirOff + 16, (p.u32(dirOff + 16) & 0x00ff_ffffL) | 2L << 24));
-        }));
+                damage(snapshots, p -> p.putInt(p.snapshotPos(0) + Layout.SNAPSHOT_EXTRA_DATA_SIZE, 2000))));
+        c.add(new Case("could not check: bitmap directory entry of unknown type", 1,
+                damage(ImageCheckerDifferentialTest::bitmaps,
+                        p -> p.putByte(bitmapDirectory(p) + Layout.BITMAP_TYPE, 2))));
         return c.stream();
     }
 
@@ -390,7 +376,7 @@ class ImageCheckerDifferentialTest {
     @Test
     void refcountsPastTheEndOfTheFileAreNotExamined() throws IOException {
         Path img = base(dir);
-        damaged(img, p -> p.setRefcount(p.size() / p.clusterSize() + 10, 1));
+        damaged(img, p -> p.setRefcount(p.fileSize() / p.clusterSize() + 10, 1));
         assertEquals(0, QemuCheck.run(img).exitCode());
         assertEquals(0, ImageChecker.check(img).exitCode());
     }
@@ -404,7 +390,7 @@ class ImageCheckerDifferentialTest {
      */
     @Test
     void truncatedL1TableCannotBeCheckedWhereQemuReportsCorruption() throws IOException {
-        Path img = damaged(sparse(dir), p -> p.truncate(p.l1Offset() + 8));
+        Path img = damaged(sparse(dir), p -> p.truncate(p.l1TableOffset() + 8));
         QemuCheck qemu = QemuCheck.run(img);
         assertEquals(2, qemu.exitCode(), qemu.stdout());
         Qcow2Exception e = assertThrows(Qcow2Exception.class, () -> ImageChecker.check(img));

@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.qcow2j.core.FeatureBits;
 import io.qcow2j.core.FileByteSource;
 import io.qcow2j.core.InvalidImageException;
 import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.core.check.CheckProblem.Severity;
+import io.qcow2j.core.format.Layout;
+import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,6 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
  * differential test re-derives them from qemu when it is installed).
  */
 class ImageCheckerTest {
+    /** Extra data of a version 3 snapshot entry: vm_state_size_large and disk_size. */
+    private static final int EXTRA = Layout.V3_MIN_SNAPSHOT_EXTRA_DATA;
+
     @TempDir
     Path dir;
 
@@ -35,6 +41,21 @@ class ImageCheckerTest {
         try (ImagePoker p = ImagePoker.open(img)) {
             d.apply(p);
         }
+    }
+
+    /**
+     * Makes the image's only snapshot an entry, cluster aligned past the end of the file, whose L1
+     * table is {@code l1Size} entries at {@code l1Offset}: version 3 extra data, no id, no name.
+     */
+    private static void appendSnapshot(ImagePoker p, long l1Offset, int l1Size) throws IOException {
+        long table = p.alignedEnd();
+        p.putLong(table + Layout.SNAPSHOT_L1_TABLE_OFFSET, l1Offset);
+        p.putInt(table + Layout.SNAPSHOT_L1_SIZE, l1Size);
+        p.putInt(table + Layout.SNAPSHOT_EXTRA_DATA_SIZE, EXTRA);
+        p.putInt(table + Layout.SNAPSHOT_ID_STR_SIZE, 0); // and name_size
+        p.putLong(table + Layout.SNAPSHOT_HEADER_LENGTH + EXTRA, 0); // padding past the entry
+        p.putInt(Layout.HDR_NB_SNAPSHOTS, 1);
+        p.putLong(Layout.HDR_SNAPSHOTS_OFFSET, table);
     }
 
     @Test
@@ -77,7 +98,7 @@ class ImageCheckerTest {
         long[] cluster = new long[1];
         damage(img, p -> {
             int i = 0;
-            while ((p.l2Entry(0, i) & ImagePoker.OFFSET_MASK) == 0 || (p.l2Entry(0, i) & ImagePoker.COMPRESSED) != 0) {
+            while ((p.l2Entry(0, i) & Layout.L2_OFFSET_MASK) == 0 || (p.l2Entry(0, i) & Layout.L2_COMPRESSED) != 0) {
                 i++;
             }
             cluster[0] = p.dataCluster(0, i);
@@ -96,7 +117,7 @@ class ImageCheckerTest {
     @Test
     void refcountTooLowIsCorruption() throws IOException {
         Path img = copy("v3-c4096");
-        damage(img, p -> p.setRefcount(p.l1Offset() >>> p.clusterBits(), 0));
+        damage(img, p -> p.setRefcount(p.l1TableOffset() >>> p.clusterBits(), 0));
         CheckResult r = ImageChecker.check(img);
         assertEquals(2, r.exitCode());
         assertEquals(1, r.corruptions(), r.problems().toString());
@@ -112,7 +133,7 @@ class ImageCheckerTest {
             int b = -1;
             for (int i = 0; b < 0; i++) {
                 long e = p.l2Entry(0, i);
-                if ((e & ImagePoker.OFFSET_MASK) != 0 && (e & ImagePoker.COMPRESSED) == 0 && (e & 1) == 0) {
+                if ((e & Layout.L2_OFFSET_MASK) != 0 && (e & Layout.L2_COMPRESSED) == 0 && (e & Layout.L2_ZERO) == 0) {
                     if (a < 0) {
                         a = i;
                     } else {
@@ -130,7 +151,7 @@ class ImageCheckerTest {
     @Test
     void unreadableRefcountBlockIsACheckErrorPerCluster() throws IOException {
         Path img = copy("v3-c4096");
-        damage(img, p -> p.putU64(p.refcountTableOffset(), p.u64(p.refcountTableOffset()) + 512));
+        damage(img, p -> p.putLong(p.refcountTableOffset(), p.getLong(p.refcountTableOffset()) + 512));
         long clusters = Files.size(img) / 4096 + (Files.size(img) % 4096 == 0 ? 0 : 1);
         CheckResult r = ImageChecker.check(img);
         assertEquals(1, r.exitCode());
@@ -141,7 +162,7 @@ class ImageCheckerTest {
     @Test
     void problemListIsBoundedButEverythingIsCounted() throws IOException {
         Path img = copy("v3-c4096");
-        damage(img, p -> p.putU64(p.refcountTableOffset(), p.u64(p.refcountTableOffset()) + 512));
+        damage(img, p -> p.putLong(p.refcountTableOffset(), p.getLong(p.refcountTableOffset()) + 512));
         try (FileByteSource src = FileByteSource.open(img)) {
             CheckResult r = ImageChecker.check(src, 5);
             assertEquals(5, r.problems().size());
@@ -155,7 +176,7 @@ class ImageCheckerTest {
         InvalidImageException e = assertThrows(InvalidImageException.class, () -> ImageChecker.check(missing));
         assertTrue(e.getMessage().contains(missing.toString()));
         Path img = copy("v3-c512");
-        damage(img, p -> p.putU32(0, 0x12345678));
+        damage(img, p -> p.putInt(Layout.HDR_MAGIC, 0x12345678));
         e = assertThrows(InvalidImageException.class, () -> ImageChecker.check(img));
         assertEquals("header", e.structure());
         assertTrue(e.getMessage().startsWith(img.toString()), e.getMessage());
@@ -164,7 +185,7 @@ class ImageCheckerTest {
     @Test
     void imageMarkedCorruptIsStillChecked() throws IOException {
         Path img = copy("v3-c512");
-        damage(img, p -> p.putU64(72, p.u64(72) | 2));
+        damage(img, p -> p.orLong(Layout.HDR_INCOMPATIBLE_FEATURES, 1L << FeatureBits.INCOMPAT_CORRUPT));
         assertEquals(0, ImageChecker.check(img).exitCode());
     }
 
@@ -173,7 +194,7 @@ class ImageCheckerTest {
     @Test
     void virtualSizeOfAnExabyteIsRefusedByTheHeader() throws IOException {
         Path img = copy("v3-c65536");
-        damage(img, p -> p.putU64(24, 1L << 60));
+        damage(img, p -> p.putLong(Layout.HDR_SIZE, 1L << 60));
         Qcow2Exception e = assertThrows(Qcow2Exception.class, () -> ImageChecker.check(img));
         assertEquals("header", e.structure(), e.getMessage());
     }
@@ -181,7 +202,7 @@ class ImageCheckerTest {
     @Test
     void hugeRefcountTableClaimIsRefusedByTheHeader() throws IOException {
         Path img = copy("v3-c4096");
-        damage(img, p -> p.putU32(56, 0x7fff_ffffL));
+        damage(img, p -> p.putInt(Layout.HDR_REFCOUNT_TABLE_CLUSTERS, 0x7fff_ffff));
         Qcow2Exception e = assertThrows(Qcow2Exception.class, () -> ImageChecker.check(img));
         assertTrue(e.getMessage().contains("refcount_table_clusters") || e.getMessage().contains("refcount table"),
                 e.getMessage());
@@ -200,7 +221,7 @@ class ImageCheckerTest {
         Path img = copy("v3-c4096");
         long clusters = (Runtime.getRuntime().maxMemory() / 8 + 1) & ~0xfffL; // 64-bit counts > heap
         damage(img, p -> {
-            p.putU32(96, 6); // refcount_order 6: 64-bit refcounts
+            p.putInt(Layout.HDR_REFCOUNT_ORDER, 6); // 64-bit refcounts
             p.extendTo(clusters * 4096);
         });
         Qcow2Exception e = assertThrows(Qcow2Exception.class, () -> ImageChecker.check(img));
@@ -219,18 +240,8 @@ class ImageCheckerTest {
     @Test
     void snapshotClaimingHugeL1TablesPastTheFileCostsNothing() throws IOException {
         Path img = copy("v3-c512");
-        long end = Files.size(img);
-        damage(img, p -> {
-            long table = (end + 511) & ~511L;
-            // one snapshot entry: L1 of 4M entries (qemu's maximum) far past the end of the file
-            p.putU64(table, 1L << 50);
-            p.putU32(table + 8, 4L << 20);
-            p.putU32(table + 36, 16);
-            p.putU32(table + 12, 0);
-            p.putU64(table + 40 + 16, 0); // padding past the entry
-            p.putU32(60, 1);
-            p.putU64(64, table);
-        });
+        // L1 of 4M entries (qemu's maximum) far past the end of the file
+        damage(img, p -> appendSnapshot(p, 1L << 50, 4 << 20));
         long start = System.nanoTime();
         CheckResult r = ImageChecker.check(img);
         assertTrue(System.nanoTime() - start < 5_000_000_000L, "checking took too long");
@@ -241,16 +252,7 @@ class ImageCheckerTest {
     @Test
     void snapshotL1OffsetBeyondTwoToThe63CannotBeChecked() throws IOException {
         Path img = copy("v3-c512");
-        long end = Files.size(img);
-        damage(img, p -> {
-            long table = (end + 511) & ~511L;
-            p.putU64(table, 0x8000_0000_0000_0000L);
-            p.putU32(table + 8, 1);
-            p.putU32(table + 36, 16);
-            p.putU64(table + 40 + 16, 0);
-            p.putU32(60, 1);
-            p.putU64(64, table);
-        });
+        damage(img, p -> appendSnapshot(p, 0x8000_0000_0000_0000L, 1));
         Qcow2Exception e = assertThrows(Qcow2Exception.class, () -> ImageChecker.check(img));
         assertEquals("snapshot table", e.structure(), e.getMessage());
     }

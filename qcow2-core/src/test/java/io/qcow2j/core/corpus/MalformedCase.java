@@ -4,6 +4,7 @@ import io.qcow2j.core.CorruptDataException;
 import io.qcow2j.core.InvalidImageException;
 import io.qcow2j.core.OpenOptions;
 import io.qcow2j.core.Qcow2Exception;
+import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.Qemu;
 import io.qcow2j.core.testing.TestData;
 import java.io.IOException;
@@ -37,6 +38,36 @@ public record MalformedCase(String name, Base base, Mutation mutation, OpenOptio
     @FunctionalInterface
     public interface Mutation {
         void apply(ImagePoker image) throws IOException;
+
+        /** Applies the edit; returns the guest offset the expected data error must name, if it says one. */
+        default OptionalLong applyAndLocate(ImagePoker image) throws IOException {
+            apply(image);
+            return OptionalLong.empty();
+        }
+
+        /**
+         * An edit that breaks the data of one guest cluster (a compressed cluster that does not
+         * inflate) and returns its guest offset; see {@link Prepared#guestOffset()}.
+         */
+        static Mutation breakingData(DataEdit edit) {
+            return new Mutation() {
+                @Override
+                public void apply(ImagePoker image) throws IOException {
+                    edit.apply(image);
+                }
+
+                @Override
+                public OptionalLong applyAndLocate(ImagePoker image) throws IOException {
+                    return OptionalLong.of(edit.apply(image));
+                }
+            };
+        }
+    }
+
+    /** The edit of a {@link Mutation#breakingData} mutation: returns the guest offset it breaks. */
+    @FunctionalInterface
+    public interface DataEdit {
+        long apply(ImagePoker image) throws IOException;
     }
 
     /** Where the valid image comes from. */
@@ -169,8 +200,7 @@ public record MalformedCase(String name, Base base, Mutation mutation, OpenOptio
         Files.copy(basePath, imagePath, StandardCopyOption.REPLACE_EXISTING);
         OptionalLong guest;
         try (ImagePoker p = ImagePoker.open(imagePath)) {
-            mutation.apply(p);
-            guest = p.expectedGuestOffset();
+            guest = mutation.applyAndLocate(p);
         }
         return new Prepared(basePath, imagePath, guest);
     }

@@ -1,5 +1,9 @@
 package io.qcow2j.restore.hardening;
 
+import static io.qcow2j.core.format.Layout.COPIED;
+import static io.qcow2j.core.format.Layout.L2_COMPRESSED;
+import static io.qcow2j.core.format.Layout.L2_ZERO;
+
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -162,15 +166,15 @@ final class FuzzArbitraries {
         for (long off : structures.stream().distinct().limit(12).toList()) {
             c.add(new Candidate(off, "offset " + off + " of another structure"));
             if (f.width() == 8) {
-                c.add(new Candidate(off | 1L << 63, "copied flag, offset " + off));
-                c.add(new Candidate(off | 1, "zero flag, offset " + off));
-                c.add(new Candidate(off | 1L << 62, "compressed flag, offset bits " + off));
+                c.add(new Candidate(off | COPIED, "copied flag, offset " + off));
+                c.add(new Candidate(off | L2_ZERO, "zero flag, offset " + off));
+                c.add(new Candidate(off | L2_COMPRESSED, "compressed flag, offset bits " + off));
             }
         }
         if (f.width() == 8) {
-            c.add(new Candidate(original | 1L << 62, "original with compressed flag"));
-            c.add(new Candidate(original | 1, "original with zero flag"));
-            c.add(new Candidate(original & ~(1L << 62), "original without compressed flag"));
+            c.add(new Candidate(original | L2_COMPRESSED, "original with compressed flag"));
+            c.add(new Candidate(original | L2_ZERO, "original with zero flag"));
+            c.add(new Candidate(original & ~L2_COMPRESSED, "original without compressed flag"));
             c.add(new Candidate(original | 0x00ff_0000_0000_0000L, "original with high offset bits"));
             c.add(new Candidate(0xffffffff_00000000L | original, "original with the bitmap's zero half set"));
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qcow2j.core.InvalidImageException;
 import io.qcow2j.core.Qcow2Image;
+import io.qcow2j.core.format.Layout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,11 +38,12 @@ class FuzzRegressionTest {
         long fileSize = s.base().length;
         assertTrue(fileSize % 512 != 0, "the case needs a file that ends inside a sector");
         ImageLayout.Field entry = s.layout().fields.stream()
-                .filter(f -> f.name().startsWith("L2 entry") && (FuzzArbitraries.read(s.base(), f) & 1L << 62) != 0)
+                .filter(f -> f.name().startsWith("L2 entry")
+                        && (FuzzArbitraries.read(s.base(), f) & Layout.L2_COMPRESSED) != 0)
                 .findFirst().orElseThrow(() -> new AssertionError("v2-c65536 has no compressed cluster"));
         long pastEof = fileSize + 1; // one sector from here still ends inside the rounded last sector
         FuzzCase c = new FuzzCase(s, List.of(new Mutation.Overwrite(entry.name(), entry.offset(), 8,
-                1L << 62 | pastEof, "compressed, one sector, past EOF")), 1);
+                Layout.L2_COMPRESSED | pastEof, "compressed, one sector, past EOF")), 1);
         assertEquals(FuzzHarness.Outcome.REFUSED_METADATA, new FuzzHarness(dir).run(c));
         Path img = dir.resolve("replay.qcow2");
         Files.write(img, c.mutatedBytes());

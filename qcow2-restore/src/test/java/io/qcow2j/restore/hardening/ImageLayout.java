@@ -1,5 +1,9 @@
 package io.qcow2j.restore.hardening;
 
+import static io.qcow2j.core.format.Layout.*;
+
+import io.qcow2j.core.FeatureBits;
+import io.qcow2j.core.format.Layout;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -7,7 +11,8 @@ import java.util.List;
 
 /**
  * Which bytes of a valid qcow2 file the reader depends on, parsed independently of the library so
- * the fuzz oracle does not share the code it checks.
+ * the fuzz oracle does not share the code it checks: the walk is this class's own; only the field
+ * offsets and masks come from {@link Layout}, the one table of them.
  *
  * <p>Every byte is classified as {@link Use#UNUSED} (nothing reads it: padding, free clusters, L2
  * entries past the virtual size, data under a zero flag, the file's tail), {@link Use#NEUTRAL}
@@ -47,26 +52,26 @@ final class ImageLayout {
     private ImageLayout(byte[] img) {
         ByteBuffer b = ByteBuffer.wrap(img);
         fileSize = img.length;
-        int version = b.getInt(4);
-        long backingOffset = b.getLong(8);
-        int backingSize = b.getInt(16);
-        clusterBits = b.getInt(20);
+        int version = b.getInt(HDR_VERSION);
+        long backingOffset = b.getLong(HDR_BACKING_FILE_OFFSET);
+        int backingSize = b.getInt(HDR_BACKING_FILE_SIZE);
+        clusterBits = b.getInt(HDR_CLUSTER_BITS);
         clusterSize = 1L << clusterBits;
-        virtualSize = b.getLong(24);
-        int l1Size = b.getInt(36);
-        long l1Offset = b.getLong(40);
-        long rtOffset = b.getLong(48);
-        int rtClusters = b.getInt(56);
-        int nbSnapshots = b.getInt(60);
-        long snapshotsOffset = b.getLong(64);
-        long incompatible = version == 3 ? b.getLong(72) : 0;
-        long autoclear = version == 3 ? b.getLong(88) : 0;
-        int headerLength = version == 3 ? b.getInt(100) : 72;
-        extendedL2 = (incompatible & (1L << 4)) != 0;
+        virtualSize = b.getLong(HDR_SIZE);
+        int l1Size = b.getInt(HDR_L1_SIZE);
+        long l1Offset = b.getLong(HDR_L1_TABLE_OFFSET);
+        long rtOffset = b.getLong(HDR_REFCOUNT_TABLE_OFFSET);
+        int rtClusters = b.getInt(HDR_REFCOUNT_TABLE_CLUSTERS);
+        int nbSnapshots = b.getInt(HDR_NB_SNAPSHOTS);
+        long snapshotsOffset = b.getLong(HDR_SNAPSHOTS_OFFSET);
+        long incompatible = version == 3 ? b.getLong(HDR_INCOMPATIBLE_FEATURES) : 0;
+        long autoclear = version == 3 ? b.getLong(HDR_AUTOCLEAR_FEATURES) : 0;
+        int headerLength = version == 3 ? b.getInt(HDR_HEADER_LENGTH) : V2_HEADER_LENGTH;
+        extendedL2 = (incompatible & (1L << FeatureBits.INCOMPAT_EXTENDED_L2)) != 0;
         long end = 0;
 
-        // header: the fixed fields, then (v3 > 104 bytes) compression_type and padding
-        int fixedEnd = version == 3 && headerLength > 104 ? 105 : headerLength;
+        // header: the fixed fields, then (v3, when header_length covers it) compression_type and padding
+        int fixedEnd = version == 3 && headerLength > HDR_COMPRESSION_TYPE ? HDR_COMPRESSION_TYPE + 1 : headerLength;
         mark(used, 0, fixedEnd);
         regions.add(new Region("header", 0, headerLength));
         addHeaderFields(version, headerLength);
@@ -74,25 +79,27 @@ final class ImageLayout {
         // extensions up to the end marker, each padded to 8 bytes
         long extEnd = backingOffset != 0 ? backingOffset : clusterSize;
         long pos = headerLength;
-        while (pos + 8 <= extEnd) {
-            int type = b.getInt((int) pos);
-            long len = b.getInt((int) pos + 4) & 0xffffffffL;
-            fields.add(new Field("extension type at " + pos, pos, 4));
-            fields.add(new Field("extension length at " + pos, pos + 4, 4));
-            if (type == 0) {
-                mark(used, pos, pos + 8);
-                pos += 8;
+        while (pos + EXT_HEADER_LENGTH <= extEnd) {
+            int type = b.getInt((int) pos + EXT_TYPE);
+            long len = Layout.u32(b.getInt((int) pos + EXT_DATA_LENGTH));
+            long data = pos + EXT_HEADER_LENGTH;
+            fields.add(new Field("extension type at " + pos, pos + EXT_TYPE, 4));
+            fields.add(new Field("extension length at " + pos, pos + EXT_DATA_LENGTH, 4));
+            if (type == EXT_END) {
+                mark(used, pos, data);
+                pos = data;
                 break;
             }
-            mark(used, pos, pos + 8 + len);
-            regions.add(new Region(String.format("extension 0x%08x", type), pos, pos + 8 + len));
-            if (type == 0x23852875 && (autoclear & 1) != 0) { // bitmaps: the directory is read
-                long dirSize = b.getLong((int) pos + 8 + 8);
-                long dirOffset = b.getLong((int) pos + 8 + 16);
+            mark(used, pos, data + len);
+            regions.add(new Region(String.format("extension 0x%08x", type), pos, data + len));
+            if (type == EXT_BITMAPS && (autoclear & 1L << FeatureBits.AUTOCLEAR_BITMAPS) != 0) {
+                // bitmaps: the directory is read
+                long dirSize = b.getLong((int) data + BITMAPS_EXT_DIRECTORY_SIZE);
+                long dirOffset = b.getLong((int) data + BITMAPS_EXT_DIRECTORY_OFFSET);
                 mark(used, dirOffset, dirOffset + dirSize);
                 end = Math.max(end, dirOffset + dirSize);
             }
-            pos += 8 + ((len + 7) & ~7L);
+            pos = data + (len + EXT_ALIGNMENT - 1) / EXT_ALIGNMENT * EXT_ALIGNMENT;
         }
         regions.add(new Region("extension area", headerLength, pos));
         end = Math.max(end, pos);
@@ -107,10 +114,11 @@ final class ImageLayout {
         mark(used, rtOffset, rtOffset + rtBytes);
         regions.add(new Region("refcount table", rtOffset, rtOffset + rtBytes));
         end = Math.max(end, rtOffset + rtBytes);
-        for (long i = 0; i < rtBytes / 8; i++) {
-            long e = b.getLong((int) (rtOffset + 8 * i));
+        for (long i = 0; i < rtBytes / ENTRY_BYTES; i++) {
+            long at = rtOffset + ENTRY_BYTES * i;
+            long e = b.getLong((int) at);
             if (i < 4 || e != 0) {
-                fields.add(new Field("refcount table entry " + i, rtOffset + 8 * i, 8));
+                fields.add(new Field("refcount table entry " + i, at, ENTRY_BYTES));
             }
             if (e != 0) {
                 mark(neutral, e, e + clusterSize);
@@ -120,16 +128,18 @@ final class ImageLayout {
         }
 
         // L1 table, L2 tables, data
-        mark(used, l1Offset, l1Offset + 8L * l1Size);
-        regions.add(new Region("L1 table", l1Offset, l1Offset + 8L * l1Size));
-        end = Math.max(end, l1Offset + 8L * l1Size);
-        int l2Bits = clusterBits - (extendedL2 ? 4 : 3);
-        int stride = extendedL2 ? 16 : 8;
-        long subcluster = extendedL2 ? clusterSize / 32 : clusterSize;
+        long l1End = l1Offset + (long) ENTRY_BYTES * l1Size;
+        mark(used, l1Offset, l1End);
+        regions.add(new Region("L1 table", l1Offset, l1End));
+        end = Math.max(end, l1End);
+        int stride = extendedL2 ? ENTRY_BYTES + EXT_L2_BITMAP : ENTRY_BYTES;
+        int l2Bits = clusterBits - Integer.numberOfTrailingZeros(stride);
+        long subcluster = extendedL2 ? clusterSize / SUBCLUSTERS : clusterSize;
         for (int i = 0; i < l1Size; i++) {
-            long l1e = b.getLong((int) (l1Offset + 8L * i));
-            fields.add(new Field("L1 entry " + i, l1Offset + 8L * i, 8));
-            long l2 = l1e & 0x00ff_ffff_ffff_fe00L;
+            long at1 = l1Offset + (long) ENTRY_BYTES * i;
+            long l1e = b.getLong((int) at1);
+            fields.add(new Field("L1 entry " + i, at1, ENTRY_BYTES));
+            long l2 = l1e & L1_OFFSET_MASK;
             if (l2 == 0) {
                 continue;
             }
@@ -143,31 +153,31 @@ final class ImageLayout {
                 long at = l2 + (long) j * stride;
                 mark(used, at, at + stride);
                 long e = b.getLong((int) at);
-                long bitmap = extendedL2 ? b.getLong((int) at + 8) : 0;
+                long bitmap = extendedL2 ? b.getLong((int) at + EXT_L2_BITMAP) : 0;
                 if (e != 0 || bitmap != 0 || j < 2) {
-                    fields.add(new Field("L2 entry " + i + "/" + j, at, 8));
+                    fields.add(new Field("L2 entry " + i + "/" + j, at, ENTRY_BYTES));
                     if (extendedL2) {
-                        fields.add(new Field("L2 bitmap " + i + "/" + j, at + 8, 8));
+                        fields.add(new Field("L2 bitmap " + i + "/" + j, at + EXT_L2_BITMAP, ENTRY_BYTES));
                     }
                 }
                 long visible = Math.min(clusterSize, virtualSize - guest);
-                if ((e & (1L << 62)) != 0) {
-                    int x = 62 - (clusterBits - 8);
+                if ((e & L2_COMPRESSED) != 0) {
+                    int x = Layout.compressedOffsetBits(clusterBits);
                     long off = e & ((1L << x) - 1);
                     long sectors = ((e >>> x) & ((1L << (62 - x)) - 1)) + 1;
-                    long len = sectors * 512 - (off & 511);
+                    long len = sectors * SECTOR - (off & (SECTOR - 1));
                     mark(used, off, off + len);
                     regions.add(new Region("compressed cluster " + guest, off, off + len));
                     end = Math.max(end, off + len);
                     continue;
                 }
-                long host = e & 0x00ff_ffff_ffff_fe00L;
+                long host = e & L2_OFFSET_MASK;
                 if (host == 0) {
                     continue;
                 }
                 if (extendedL2) {
                     int alloc = (int) bitmap;
-                    for (int s = 0; s < 32; s++) {
+                    for (int s = 0; s < SUBCLUSTERS; s++) {
                         long from = s * subcluster;
                         if ((alloc >>> s & 1) != 0 && from < visible) {
                             long to = Math.min(visible, from + subcluster);
@@ -176,7 +186,7 @@ final class ImageLayout {
                         }
                     }
                     regions.add(new Region("data cluster " + guest, host, host + visible));
-                } else if ((e & 1) == 0) {
+                } else if ((e & L2_ZERO) == 0) {
                     mark(used, host, host + visible);
                     regions.add(new Region("data cluster " + guest, host, host + visible));
                     end = Math.max(end, host + visible);
@@ -195,27 +205,27 @@ final class ImageLayout {
     }
 
     private void addHeaderFields(int version, int headerLength) {
-        fields.add(new Field("magic", 0, 4));
-        fields.add(new Field("version", 4, 4));
-        fields.add(new Field("backing_file_offset", 8, 8));
-        fields.add(new Field("backing_file_size", 16, 4));
-        fields.add(new Field("cluster_bits", 20, 4));
-        fields.add(new Field("size", 24, 8));
-        fields.add(new Field("crypt_method", 32, 4));
-        fields.add(new Field("l1_size", 36, 4));
-        fields.add(new Field("l1_table_offset", 40, 8));
-        fields.add(new Field("refcount_table_offset", 48, 8));
-        fields.add(new Field("refcount_table_clusters", 56, 4));
-        fields.add(new Field("nb_snapshots", 60, 4));
-        fields.add(new Field("snapshots_offset", 64, 8));
+        fields.add(new Field("magic", HDR_MAGIC, 4));
+        fields.add(new Field("version", HDR_VERSION, 4));
+        fields.add(new Field("backing_file_offset", HDR_BACKING_FILE_OFFSET, 8));
+        fields.add(new Field("backing_file_size", HDR_BACKING_FILE_SIZE, 4));
+        fields.add(new Field("cluster_bits", HDR_CLUSTER_BITS, 4));
+        fields.add(new Field("size", HDR_SIZE, 8));
+        fields.add(new Field("crypt_method", HDR_CRYPT_METHOD, 4));
+        fields.add(new Field("l1_size", HDR_L1_SIZE, 4));
+        fields.add(new Field("l1_table_offset", HDR_L1_TABLE_OFFSET, 8));
+        fields.add(new Field("refcount_table_offset", HDR_REFCOUNT_TABLE_OFFSET, 8));
+        fields.add(new Field("refcount_table_clusters", HDR_REFCOUNT_TABLE_CLUSTERS, 4));
+        fields.add(new Field("nb_snapshots", HDR_NB_SNAPSHOTS, 4));
+        fields.add(new Field("snapshots_offset", HDR_SNAPSHOTS_OFFSET, 8));
         if (version == 3) {
-            fields.add(new Field("incompatible_features", 72, 8));
-            fields.add(new Field("compatible_features", 80, 8));
-            fields.add(new Field("autoclear_features", 88, 8));
-            fields.add(new Field("refcount_order", 96, 4));
-            fields.add(new Field("header_length", 100, 4));
-            if (headerLength > 104) {
-                fields.add(new Field("compression_type", 104, 1));
+            fields.add(new Field("incompatible_features", HDR_INCOMPATIBLE_FEATURES, 8));
+            fields.add(new Field("compatible_features", HDR_COMPATIBLE_FEATURES, 8));
+            fields.add(new Field("autoclear_features", HDR_AUTOCLEAR_FEATURES, 8));
+            fields.add(new Field("refcount_order", HDR_REFCOUNT_ORDER, 4));
+            fields.add(new Field("header_length", HDR_HEADER_LENGTH, 4));
+            if (headerLength > HDR_COMPRESSION_TYPE) {
+                fields.add(new Field("compression_type", HDR_COMPRESSION_TYPE, 1));
             }
         }
     }

@@ -1,5 +1,9 @@
 package io.qcow2j.restore.model;
 
+import io.qcow2j.core.testing.Qcow2Writer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -147,6 +151,19 @@ public final class ChainModel {
             }
         }
 
+        /** A writer for this image's granules (its granule is the writer's). */
+        public Qcow2Writer writer() {
+            Qcow2Writer w = Qcow2Writer.image(clusterBits, extendedL2, virtualSize);
+            for (int g = 0; g < states.length; g++) {
+                if (states[g] == State.DATA) {
+                    w.data(g * granule(), data.get(g));
+                } else if (states[g] == State.ZERO) {
+                    w.zero(g * granule(), granuleLength(g));
+                }
+            }
+            return w;
+        }
+
         @Override
         public String toString() {
             StringBuilder sb = new StringBuilder("Image[cb=" + clusterBits + (extendedL2 ? ",ext" : "") + ",size="
@@ -173,6 +190,22 @@ public final class ChainModel {
 
     public List<Image> images() {
         return images;
+    }
+
+    /** Writes every image as {@code dir/img-<i>.qcow2} ({@link Qcow2Writer}); the paths, oldest first. */
+    public List<Path> write(Path dir) throws IOException {
+        return write(dir, false);
+    }
+
+    /** As {@link #write(Path)}, optionally with data clusters in reverse guest order. */
+    public List<Path> write(Path dir, boolean reverseData) throws IOException {
+        List<Path> paths = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            Path p = dir.resolve("img-" + i + ".qcow2");
+            images.get(i).writer().reverseData(reverseData).write(p);
+            paths.add(p);
+        }
+        return paths;
     }
 
     /** The restored disk's size: the newest image's. */
