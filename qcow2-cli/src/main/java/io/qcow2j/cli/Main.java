@@ -133,12 +133,11 @@ public final class Main {
         }
     }
 
-    /** Version from the jar manifest, or "dev". */
+    /** The version and the git commit from the jar's manifest (BuildInfo), or "dev". */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"qcow2-restore " + (v == null ? "dev" : v)};
+            return new String[] {BuildInfo.versionLine()};
         }
     }
 }
