@@ -299,7 +299,6 @@ public final class VmRestorePlanner {
                 }
             }
             Map<Path, String> pvcOfTarget = new HashMap<>();
-            Path root = resolved(layout.root());
             for (String pvc : pvcs) {
                 Path target = targets.get(pvc);
                 Path real = resolved(target);
@@ -309,14 +308,12 @@ public final class VmRestorePlanner {
                             + " of PVC " + other + " (" + targets.get(other) + "); PVC " + pvc + " would overwrite"
                             + " PVC " + other);
                 }
-                if (real.startsWith(root)) {
-                    throw new InvalidTargetException(target.toString(), "PVC " + pvc + ": lies inside the backup"
-                            + " location " + layout.root() + "; restoring there would destroy the backup");
-                }
             }
         }
 
+        /** No target may be an image of the backup, or anything else inside the backup location. */
         private void checkTargetsAreNotImages(List<DiskPlan> disks) throws InvalidTargetException {
+            Path root = resolved(layout.root());
             for (DiskPlan d : disks) {
                 Path real = resolved(d.target());
                 for (DiskPlan source : disks) {
@@ -327,6 +324,10 @@ public final class VmRestorePlanner {
                                     + source.checkpointIds().get(i) + "; restoring would destroy the backup");
                         }
                     }
+                }
+                if (real.startsWith(root)) {
+                    throw new InvalidTargetException(d.target().toString(), "PVC " + d.pvc() + ": lies inside the"
+                            + " backup location " + layout.root() + "; restoring there would destroy the backup");
                 }
             }
         }

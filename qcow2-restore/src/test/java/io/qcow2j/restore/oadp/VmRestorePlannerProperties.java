@@ -37,7 +37,8 @@ class VmRestorePlannerProperties {
         Path dir = Files.createTempDirectory("oadp-prop");
         try {
             Random random = new Random(seed);
-            OadpLayout layout = new OadpLayout(dir);
+            // targets live beside the backup location, never inside it
+            OadpLayout layout = new OadpLayout(dir.resolve("backup"));
             ObjectNode index = JSON.createObjectNode().put("vmName", "vm").put("namespace", "ns");
             ArrayNode cps = index.putArray("checkpoints");
             List<String> chain = new ArrayList<>();

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.qcow2j.restore.target.InvalidTargetException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,6 +46,15 @@ class VmRestorePlannerTest {
         }
         assertFalse(e.getMessage().contains("\n"), "message must be one line: " + e.getMessage());
         return e;
+    }
+
+    /** A target problem found while planning: an invalid target, not a layout error (exit 5). */
+    private void refusedTarget(String backup, String... fragments) {
+        InvalidTargetException e = assertThrows(InvalidTargetException.class, () -> fx.plan(backup));
+        for (String f : fragments) {
+            assertTrue(e.getMessage().contains(f), () -> "message lacks \"" + f + "\": " + e.getMessage());
+        }
+        assertFalse(e.getMessage().contains("\n"), "message must be one line: " + e.getMessage());
     }
 
     // ---- the plan ----
@@ -363,7 +373,7 @@ class VmRestorePlannerTest {
     @Test
     void sameTargetTwiceRefused() {
         fx.targets.put(PVC1, fx.targetDir.resolve("sub/../t0.raw"));
-        refused("bk-3", "t0.raw", PVC0, PVC1);
+        refusedTarget("bk-3", "t0.raw", PVC0, PVC1);
     }
 
     @Test
@@ -372,13 +382,13 @@ class VmRestorePlannerTest {
         VmLayoutFixture.write(t0, "");
         Path link = Files.createSymbolicLink(dir.resolve("link.raw"), t0);
         fx.targets.put(PVC1, link);
-        refused("bk-3", "link.raw", PVC0, PVC1);
+        refusedTarget("bk-3", "link.raw", PVC0, PVC1);
     }
 
     @Test
     void targetThatIsAnImageRefused() {
         fx.targets.put(PVC1, fx.image(2, 0));
-        refused("bk-3", "vmb-002-disk0.qcow2", PVC1, PVC0, "cp-002");
+        refusedTarget("bk-3", "vmb-002-disk0.qcow2", PVC1, PVC0, "cp-002");
     }
 
     // ---- loading ----
