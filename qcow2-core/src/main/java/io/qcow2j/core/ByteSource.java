@@ -23,6 +23,15 @@ public interface ByteSource extends Closeable {
     int read(ByteBuffer dst, long position) throws IOException;
 
     /**
+     * How many reads in flight make the best use of this source, or 0 when its reads are bound by
+     * the CPU and a local disk (readers then use a thread per core). Object storage answers every
+     * request after a network round trip: many requests at once hide that latency.
+     */
+    default int preferredConcurrency() {
+        return 0;
+    }
+
+    /**
      * Reads exactly {@code dst.remaining()} bytes at {@code position}.
      *
      * @throws InvalidImageException naming {@code structure} when the source ends first

@@ -29,6 +29,9 @@ import java.util.concurrent.Future;
  * reads a chain whose backing file is shorter than its overlay.
  */
 public final class Chain implements Closeable {
+    /** Images opened at once, at most, however many requests a remote source would take. */
+    private static final int MAX_OPEN_THREADS = 32;
+
     private final List<Qcow2Image> images;
     private final List<String> notes;
 
@@ -67,7 +70,7 @@ public final class Chain implements Closeable {
         for (Path p : paths) {
             openers.add(each -> Qcow2Image.open(p, each));
         }
-        return openAll(openers, options);
+        return openAll(openers, options, 0);
     }
 
     /**
@@ -109,7 +112,9 @@ public final class Chain implements Closeable {
         for (ByteSource s : sources) {
             openers.add(each -> Qcow2Image.open(s, each));
         }
-        return openAll(openers, options);
+        // remote images wait a round trip per read: open more of them at once than there are cores
+        int ioParallelism = sources.stream().mapToInt(ByteSource::preferredConcurrency).max().orElse(0);
+        return openAll(openers, options, ioParallelism);
     }
 
     private static InvalidChainException twice(String name, int first, int second) {
@@ -133,11 +138,13 @@ public final class Chain implements Closeable {
         Qcow2Image open(OpenOptions options) throws IOException;
     }
 
-    private static Chain openAll(List<ImageOpener> openers, ChainOptions chainOptions) throws IOException {
+    private static Chain openAll(List<ImageOpener> openers, ChainOptions chainOptions, int ioParallelism)
+            throws IOException {
         OpenOptions options = chainOptions.open();
         // Images are independent: open and validate them on all cores (long chains are common), but
         // report the first bad image in chain order so the error does not depend on scheduling.
-        int threads = Math.min(openers.size(), Runtime.getRuntime().availableProcessors());
+        int threads = Math.min(openers.size(), Math.max(Runtime.getRuntime().availableProcessors(),
+                Math.min(MAX_OPEN_THREADS, ioParallelism)));
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "qcow2j-open");
             t.setDaemon(true);
@@ -235,6 +242,14 @@ public final class Chain implements Closeable {
                         + " clusters");
             }
         }
+    }
+
+    /**
+     * The most reads in flight any image's source asks for ({@link ByteSource#preferredConcurrency()}),
+     * or 0 when all are local.
+     */
+    public int preferredConcurrency() {
+        return images.stream().mapToInt(i -> i.source().preferredConcurrency()).max().orElse(0);
     }
 
     /** Whether an image looks like an incremental backup: it stores a backing file name. */

@@ -155,7 +155,7 @@ public final class Restore {
             maxCluster = Math.max(maxCluster, img.clusterSize());
             images.add(img.name());
         }
-        MemoryBudget budget = MemoryBudget.compute(options.workers(), maxCluster);
+        MemoryBudget budget = MemoryBudget.compute(options.workers(), maxCluster, chain.preferredConcurrency());
         if (!budget.fits()) {
             throw new InsufficientMemoryException(name, "not enough memory for the restore: " + budget.describe()
                     + "; raise the memory limit (container, or the JVM's -XX:MaxDirectMemorySize / -Xmx)");

@@ -38,6 +38,12 @@ public final class S3ByteSource implements ByteSource {
         return info.location().toString();
     }
 
+    /** As many requests at once as the store's connection pool holds: each waits a round trip. */
+    @Override
+    public int preferredConcurrency() {
+        return store.settings().maxConnections();
+    }
+
     @Override
     public long size() throws IOException {
         ensureOpen();

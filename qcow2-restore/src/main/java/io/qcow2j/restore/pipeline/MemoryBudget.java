@@ -44,10 +44,12 @@ public record MemoryBudget(int workers, int wanted, long perWorker, long availab
      * @param requested  workers asked for, or 0 for the default (the CPU count, at most
      *                   {@link #MAX_DEFAULT_WORKERS})
      * @param maxCluster the largest cluster size in the chain
+     * @param ioParallelism reads in flight the chain's sources ask for (remote ones wait a round trip
+     *                   per read), 0 when all are local
      */
-    public static MemoryBudget compute(int requested, long maxCluster) {
+    public static MemoryBudget compute(int requested, long maxCluster, int ioParallelism) {
         int wanted = requested > 0 ? requested
-                : Math.min(MAX_DEFAULT_WORKERS, Runtime.getRuntime().availableProcessors());
+                : Math.min(MAX_DEFAULT_WORKERS, Math.max(Runtime.getRuntime().availableProcessors(), ioParallelism));
         long perWorker = BlockPlanner.BLOCK + io.qcow2j.restore.target.Buffers.ALIGN + 3 * maxCluster;
         long maxDirect = maxDirectMemory();
         long directInUse = directMemoryInUse();
