@@ -9,16 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.qcow2j.cli.Main;
 import io.qcow2j.core.testing.RequiresQemu;
-import io.qcow2j.restore.oadp.VmLayoutFixture;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * restore-vm targets that would destroy the backup or each other (issue 27, point 6): a target
@@ -26,23 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * that are one file through a symlinked directory. Each is refused before the first write.
  */
 @RequiresQemu
-class RestoreVmTargetsTest {
-    static VmBackupImages images;
-
-    @TempDir
-    Path dir;
-    VmLayoutFixture fx;
-
-    @BeforeAll
-    static void buildImages() throws IOException {
-        images = VmBackupImages.shared();
-    }
-
+class RestoreVmTargetsTest extends RestoreVmTestBase {
     @BeforeEach
-    void layout() throws IOException {
-        fx = new VmLayoutFixture(dir);
-        images.installInto(fx);
-        Files.createDirectories(fx.targetDir);
+    void writeLayout() {
         fx.write();
     }
 
