@@ -168,6 +168,12 @@ public final class HeaderParser {
                             + h.externalDataFile().map(f -> " ('" + f + "')").orElse("")
                             + "; a backup image must be standalone, qcow2j does not open other files");
         }
+        if (features.dataFileRaw()) {
+            // the bit says the external data file holds the guest data as raw: without one it lies
+            throw new InvalidImageException(name, "header", HDR_AUTOCLEAR_FEATURES, "autoclear bit "
+                    + FeatureBits.AUTOCLEAR_DATA_FILE_RAW + " (raw external data) is set but the image has no"
+                    + " external data file (qemu: \"data-file-raw requires a data file\")");
+        }
         int cryptMethod = h.cryptMethod();
         if (cryptMethod != 0) {
             String method = switch (cryptMethod) {
