@@ -77,9 +77,9 @@ public final class Qcow2Image implements Closeable {
         return source;
     }
 
-    /** The virtual disk size in bytes. */
+    /** The virtual disk size in bytes: whole sectors, as qemu sees the disk ({@link Header#virtualSize()}). */
     public long virtualSize() {
-        return header.size();
+        return header.virtualSize();
     }
 
     /** Bytes per cluster. */

@@ -71,7 +71,7 @@ public final class ClusterMap {
         long[] entries = keep ? null : new long[1 << l2Bits];
         long[] bitmaps = keep || !header.features().extendedL2() ? null : new long[1 << l2Bits];
         for (int i = 0; i < l1.size(); i++) {
-            if (l1.l2Offset(i) != 0 && ((long) i << (l2Bits + clusterBits)) < header.size()) {
+            if (l1.l2Offset(i) != 0 && ((long) i << (l2Bits + clusterBits)) < header.virtualSize()) {
                 if (keep) {
                     cache.load(i);
                 } else {

@@ -41,7 +41,7 @@ final class ExtentWalker {
         if (offset < 0 || length < 0) {
             throw new IllegalArgumentException("negative range");
         }
-        long end = Math.min(header.size(), offset + length);
+        long end = Math.min(header.virtualSize(), offset + length);
         long pos = offset;
         int l2Span = l2Bits + clusterBits;
         while (pos < end) {

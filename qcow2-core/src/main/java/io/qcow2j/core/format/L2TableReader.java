@@ -105,7 +105,7 @@ final class L2TableReader {
             }
         }
         int stride = header.l2EntryBytes();
-        long size = header.size();
+        long size = header.virtualSize();
         // entries past the virtual size are never read
         long tableStart = (long) l1Index << (l2Bits + clusterBits);
         long inDisk = Math.min(n, (Math.max(0, size - tableStart) + header.clusterSize() - 1) >>> clusterBits);
@@ -133,7 +133,7 @@ final class L2TableReader {
 
     private void validateEntry(long e, long bm, long guest, long pos) throws InvalidImageException {
         long cs = header.clusterSize();
-        long visible = Math.min(cs, header.size() - guest); // bytes of this cluster inside the disk
+        long visible = Math.min(cs, header.virtualSize() - guest); // bytes of this cluster inside the disk
         if (L2Entry.isCompressed(e)) {
             if (extendedL2 && bm != 0) {
                 throw new InvalidImageException(name, "L2 table", pos, String.format(
