@@ -47,9 +47,12 @@ final class ExtentWalker {
         while (pos < end) {
             int l1i = (int) (pos >>> l2Span);
             long tableEnd = Math.min(end, (long) (l1i + 1) << l2Span);
-            if (l1i >= l1.size() || l1.l2Offset(l1i) == 0) {
-                add(out, Extent.unallocated(pos, tableEnd - pos), exact);
-                pos = tableEnd;
+            if (l1.l2Offset(l1i) == 0) {
+                // every table up to the next allocated one at once: most of a huge disk has none
+                int next = l1.nextAllocated(l1i + 1, (int) ((end - 1) >>> l2Span) + 1);
+                long to = Math.min(end, (long) next << l2Span);
+                add(out, Extent.unallocated(pos, to - pos), exact);
+                pos = to;
                 continue;
             }
             long from = pos;
