@@ -16,15 +16,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Huge sparse images restore in a small heap: metadata memory follows what is allocated. Each run
- * is the CLI in a JVM of its own with {@link #HEAP}, the heap the launcher gives a pod limited to
- * 256 MiB (half of it); the images are written with {@link Qcow2Writer} (a few clusters each) and
- * the expected digest comes from the same model.
+ * Long chains and huge sparse images restore in a small heap: metadata memory is budgeted across
+ * the whole chain and loaded on demand. Each run is the CLI in a JVM of its own with {@link #HEAP}, the heap the
+ * launcher gives a pod limited to 256 MiB (half of it); the images are written with
+ * {@link Qcow2Writer} (a few clusters each) and the expected digest comes from the same model.
  */
 class LongChainMemoryTest {
     private static final String HEAP = "-Xmx128m";
@@ -53,6 +54,41 @@ class LongChainMemoryTest {
         }
     }
 
+    /**
+     * {@code links} images of {@code size} bytes with clusters of {@code 1 << clusterBits}: each
+     * writes 4 KiB of its own at the start of {@code dataClusters} random clusters and zeroes one
+     * more, so later images hide earlier ones.
+     */
+    private Chain chain(int links, int clusterBits, long size, int dataClusters) throws IOException {
+        Path d = Files.createDirectories(dir.resolve("chain-" + links + "-" + clusterBits));
+        long cs = 1L << clusterBits;
+        long clusters = size / cs;
+        SplittableRandom rnd = new SplittableRandom(links * 31L + clusterBits);
+        TreeMap<Long, byte[]> disk = new TreeMap<>();
+        List<Path> images = new ArrayList<>();
+        for (int i = 0; i < links; i++) {
+            Qcow2Writer w = Qcow2Writer.image(clusterBits, false, size);
+            for (int k = 0; k < dataClusters; k++) {
+                long at = rnd.nextLong(clusters) * cs;
+                byte[] b = new byte[4096];
+                for (int j = 0; j < b.length; j++) {
+                    b[j] = (byte) (i * 7 + k * 13 + j);
+                }
+                w.data(at, b);
+                disk.put(at, b);
+            }
+            // a zero cluster over an older image's data where there is some
+            Long older = disk.ceilingKey(rnd.nextLong(clusters) * cs);
+            long zero = older != null ? older : rnd.nextLong(clusters) * cs;
+            w.zero(zero, cs);
+            disk.remove(zero);
+            Path p = d.resolve(String.format("link-%04d.qcow2", i));
+            w.write(p);
+            images.add(p);
+        }
+        return new Chain(images, size, disk);
+    }
+
     private static JsonNode restore(List<String> jvm, Chain c, Path target) throws IOException {
         List<String> args = new ArrayList<>(List.of("restore", "--output", target.toString(), "--json",
                 "--progress=none"));
@@ -64,6 +100,18 @@ class LongChainMemoryTest {
         JsonNode summary = JSON.readTree(r.out());
         assertEquals(c.digest(), summary.get("digest").asText());
         return summary;
+    }
+
+    @Test
+    void aThousandLinksOf64KiBClustersRestoreIn128MiB() throws IOException {
+        Chain c = chain(1000, 16, 4 * G, 3);
+        restore(List.of(HEAP), c, dir.resolve("disk.raw"));
+    }
+
+    @Test
+    void aHundredLinksOf2MiBClustersRestoreIn128MiB() throws IOException {
+        Chain c = chain(100, 21, G, 3);
+        restore(List.of(HEAP), c, dir.resolve("disk.raw"));
     }
 
     /**

@@ -14,8 +14,8 @@ import java.util.List;
 
 /**
  * One open, validated qcow2 image: header, L1 table and refcount table checked at open, L2 tables
- * loaded lazily through a bounded cache and checked as they are loaded. Callers see guest
- * {@link Extent}s, never L2 tables. Thread-safe for concurrent extent queries and reads.
+ * loaded lazily, a slice at a time, through a bounded cache and checked as they are loaded. Callers
+ * see guest {@link Extent}s, never L2 tables. Thread-safe for concurrent extent queries and reads.
  */
 public final class Qcow2Image implements Closeable {
     private final ByteSource source;
@@ -103,8 +103,9 @@ public final class Qcow2Image implements Closeable {
     }
 
     /**
-     * Loads and validates every L2 table once (without filling the cache), so a restore can refuse
-     * a bad image before it writes anything. Cost: one read of all L2 metadata.
+     * Loads and validates every L2 table once (keeping them in the cache only when they all fit its
+     * budget), so a restore can refuse a bad image before it writes anything. Cost: one read of all
+     * L2 metadata.
      */
     public void validateAllTables() throws IOException {
         map.validateAllTables();

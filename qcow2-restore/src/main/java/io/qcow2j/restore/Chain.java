@@ -150,7 +150,8 @@ public final class Chain implements Closeable {
             t.setDaemon(true);
             return t;
         });
-        // one L2 budget for the whole chain: a composition window needs about one table per image
+        // one L2 budget for the whole chain: a composition window needs a slice or two per image (the
+        // cache keeps at least one, however small its share)
         OpenOptions each = options.withL2CacheBytes(options.l2CacheBytes() / openers.size());
         List<Future<Qcow2Image>> futures = new ArrayList<>();
         for (ImageOpener opener : openers) {
