@@ -1,6 +1,8 @@
 package io.qcow2j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Long chains and huge sparse images restore in a small heap: metadata memory is budgeted across
- * the whole chain and loaded on demand. Each run is the CLI in a JVM of its own with {@link #HEAP}, the heap the
+ * the whole chain and loaded on demand, and a chain whose metadata cannot fit is refused before
+ * anything is written. Each run is the CLI in a JVM of its own with {@link #HEAP}, the heap the
  * launcher gives a pod limited to 256 MiB (half of it); the images are written with
  * {@link Qcow2Writer} (a few clusters each) and the expected digest comes from the same model.
  */
@@ -112,6 +115,22 @@ class LongChainMemoryTest {
     void aHundredLinksOf2MiBClustersRestoreIn128MiB() throws IOException {
         Chain c = chain(100, 21, G, 3);
         restore(List.of(HEAP), c, dir.resolve("disk.raw"));
+    }
+
+    /** A heap smaller than the chain's L2 caches alone when they are full. */
+    @Test
+    void aChainWhoseMetadataCannotFitIsRefusedBeforeWriting() throws IOException {
+        Chain c = chain(1000, 16, 4 * G, 3);
+        Path target = dir.resolve("disk.raw");
+        List<String> args = new ArrayList<>(List.of("restore", "--output", target.toString(), "--json",
+                "--progress=none"));
+        args.addAll(c.args());
+        Shell.Result r = CliJvm.run(List.of("-Xmx16m"), args.toArray(String[]::new));
+        assertEquals(3, r.code(), r.err());
+        JsonNode error = JSON.readTree(r.out()).get("error");
+        assertEquals("insufficient-memory", error.get("kind").asText(), r.out());
+        assertTrue(error.get("message").asText().contains("MiB"), "the numbers: " + r.out());
+        assertFalse(Files.exists(target), "the target is not created");
     }
 
     /**

@@ -103,6 +103,16 @@ public final class Qcow2Image implements Closeable {
     }
 
     /**
+     * Heap bytes this image's metadata can take while it is read: its L1 entries and refcount block
+     * offsets, held since open, and its L2 cache when full ({@link OpenOptions#l2CacheBytes()}, or
+     * less when its tables need less). A restore adds these up to know, before it writes, whether
+     * a chain fits in the heap.
+     */
+    public long metadataBytes() {
+        return map.metadataBytes();
+    }
+
+    /**
      * Loads and validates every L2 table once (keeping them in the cache only when they all fit its
      * budget), so a restore can refuse a bad image before it writes anything. Cost: one read of all
      * L2 metadata.

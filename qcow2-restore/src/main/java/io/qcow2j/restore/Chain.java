@@ -299,6 +299,18 @@ public final class Chain implements Closeable {
         return newest().virtualSize();
     }
 
+    /**
+     * Heap bytes the images' metadata can take while the chain is read ({@link
+     * Qcow2Image#metadataBytes()}, added up): what a restore checks against the free heap.
+     */
+    public long metadataBytes() {
+        long n = 0;
+        for (Qcow2Image img : images) {
+            n += img.metadataBytes();
+        }
+        return n;
+    }
+
     /** Things worth telling the user that are not errors (stored backing names). */
     public List<String> notes() {
         return notes;

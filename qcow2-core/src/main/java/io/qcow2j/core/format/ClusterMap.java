@@ -23,15 +23,18 @@ public final class ClusterMap {
 
     private final Header header;
     private final L1Table l1;
+    private final RefcountTable refcounts;
     private final L2TableReader tables;
     private final L2Cache cache;
     private final ExtentWalker walker;
     private final long cacheBudget;
     private final int sliceBits;
 
-    private ClusterMap(ByteSource source, Header header, L1Table l1, long fileSize, long cacheBudget) {
+    private ClusterMap(ByteSource source, Header header, L1Table l1, RefcountTable refcounts, long fileSize,
+            long cacheBudget) {
         this.header = header;
         this.l1 = l1;
+        this.refcounts = refcounts;
         this.cacheBudget = cacheBudget;
         this.sliceBits = sliceBits(header, cacheBudget);
         this.tables = new L2TableReader(source, header, l1, fileSize, sliceBits);
@@ -50,7 +53,7 @@ public final class ClusterMap {
             throws IOException {
         RefcountTable refcounts = RefcountTable.read(source, header, fileSize);
         L1Table l1 = L1Table.read(source, header, refcounts, fileSize);
-        return new ClusterMap(source, header, l1, fileSize, cacheBudget);
+        return new ClusterMap(source, header, l1, refcounts, fileSize, cacheBudget);
     }
 
     /**
@@ -78,6 +81,18 @@ public final class ClusterMap {
     /** Number of L1 entries that point to an L2 table. */
     public int allocatedL2Tables() {
         return l1.allocatedTables();
+    }
+
+    /**
+     * Heap bytes this map can hold while the image is read: its L1 entries, the refcount block
+     * offsets and the L2 cache at its fullest (the budget, at least one slice, and the evicted slice
+     * kept for reuse; or every slice of the disk when they all fit the budget).
+     */
+    public long metadataBytes() {
+        long slice = L2Slice.heapBytes(1 << sliceBits, header.features().extendedL2());
+        long all = slicesInDisk() * slice;
+        long cacheMax = all <= cacheBudget ? all : Math.max(cacheBudget, slice) + slice;
+        return l1.heapBytes() + refcounts.heapBytes() + cacheMax;
     }
 
     /** The slices of the allocated L2 tables that cover part of the disk. */

@@ -155,4 +155,15 @@ final class L1Table {
     int allocatedTables() {
         return allocated;
     }
+
+    /** Heap bytes this table holds (its pages and the page index). */
+    long heapBytes() {
+        long bytes = 16 + 8L * pages.length;
+        for (long[] page : pages) {
+            if (page != null) {
+                bytes += 16 + 8L * page.length;
+            }
+        }
+        return bytes;
+    }
 }

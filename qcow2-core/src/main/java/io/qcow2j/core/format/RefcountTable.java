@@ -76,6 +76,11 @@ final class RefcountTable {
         return Arrays.binarySearch(blocks, offset) >= 0;
     }
 
+    /** Heap bytes this table holds. */
+    long heapBytes() {
+        return 16 + 8L * blocks.length;
+    }
+
     /**
      * The first {@code n} offsets, sorted, each once. Plain loops, not a stream: every image of a
      * chain runs this once while the JVM is still cold, where a stream pipeline costs more than
