@@ -205,6 +205,9 @@ public final class Chain implements Closeable {
             if (first instanceof RuntimeException re) {
                 throw re;
             }
+            if (first instanceof Error err) {
+                throw err; // an OutOfMemoryError is not an I/O error: the caller reports it as what it is
+            }
             throw new IOException(first);
         }
         try {
