@@ -54,7 +54,7 @@ final class InfoCommand implements Callable<Integer> {
     static ObjectNode describe(Qcow2Image img, Path path) throws java.io.IOException {
         Header h = img.header();
         ObjectNode n = Json.object();
-        n.put("virtual-size", h.size());
+        n.put("virtual-size", img.virtualSize());
         n.put("filename", path.toString());
         n.put("cluster-size", h.clusterSize());
         n.put("format", "qcow2");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qcow2j.core.format.Layout;
 import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.Qemu;
 import io.qcow2j.core.testing.QemuImg;
@@ -81,6 +82,17 @@ class CheckCommandQemuTest {
             p.setRefcount(p.dataCluster(0, 5), 0); // and a used cluster with refcount 0
         }
         assertSameAsQemu(img);
+    }
+
+    /** qemu opens it (the missing table reads as zeros) and reports the refcounts: exit 2, not 1. */
+    @Test
+    void refcountTablePastTheEndOfTheFile() throws IOException {
+        Path img = image();
+        try (ImagePoker p = ImagePoker.open(img)) {
+            p.putLong(Layout.HDR_REFCOUNT_TABLE_OFFSET, 1L << 30);
+        }
+        assertSameAsQemu(img);
+        assertEquals(2, CheckCommandTest.check(img.toString()).exit());
     }
 
     @Test

@@ -75,6 +75,11 @@ public record FeatureBits(long incompatible, long compatible, long autoclear) {
         return bit(autoclear, AUTOCLEAR_BITMAPS);
     }
 
+    /** See {@link #AUTOCLEAR_DATA_FILE_RAW}. */
+    public boolean dataFileRaw() {
+        return bit(autoclear, AUTOCLEAR_DATA_FILE_RAW);
+    }
+
     /** Incompatible bits outside {@link #KNOWN_INCOMPATIBLE}. */
     public long unknownIncompatible() {
         return incompatible & ~KNOWN_INCOMPATIBLE;

@@ -14,7 +14,8 @@ import java.util.Optional;
  * @param backingFileOffset     where the backing file name is (0: none); never opened or followed
  * @param backingFileSize       length of the backing file name
  * @param clusterBits           log2 of the cluster size, 9..21
- * @param size                  the virtual disk size in bytes
+ * @param size                  the header's virtual size field, in bytes (the disk is
+ *                              {@link #virtualSize()}: whole sectors)
  * @param cryptMethod           0 (an encrypted image is refused at open)
  * @param l1Size                entries of the active L1 table
  * @param l1TableOffset         where the active L1 table is
@@ -70,6 +71,14 @@ public record Header(
      * @param directoryOffset where the bitmap directory is
      */
     public record BitmapsExtension(int nbBitmaps, long directorySize, long directoryOffset) {
+    }
+
+    /**
+     * The virtual disk size: {@link #size()} rounded down to whole 512-byte sectors, because qemu
+     * counts the disk in sectors ({@code size / 512}) and reads and reports nothing past them.
+     */
+    public long virtualSize() {
+        return size & ~(Layout.SECTOR - 1L);
     }
 
     /** Bytes per cluster, {@code 1 << cluster_bits}. */

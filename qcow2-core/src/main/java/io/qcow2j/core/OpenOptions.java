@@ -4,8 +4,9 @@ package io.qcow2j.core;
  * How strict {@link Qcow2Image#open} is.
  *
  * @param allowCorrupt  read an image whose corrupt bit qemu has set (the data may be wrong)
- * @param l2CacheBytes  budget of the L2 table cache of one image; tables beyond it are re-read (a
- *                      chain divides it between its images, so memory does not grow with its length)
+ * @param l2CacheBytes  budget of the L2 cache of one image, which keeps slices of L2 tables (at
+ *                      least one, 4 KiB or more); slices beyond it are re-read (a chain divides it
+ *                      between its images, so memory does not grow with its length)
  */
 public record OpenOptions(boolean allowCorrupt, long l2CacheBytes) {
     /** The default L2 cache budget of one image: 16 MiB. */

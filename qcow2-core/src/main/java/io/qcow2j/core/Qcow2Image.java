@@ -14,8 +14,8 @@ import java.util.List;
 
 /**
  * One open, validated qcow2 image: header, L1 table and refcount table checked at open, L2 tables
- * loaded lazily through a bounded cache and checked as they are loaded. Callers see guest
- * {@link Extent}s, never L2 tables. Thread-safe for concurrent extent queries and reads.
+ * loaded lazily, a slice at a time, through a bounded cache and checked as they are loaded. Callers
+ * see guest {@link Extent}s, never L2 tables. Thread-safe for concurrent extent queries and reads.
  */
 public final class Qcow2Image implements Closeable {
     private final ByteSource source;
@@ -77,9 +77,9 @@ public final class Qcow2Image implements Closeable {
         return source;
     }
 
-    /** The virtual disk size in bytes. */
+    /** The virtual disk size in bytes: whole sectors, as qemu sees the disk ({@link Header#virtualSize()}). */
     public long virtualSize() {
-        return header.size();
+        return header.virtualSize();
     }
 
     /** Bytes per cluster. */
@@ -103,8 +103,19 @@ public final class Qcow2Image implements Closeable {
     }
 
     /**
-     * Loads and validates every L2 table once (without filling the cache), so a restore can refuse
-     * a bad image before it writes anything. Cost: one read of all L2 metadata.
+     * Heap bytes this image's metadata can take while it is read: its L1 entries and refcount block
+     * offsets, held since open, and its L2 cache when full ({@link OpenOptions#l2CacheBytes()}, or
+     * less when its tables need less). A restore adds these up to know, before it writes, whether
+     * a chain fits in the heap.
+     */
+    public long metadataBytes() {
+        return map.metadataBytes();
+    }
+
+    /**
+     * Loads and validates every L2 table once (keeping them in the cache only when they all fit its
+     * budget), so a restore can refuse a bad image before it writes anything. Cost: one read of all
+     * L2 metadata.
      */
     public void validateAllTables() throws IOException {
         map.validateAllTables();

@@ -150,7 +150,8 @@ public final class Chain implements Closeable {
             t.setDaemon(true);
             return t;
         });
-        // one L2 budget for the whole chain: a composition window needs about one table per image
+        // one L2 budget for the whole chain: a composition window needs a slice or two per image (the
+        // cache keeps at least one, however small its share)
         OpenOptions each = options.withL2CacheBytes(options.l2CacheBytes() / openers.size());
         List<Future<Qcow2Image>> futures = new ArrayList<>();
         for (ImageOpener opener : openers) {
@@ -203,6 +204,9 @@ public final class Chain implements Closeable {
             }
             if (first instanceof RuntimeException re) {
                 throw re;
+            }
+            if (first instanceof Error err) {
+                throw err; // an OutOfMemoryError is not an I/O error: the caller reports it as what it is
             }
             throw new IOException(first);
         }
@@ -296,6 +300,18 @@ public final class Chain implements Closeable {
     /** Size of the restored disk: the newest image's virtual size. */
     public long virtualSize() {
         return newest().virtualSize();
+    }
+
+    /**
+     * Heap bytes the images' metadata can take while the chain is read ({@link
+     * Qcow2Image#metadataBytes()}, added up): what a restore checks against the free heap.
+     */
+    public long metadataBytes() {
+        long n = 0;
+        for (Qcow2Image img : images) {
+            n += img.metadataBytes();
+        }
+        return n;
     }
 
     /** Things worth telling the user that are not errors (stored backing names). */

@@ -4,14 +4,15 @@ import io.qcow2j.core.Qcow2Exception;
 
 /**
  * The restore does not fit in the memory this JVM and its container allow: not even one worker's
- * buffers. Raised before the target is touched, with the numbers in the message.
+ * buffers, or not the chain's metadata. Raised before the target is touched, with the numbers in
+ * the message.
  */
 public class InsufficientMemoryException extends Qcow2Exception {
     private static final long serialVersionUID = 1L;
 
     /**
      * @param target the target of the restore
-     * @param reason the numbers: what one worker needs, what is free, the limits
+     * @param reason the numbers: what is needed, what is free, the limits
      */
     public InsufficientMemoryException(String target, String reason) {
         super(target, null, -1, reason);

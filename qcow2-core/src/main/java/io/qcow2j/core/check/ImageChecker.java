@@ -25,7 +25,8 @@ import java.util.function.Supplier;
  *
  * <p>Works on the raw file, not through {@code Qcow2Image}, so it reports on images that opening
  * refuses (bad L2 entries, overlapping metadata, truncation). The header must still pass the
- * checks {@code Qcow2Image.open} makes of it (the corrupt bit is accepted); otherwise, and
+ * checks {@code Qcow2Image.open} makes of it (the corrupt bit is accepted, and a refcount table
+ * that runs past the end of the file, as qemu's open accepts it); otherwise, and
  * wherever qemu's check fails as a whole (a snapshot table or bitmap directory it cannot parse),
  * {@link #check} throws a {@link Qcow2Exception}: qemu-img's "could not check", exit 1.
  *
@@ -91,7 +92,7 @@ public final class ImageChecker {
      *                        in memory
      */
     public static CheckResult check(ByteSource source, int maxProblems) throws IOException {
-        Header h = HeaderParser.read(source, OpenOptions.defaults().withAllowCorrupt(true));
+        Header h = HeaderParser.readForCheck(source, OpenOptions.defaults().withAllowCorrupt(true));
         long fileSize = source.size();
         long cs = h.clusterSize();
         long nbClusters = fileSize / cs + (fileSize % cs == 0 ? 0 : 1);

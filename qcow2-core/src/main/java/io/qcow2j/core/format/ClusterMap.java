@@ -11,25 +11,35 @@ import java.util.List;
 
 /**
  * The cluster mapping of one image (spec "Cluster mapping"): the active L1 table, checked when read,
- * and its L2 tables, read and checked when first needed and kept in a bounded {@link L2Cache}.
- * Answers what each guest range is as {@link Extent}s; nothing outside this package sees an L2
- * table. Thread-safe. Internal, not API: {@link io.qcow2j.core.Qcow2Image} is the way in.
+ * and its L2 tables, read and checked a slice at a time when first needed and kept in a bounded
+ * {@link L2Cache}. Answers what each guest range is as {@link Extent}s; nothing outside this package
+ * sees an L2 table. Thread-safe. Internal, not API: {@link io.qcow2j.core.Qcow2Image} is the way in.
  */
 public final class ClusterMap {
+    /** The smallest slice: a page of entries, as qemu's smallest sensible l2-cache-entry-size. */
+    static final int MIN_SLICE_BYTES = 4096;
+    /** A budget holds at least this many slices when it can: a window touches one or two per image. */
+    private static final int SLICES_IN_BUDGET = 4;
+
     private final Header header;
     private final L1Table l1;
+    private final RefcountTable refcounts;
     private final L2TableReader tables;
     private final L2Cache cache;
     private final ExtentWalker walker;
     private final long cacheBudget;
+    private final int sliceBits;
 
-    private ClusterMap(ByteSource source, Header header, L1Table l1, long fileSize, long cacheBudget) {
+    private ClusterMap(ByteSource source, Header header, L1Table l1, RefcountTable refcounts, long fileSize,
+            long cacheBudget) {
         this.header = header;
         this.l1 = l1;
-        this.tables = new L2TableReader(source, header, l1, fileSize);
+        this.refcounts = refcounts;
         this.cacheBudget = cacheBudget;
+        this.sliceBits = sliceBits(header, cacheBudget);
+        this.tables = new L2TableReader(source, header, l1, fileSize, sliceBits);
         this.cache = new L2Cache(cacheBudget, tables::load);
-        this.walker = new ExtentWalker(header, l1, cache);
+        this.walker = new ExtentWalker(header, l1, cache, sliceBits);
     }
 
     /**
@@ -37,13 +47,25 @@ public final class ClusterMap {
      * {@code header} describes.
      *
      * @param fileSize     the file size at open: nothing may lie past it
-     * @param cacheBudget  bytes of decoded L2 tables to keep
+     * @param cacheBudget  bytes of decoded L2 slices to keep
      */
     public static ClusterMap read(ByteSource source, Header header, long fileSize, long cacheBudget)
             throws IOException {
         RefcountTable refcounts = RefcountTable.read(source, header, fileSize);
         L1Table l1 = L1Table.read(source, header, refcounts, fileSize);
-        return new ClusterMap(source, header, l1, fileSize, cacheBudget);
+        return new ClusterMap(source, header, l1, refcounts, fileSize, cacheBudget);
+    }
+
+    /**
+     * log2 of the entries in one cached slice: as large as the budget holds {@link #SLICES_IN_BUDGET}
+     * of (fewer reads), at least {@link #MIN_SLICE_BYTES}, at most the whole table. A chain that
+     * splits its budget over many images thus keeps a small slice per image, not a table (2 MiB with
+     * 2 MiB clusters), and a lone image keeps whole tables.
+     */
+    static int sliceBits(Header header, long cacheBudget) {
+        long want = Long.highestOneBit(Math.max(1, cacheBudget / SLICES_IN_BUDGET));
+        long bytes = Math.min(header.clusterSize(), Math.max(MIN_SLICE_BYTES, want));
+        return Long.numberOfTrailingZeros(bytes / header.l2EntryBytes());
     }
 
     /** log2 of the smallest unit with its own state: the subcluster with extended L2, else the cluster. */
@@ -61,22 +83,59 @@ public final class ClusterMap {
         return l1.allocatedTables();
     }
 
-    /** Loads and validates every L2 table of the disk once. */
+    /**
+     * Heap bytes this map can hold while the image is read: its L1 entries, the refcount block
+     * offsets and the L2 cache at its fullest (the budget, at least one slice, and the evicted slice
+     * kept for reuse; or every slice of the disk when they all fit the budget).
+     */
+    public long metadataBytes() {
+        long slice = L2Slice.heapBytes(1 << sliceBits, header.features().extendedL2());
+        long all = slicesInDisk() * slice;
+        long cacheMax = all <= cacheBudget ? all : Math.max(cacheBudget, slice) + slice;
+        return l1.heapBytes() + refcounts.heapBytes() + cacheMax;
+    }
+
+    /** The slices of the allocated L2 tables that cover part of the disk. */
+    private long slicesInDisk() {
+        int span = header.clusterBits() + sliceBits;
+        long slicesPerTable = 1L << (header.l2Bits() - sliceBits);
+        long diskSlices = (header.virtualSize() + (1L << span) - 1) >>> span;
+        long n = 0;
+        for (int i = l1.nextAllocated(0, l1.size()); i < l1.size(); i = l1.nextAllocated(i + 1, l1.size())) {
+            long first = i * slicesPerTable;
+            n += Math.max(0, Math.min(slicesPerTable, diskSlices - first));
+        }
+        return n;
+    }
+
+    /**
+     * Loads and validates every L2 table of the disk once. When all their slices fit the cache they
+     * stay there (the restore's composition reads them next); otherwise they are read through a
+     * buffer of their own and dropped, so the pass holds no table.
+     */
     public void validateAllTables() throws IOException {
-        int clusterBits = header.clusterBits();
-        int l2Bits = header.l2Bits();
-        // when every table fits the cache, keep them: the restore's composition reads them next
-        boolean keep = (long) allocatedL2Tables() * header.clusterSize() <= cacheBudget;
-        ByteBuffer buf = keep ? null : tables.newTableBuffer();
-        long[] entries = keep ? null : new long[1 << l2Bits];
-        long[] bitmaps = keep || !header.features().extendedL2() ? null : new long[1 << l2Bits];
-        for (int i = 0; i < l1.size(); i++) {
-            if (l1.l2Offset(i) != 0 && ((long) i << (l2Bits + clusterBits)) < header.size()) {
-                if (keep) {
-                    cache.load(i);
-                } else {
-                    tables.read(i, buf, entries, bitmaps);
+        long slice = L2Slice.heapBytes(1 << sliceBits, header.features().extendedL2());
+        boolean keep = slicesInDisk() * slice <= cacheBudget;
+        int span = header.l2Bits() + header.clusterBits();
+        int sliceSpan = sliceBits + header.clusterBits();
+        long size = header.virtualSize();
+        ByteBuffer buf = keep ? null : tables.readBuffer(L2TableReader.TABLE_READ_CHUNK);
+        int perRead = keep ? 0 : buf.capacity() / header.l2EntryBytes();
+        long[] entries = keep ? null : new long[perRead];
+        long[] bitmaps = keep || !header.features().extendedL2() ? null : new long[perRead];
+        int n = l1.size();
+        for (int i = l1.nextAllocated(0, n); i < n; i = l1.nextAllocated(i + 1, n)) {
+            long tableStart = (long) i << span;
+            if (tableStart >= size) {
+                break; // entries are in guest order: every later table lies past the disk too
+            }
+            if (keep) {
+                long tableEnd = Math.min(size, (long) (i + 1) << span);
+                for (long key = tableStart >>> sliceSpan; key << sliceSpan < tableEnd; key++) {
+                    cache.load(key);
                 }
+            } else {
+                tables.validateTable(i, buf, entries, bitmaps);
             }
         }
     }

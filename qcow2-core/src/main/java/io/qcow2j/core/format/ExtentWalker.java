@@ -9,8 +9,8 @@ import java.util.List;
 
 /**
  * Turns the cluster mapping of one image into guest {@link Extent}s: the L1 table says which L2
- * tables exist, the tables (through the cache) say what each cluster or subcluster is, and runs
- * that read the same way become one extent. Safe for concurrent walks: tables are only touched
+ * tables exist, their slices (through the cache) say what each cluster or subcluster is, and runs
+ * that read the same way become one extent. Safe for concurrent walks: slices are only touched
  * under the cache's lock.
  */
 final class ExtentWalker {
@@ -19,15 +19,18 @@ final class ExtentWalker {
     private final L2Cache cache;
     private final int clusterBits;
     private final int l2Bits;
+    private final int sliceBits;
     private final int subclusterBits;
     private final boolean extendedL2;
 
-    ExtentWalker(Header header, L1Table l1, L2Cache cache) {
+    /** @param sliceBits log2 of the entries in one cached slice */
+    ExtentWalker(Header header, L1Table l1, L2Cache cache, int sliceBits) {
         this.header = header;
         this.l1 = l1;
         this.cache = cache;
         this.clusterBits = header.clusterBits();
         this.l2Bits = header.l2Bits();
+        this.sliceBits = sliceBits;
         this.extendedL2 = header.features().extendedL2();
         this.subclusterBits = ClusterMap.subclusterBits(header);
     }
@@ -41,39 +44,45 @@ final class ExtentWalker {
         if (offset < 0 || length < 0) {
             throw new IllegalArgumentException("negative range");
         }
-        long end = Math.min(header.size(), offset + length);
+        long end = Math.min(header.virtualSize(), offset + length);
         long pos = offset;
         int l2Span = l2Bits + clusterBits;
+        int sliceSpan = sliceBits + clusterBits;
         while (pos < end) {
             int l1i = (int) (pos >>> l2Span);
-            long tableEnd = Math.min(end, (long) (l1i + 1) << l2Span);
-            if (l1i >= l1.size() || l1.l2Offset(l1i) == 0) {
-                add(out, Extent.unallocated(pos, tableEnd - pos), exact);
-                pos = tableEnd;
+            if (l1.l2Offset(l1i) == 0) {
+                // every table up to the next allocated one at once: most of a huge disk has none
+                int next = l1.nextAllocated(l1i + 1, (int) ((end - 1) >>> l2Span) + 1);
+                long to = Math.min(end, (long) next << l2Span);
+                add(out, Extent.unallocated(pos, to - pos), exact);
+                pos = to;
                 continue;
             }
+            long key = pos >>> sliceSpan;
+            long sliceEnd = Math.min(end, (key + 1) << sliceSpan);
             long from = pos;
-            pos = cache.read(l1i, t -> walkTable(t, out, from, tableEnd, exact));
+            pos = cache.read(key, s -> walkSlice(s, out, from, sliceEnd, exact));
         }
     }
 
-    /** Adds the extents of [{@code pos}, {@code tableEnd}), all inside table {@code t}; returns the end. */
-    private long walkTable(L2Table t, List<Extent> out, long pos, long tableEnd, boolean exact) {
+    /** Adds the extents of [{@code pos}, {@code sliceEnd}), all inside slice {@code s}; returns the end. */
+    private long walkSlice(L2Slice s, List<Extent> out, long pos, long sliceEnd, boolean exact) {
         long cs = header.clusterSize();
-        long[] entries = t.entries();
-        while (pos < tableEnd) {
-            int idx = (int) ((pos >>> clusterBits) & ((1 << l2Bits) - 1));
+        long[] entries = s.entries();
+        int mask = (1 << sliceBits) - 1;
+        while (pos < sliceEnd) {
+            int idx = (int) ((pos >>> clusterBits) & mask);
             long clusterStart = pos & ~(cs - 1);
-            long clusterEnd = Math.min(clusterStart + cs, tableEnd);
+            long clusterEnd = Math.min(clusterStart + cs, sliceEnd);
             long e = entries[idx];
             if (L2Entry.isCompressed(e)) {
                 add(out, Extent.compressed(pos, clusterEnd - pos, L2Entry.compressedDescriptor(e, clusterBits),
                         clusterStart), exact);
                 pos = clusterEnd;
             } else if (!extendedL2) {
-                pos = standardRun(out, entries, idx, pos, tableEnd, exact);
+                pos = standardRun(out, entries, idx, pos, sliceEnd, exact);
             } else {
-                subclusterExtents(out, e, t.bitmaps()[idx], clusterStart, pos, clusterEnd, exact);
+                subclusterExtents(out, e, s.bitmaps()[idx], clusterStart, pos, clusterEnd, exact);
                 pos = clusterEnd;
             }
         }
@@ -85,12 +94,12 @@ final class ExtentWalker {
      * would merge anyway, and returns where the run ends: a large sparse image has millions of
      * entries, and an object per cluster would make walking them the restore's main CPU cost.
      */
-    private long standardRun(List<Extent> out, long[] entries, int idx, long pos, long tableEnd, boolean exact) {
+    private long standardRun(List<Extent> out, long[] entries, int idx, long pos, long sliceEnd, boolean exact) {
         long cs = header.clusterSize();
         long e = entries[idx];
         long host = L2Entry.hostOffset(e);
         Extent.Kind kind = standardKind(e);
-        int last = (int) (((tableEnd - 1) >>> clusterBits) & ((1 << l2Bits) - 1));
+        int last = (int) (((sliceEnd - 1) >>> clusterBits) & ((1 << sliceBits) - 1));
         boolean hostContiguous = true;
         int j = idx + 1;
         for (; j <= last; j++) {
@@ -110,7 +119,7 @@ final class ExtentWalker {
             }
         }
         long clusterStart = pos & ~(cs - 1);
-        long runEnd = Math.min(clusterStart + (long) (j - idx) * cs, tableEnd);
+        long runEnd = Math.min(clusterStart + (long) (j - idx) * cs, sliceEnd);
         long inCluster = host == 0 || !hostContiguous ? -1 : host + (pos - clusterStart);
         add(out, new Extent(kind, pos, runEnd - pos, inCluster, null, -1), exact);
         return runEnd;

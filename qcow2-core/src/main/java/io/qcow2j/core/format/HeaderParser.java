@@ -32,6 +32,19 @@ public final class HeaderParser {
      *         {@link UnsupportedImageException} for a valid one qcow2j refuses to read
      */
     public static Header read(ByteSource src, OpenOptions options) throws IOException {
+        return read(src, options, true);
+    }
+
+    /**
+     * As {@link #read}, for a consistency check: a refcount table that runs past the end of the file
+     * is accepted, as qemu's open accepts it (reading the missing part as zeros, so its check then
+     * reports every cluster's refcount as wrong) instead of failing to check the image at all.
+     */
+    public static Header readForCheck(ByteSource src, OpenOptions options) throws IOException {
+        return read(src, options, false);
+    }
+
+    private static Header read(ByteSource src, OpenOptions options, boolean refcountTableInFile) throws IOException {
         String name = src.name();
         long fileSize = src.size();
         if (fileSize < V2_HEADER_LENGTH) {
@@ -140,12 +153,12 @@ public final class HeaderParser {
                 l1TableOffset, refcountTableOffset, refcountTableClusters, nbSnapshots, snapshotsOffset, features,
                 refcountOrder, headerLength, compressionType, ext.all(), backingFile, ext.backingFormat(),
                 ext.dataFile(), ext.featureNames(), ext.bitmaps());
-        validate(h, name, fileSize, options);
+        validate(h, name, fileSize, options, refcountTableInFile);
         return h;
     }
 
-    private static void validate(Header h, String name, long fileSize, OpenOptions options)
-            throws InvalidImageException {
+    private static void validate(Header h, String name, long fileSize, OpenOptions options,
+            boolean refcountTableInFile) throws InvalidImageException {
         FeatureBits features = h.features();
         if (h.version() == 2 && features.incompatible() != 0) {
             throw new InvalidImageException(name, "header", HDR_INCOMPATIBLE_FEATURES,
@@ -167,6 +180,12 @@ public final class HeaderParser {
                     "image keeps its data in an external data file"
                             + h.externalDataFile().map(f -> " ('" + f + "')").orElse("")
                             + "; a backup image must be standalone, qcow2j does not open other files");
+        }
+        if (features.dataFileRaw()) {
+            // the bit says the external data file holds the guest data as raw: without one it lies
+            throw new InvalidImageException(name, "header", HDR_AUTOCLEAR_FEATURES, "autoclear bit "
+                    + FeatureBits.AUTOCLEAR_DATA_FILE_RAW + " (raw external data) is set but the image has no"
+                    + " external data file (qemu: \"data-file-raw requires a data file\")");
         }
         int cryptMethod = h.cryptMethod();
         if (cryptMethod != 0) {
@@ -200,11 +219,12 @@ public final class HeaderParser {
             throw new InvalidImageException(name, "header", HDR_SIZE, "virtual size "
                     + Long.toUnsignedString(h.size()) + " is too large");
         }
-        validateTables(h, name, fileSize);
+        validateTables(h, name, fileSize, refcountTableInFile);
     }
 
     /** The refcount table, the L1 table and the snapshot table, as far as the header describes them. */
-    private static void validateTables(Header h, String name, long fileSize) throws InvalidImageException {
+    private static void validateTables(Header h, String name, long fileSize, boolean refcountTableInFile)
+            throws InvalidImageException {
         long cs = h.clusterSize();
         long refcountTableClusters = u32(h.refcountTableClusters());
         if (refcountTableClusters == 0) {
@@ -216,7 +236,7 @@ public final class HeaderParser {
                     + refcountTableClusters + " clusters exceeds qemu's limit of " + MAX_REFTABLE_BYTES + " bytes");
         }
         checkTable(name, cs, "refcount table", HDR_REFCOUNT_TABLE_OFFSET, h.refcountTableOffset(),
-                refcountTableClusters * cs, fileSize);
+                refcountTableClusters * cs, refcountTableInFile ? fileSize : Long.MAX_VALUE);
         long l1Size = u32(h.l1Size());
         if (l1Size * ENTRY_BYTES > MAX_L1_BYTES) {
             throw new InvalidImageException(name, "header", HDR_L1_SIZE, "l1_size " + l1Size
@@ -247,7 +267,10 @@ public final class HeaderParser {
         }
     }
 
-    /** A table must be cluster aligned, must not overflow and must end inside the file. */
+    /**
+     * A table must be cluster aligned, must not overflow and must end inside the file
+     * ({@code fileSize}; {@link Long#MAX_VALUE} where it may run past the end).
+     */
     private static void checkTable(String name, long clusterSize, String what, long fieldOffset, long offset,
             long length, long fileSize) throws InvalidImageException {
         if ((offset & (clusterSize - 1)) != 0) {

@@ -15,34 +15,59 @@ import java.nio.ByteOrder;
 /**
  * The active L1 table (spec "Cluster mapping"): the offset of each L2 table, validated when read
  * (reserved bits, alignment, inside the file, not overlapping other metadata). Immutable.
+ *
+ * <p>Kept in pages of {@link #PAGE_ENTRIES} entries, only the pages that point to an L2 table, and
+ * read in chunks: most of a large image's L1 table is zero (a legal 2 PiB image has a 32 MiB one),
+ * so memory follows the allocated entries, not the virtual size.
  */
 final class L1Table {
-    /** The L2 table offset of every entry, 0 where there is none. */
-    private final long[] offsets;
+    private static final int PAGE_BITS = 9;
+    private static final int PAGE_ENTRIES = 1 << PAGE_BITS;
+    private static final int PAGE_MASK = PAGE_ENTRIES - 1;
+    /** Entries read at once. */
+    private static final int READ_CHUNK = 8192;
 
-    private L1Table(long[] offsets) {
-        this.offsets = offsets;
+    private final int size;
+    /** The L2 table offsets, page by page; null for a page without any. */
+    private final long[][] pages;
+    private final int allocated;
+
+    private L1Table(int size, long[][] pages, int allocated) {
+        this.size = size;
+        this.pages = pages;
+        this.allocated = allocated;
     }
 
     /** Reads and validates the L1 table {@code h} describes. */
     static L1Table read(ByteSource src, Header h, RefcountTable refcounts, long fileSize) throws IOException {
         int n = h.l1Size();
-        ByteBuffer buf = ByteBuffer.allocate(n * ENTRY_BYTES).order(ByteOrder.BIG_ENDIAN);
-        if (n > 0) {
-            src.readFully(buf, h.l1TableOffset(), "L1 table");
-        }
-        buf.flip();
+        long[][] pages = new long[(n + PAGE_MASK) >>> PAGE_BITS][];
+        int chunk = Math.min(n, READ_CHUNK);
+        ByteBuffer buf = ByteBuffer.allocate(chunk * ENTRY_BYTES).order(ByteOrder.BIG_ENDIAN);
+        long[] words = new long[chunk];
         long cs = h.clusterSize();
-        long[] l1 = new long[n];
-        for (int i = 0; i < n; i++) {
-            long e = buf.getLong(i * ENTRY_BYTES);
-            long pos = h.l1TableOffset() + (long) ENTRY_BYTES * i;
-            if ((e & L1_RESERVED) != 0) {
-                throw new InvalidImageException(src.name(), "L1 table", pos,
-                        String.format("L1 entry %d has reserved bits set (0x%016x)", i, e));
-            }
-            long off = e & L1_OFFSET_MASK;
-            if (off != 0) {
+        int allocated = 0;
+        for (int first = 0; first < n; first += chunk) {
+            int count = Math.min(chunk, n - first);
+            buf.clear().limit(count * ENTRY_BYTES);
+            src.readFully(buf, h.l1TableOffset() + (long) first * ENTRY_BYTES, "L1 table");
+            buf.flip();
+            buf.asLongBuffer().get(words, 0, count);
+            for (int j = 0; j < count; j++) {
+                long e = words[j];
+                if (e == 0) {
+                    continue;
+                }
+                int i = first + j;
+                long pos = h.l1TableOffset() + (long) ENTRY_BYTES * i;
+                if ((e & L1_RESERVED) != 0) {
+                    throw new InvalidImageException(src.name(), "L1 table", pos,
+                            String.format("L1 entry %d has reserved bits set (0x%016x)", i, e));
+                }
+                long off = e & L1_OFFSET_MASK;
+                if (off == 0) {
+                    continue;
+                }
                 if ((off & (cs - 1)) != 0) {
                     throw new InvalidImageException(src.name(), "L1 table", pos,
                             "L2 table offset " + off + " (L1 entry " + i + ") is not cluster aligned");
@@ -56,10 +81,15 @@ final class L1Table {
                     throw new InvalidImageException(src.name(), "L1 table", pos,
                             "L2 table at " + off + " (L1 entry " + i + ") overlaps the " + overlap);
                 }
+                int p = i >>> PAGE_BITS;
+                if (pages[p] == null) {
+                    pages[p] = new long[Math.min(PAGE_ENTRIES, n - (p << PAGE_BITS))];
+                }
+                pages[p][i & PAGE_MASK] = off;
+                allocated++;
             }
-            l1[i] = off;
         }
-        return new L1Table(l1);
+        return new L1Table(n, pages, allocated);
     }
 
     /** Which metadata structure the cluster at {@code off} belongs to, or null. */
@@ -86,22 +116,54 @@ final class L1Table {
 
     /** Number of entries. */
     int size() {
-        return offsets.length;
+        return size;
     }
 
     /** The offset of the L2 table of entry {@code index}, or 0 when the entry has none. */
     long l2Offset(int index) {
-        return offsets[index];
+        if (index >= size) {
+            return 0;
+        }
+        long[] page = pages[index >>> PAGE_BITS];
+        return page == null ? 0 : page[index & PAGE_MASK];
+    }
+
+    /**
+     * The first entry in [{@code from}, {@code to}) that points to an L2 table, or {@code to} when
+     * none does. Skips a page without tables at once, so walking a huge, nearly empty disk costs
+     * its allocated entries, not its size.
+     */
+    int nextAllocated(int from, int to) {
+        int end = Math.min(to, size);
+        int i = from;
+        while (i < end) {
+            long[] page = pages[i >>> PAGE_BITS];
+            int pageEnd = Math.min(end, ((i >>> PAGE_BITS) + 1) << PAGE_BITS);
+            if (page != null) {
+                for (; i < pageEnd; i++) {
+                    if (page[i & PAGE_MASK] != 0) {
+                        return i;
+                    }
+                }
+            }
+            i = pageEnd;
+        }
+        return to;
     }
 
     /** Number of entries that point to an L2 table. */
     int allocatedTables() {
-        int n = 0;
-        for (long o : offsets) {
-            if (o != 0) {
-                n++;
+        return allocated;
+    }
+
+    /** Heap bytes this table holds (its pages and the page index). */
+    long heapBytes() {
+        long bytes = 16 + 8L * pages.length;
+        for (long[] page : pages) {
+            if (page != null) {
+                bytes += 16 + 8L * page.length;
             }
         }
-        return n;
+        return bytes;
     }
 }

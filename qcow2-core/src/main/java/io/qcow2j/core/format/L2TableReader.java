@@ -12,21 +12,28 @@ import io.qcow2j.core.Header;
 import io.qcow2j.core.InvalidImageException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.LongBuffer;
 
 /**
  * Reads the L2 tables of one image and validates every entry inside the disk: reserved bits,
  * alignment, data and compressed ranges inside the file and outside the header cluster, subcluster
- * bitmaps. Used by {@link L2Cache} (under its lock) and by a validation pass with its own buffers.
+ * bitmaps. Reads slices for {@link L2Cache} (under its lock) and whole tables, piece by piece, for
+ * a validation pass with its own buffers.
  */
 final class L2TableReader {
     /**
      * Longest read of an L2 table at once. Smaller than a default 64 KiB cluster on purpose: every
-     * table of the 64 KiB-cluster images in the tests is read in two chunks, so the chunked path is
-     * the tested one.
+     * table of the 64 KiB-cluster images in the tests is validated in two chunks, so the chunked
+     * path is the tested one.
      */
-    private static final int TABLE_READ_CHUNK = 32 << 10;
+    static final int TABLE_READ_CHUNK = 32 << 10;
+    /**
+     * Read buffers, one per thread: direct, so a read costs no copy through a temporary buffer, and
+     * not one per image, since direct memory goes back only when the collector finds a buffer
+     * unreachable and a long chain would pile them up. A thread reads one table at a time.
+     */
+    private static final ThreadLocal<ByteBuffer> READ_BUFFER =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(TABLE_READ_CHUNK));
 
     private final ByteSource source;
     private final String name;
@@ -35,12 +42,14 @@ final class L2TableReader {
     private final long fileSize;
     private final int clusterBits;
     private final int l2Bits;
+    private final int sliceBits;
     private final int subclusterBits;
     private final boolean extendedL2;
-    /** The cache loader's read buffer: allocated on the first miss, used only under the cache's lock. */
-    private ByteBuffer cacheReadBuffer;
+    /** Clusters that cover the disk: entries from here on are never read. */
+    private final long clustersInDisk;
 
-    L2TableReader(ByteSource source, Header header, L1Table l1, long fileSize) {
+    /** @param sliceBits log2 of the entries in one cached slice */
+    L2TableReader(ByteSource source, Header header, L1Table l1, long fileSize, int sliceBits) {
         this.source = source;
         this.name = source.name();
         this.header = header;
@@ -48,53 +57,65 @@ final class L2TableReader {
         this.fileSize = fileSize;
         this.clusterBits = header.clusterBits();
         this.l2Bits = header.l2Bits();
+        this.sliceBits = sliceBits;
         this.extendedL2 = header.features().extendedL2();
         this.subclusterBits = ClusterMap.subclusterBits(header);
+        this.clustersInDisk = (header.virtualSize() + header.clusterSize() - 1) >>> clusterBits;
     }
 
     /**
-     * Reads and validates the L2 table of L1 entry {@code l1Index} for the cache, into the arrays of
-     * the evicted table {@code reuse} when there is one. Runs under the cache's lock, which is what
-     * makes sharing {@link #cacheReadBuffer} safe.
+     * Reads and validates slice {@code key} (see {@link L2Cache}) for the cache, into the arrays of
+     * the evicted slice {@code reuse} when there is one.
      */
-    L2Table load(int l1Index, L2Table reuse) throws IOException {
-        int n = 1 << l2Bits;
+    L2Slice load(long key, L2Slice reuse) throws IOException {
+        int n = 1 << sliceBits;
         long[] entries = reuse != null ? reuse.entries() : new long[n];
         long[] bitmaps = !extendedL2 ? null : reuse != null ? reuse.bitmaps() : new long[n];
-        if (cacheReadBuffer == null) {
-            cacheReadBuffer = newTableBuffer();
+        int l1Index = (int) (key >>> (l2Bits - sliceBits));
+        int first = (int) (key & ((1 << (l2Bits - sliceBits)) - 1)) << sliceBits;
+        read(l1Index, first, n, readBuffer(n * header.l2EntryBytes()), entries, bitmaps);
+        return new L2Slice(entries, bitmaps);
+    }
+
+    /** This thread's read buffer, cut to {@code bytes} at most, and to a table and {@link #TABLE_READ_CHUNK}. */
+    ByteBuffer readBuffer(int bytes) {
+        int n = (int) Math.min(Math.min(header.clusterSize(), bytes), TABLE_READ_CHUNK);
+        return READ_BUFFER.get().clear().limit(n).slice(); // a slice reads big-endian, as the format is
+    }
+
+    /**
+     * Validates every entry inside the disk of the table of L1 entry {@code l1Index}, one buffer's
+     * worth at a time: {@code entries} (and {@code bitmaps}) need room for the entries one read
+     * holds, not for the table, so a pass over a chain of 2 MiB-cluster images holds no table.
+     */
+    void validateTable(int l1Index, ByteBuffer buf, long[] entries, long[] bitmaps) throws IOException {
+        int perRead = buf.capacity() / header.l2EntryBytes();
+        long tableFirst = (long) l1Index << l2Bits;
+        int inDisk = (int) Math.min(1L << l2Bits, clustersInDisk - tableFirst);
+        for (int first = 0; first < inDisk; first += perRead) {
+            read(l1Index, first, perRead, buf, entries, bitmaps);
         }
-        read(l1Index, cacheReadBuffer, entries, bitmaps);
-        return new L2Table(l1.l2Offset(l1Index), entries, bitmaps);
     }
 
     /**
-     * A read buffer for L2 tables: direct, so a read costs no copy through a temporary buffer, and
-     * at most {@link #TABLE_READ_CHUNK} long, so a chain of many 2 MiB-cluster images does not hold
-     * a table's worth of native memory per image.
+     * Reads entries [{@code first}, {@code first + count}) of the table of L1 entry {@code l1Index}
+     * into {@code entries} (and {@code bitmaps}) from index 0, validating those inside the disk. The
+     * caller's buffers are reused from read to read: a pass over a large image's tables would
+     * otherwise allocate arrays per table and keep the garbage collector busy before the first byte
+     * is restored.
      */
-    ByteBuffer newTableBuffer() {
-        int n = (int) Math.min(header.clusterSize(), TABLE_READ_CHUNK);
-        return ByteBuffer.allocateDirect(n).order(ByteOrder.BIG_ENDIAN);
-    }
-
-    /**
-     * Reads the L2 table of L1 entry {@code l1Index} into {@code entries} (and {@code bitmaps}),
-     * validating every entry inside the disk. The caller's buffers are reused from table to table:
-     * a pass over a large image's tables would otherwise allocate two table-sized arrays per table
-     * and keep the garbage collector busy before the first byte is restored.
-     */
-    void read(int l1Index, ByteBuffer buf, long[] entries, long[] bitmaps) throws IOException {
-        long off = l1.l2Offset(l1Index);
-        int n = 1 << l2Bits;
-        int tableBytes = (int) header.clusterSize();
-        for (int at = 0; at < tableBytes; at += buf.capacity()) {
-            buf.clear().limit(Math.min(buf.capacity(), tableBytes - at));
-            source.readFully(buf, off + at, "L2 table");
+    private void read(int l1Index, int first, int count, ByteBuffer buf, long[] entries, long[] bitmaps)
+            throws IOException {
+        int stride = header.l2EntryBytes();
+        long start = l1.l2Offset(l1Index) + (long) first * stride;
+        int bytes = count * stride;
+        for (int at = 0; at < bytes; at += buf.capacity()) {
+            buf.clear().limit(Math.min(buf.capacity(), bytes - at));
+            source.readFully(buf, start + at, "L2 table");
             buf.flip();
             LongBuffer words = buf.asLongBuffer();
             if (extendedL2) {
-                // chunks hold whole (entry, bitmap) pairs: their length is a multiple of 16
+                // reads hold whole (entry, bitmap) pairs: their length is a multiple of 16
                 for (int w = 0, i = at / (2 * ENTRY_BYTES); w < words.limit(); w += 2, i++) {
                     entries[i] = words.get(w);
                     bitmaps[i] = words.get(w + 1);
@@ -104,28 +125,25 @@ final class L2TableReader {
                 words.get(entries, at / ENTRY_BYTES, words.limit());
             }
         }
-        int stride = header.l2EntryBytes();
-        long size = header.size();
         // entries past the virtual size are never read
-        long tableStart = (long) l1Index << (l2Bits + clusterBits);
-        long inDisk = Math.min(n, (Math.max(0, size - tableStart) + header.clusterSize() - 1) >>> clusterBits);
+        long firstCluster = ((long) l1Index << l2Bits) + first;
+        int inDisk = (int) Math.max(0, Math.min(count, clustersInDisk - firstCluster));
         // unallocated entries need no check, and most entries of an incremental are unallocated: the
         // loop that skips them runs for every entry of every table of a chain, on a cold JVM, so it
         // is kept to a load and a compare (one loop per L2 format)
-        long guestBase = (long) l1Index << l2Bits;
         if (extendedL2) {
             for (int i = 0; i < inDisk; i++) {
                 long e = entries[i];
                 long bm = bitmaps[i];
                 if ((e | bm) != 0) {
-                    validateEntry(e, bm, (guestBase | i) << clusterBits, off + (long) i * stride);
+                    validateEntry(e, bm, (firstCluster + i) << clusterBits, start + (long) i * stride);
                 }
             }
         } else {
             for (int i = 0; i < inDisk; i++) {
                 long e = entries[i];
                 if (e != 0) {
-                    validateEntry(e, 0, (guestBase | i) << clusterBits, off + (long) i * stride);
+                    validateEntry(e, 0, (firstCluster + i) << clusterBits, start + (long) i * stride);
                 }
             }
         }
@@ -133,7 +151,7 @@ final class L2TableReader {
 
     private void validateEntry(long e, long bm, long guest, long pos) throws InvalidImageException {
         long cs = header.clusterSize();
-        long visible = Math.min(cs, header.size() - guest); // bytes of this cluster inside the disk
+        long visible = Math.min(cs, header.virtualSize() - guest); // bytes of this cluster inside the disk
         if (L2Entry.isCompressed(e)) {
             if (extendedL2 && bm != 0) {
                 throw new InvalidImageException(name, "L2 table", pos, String.format(

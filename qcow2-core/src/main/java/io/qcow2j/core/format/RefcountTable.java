@@ -18,6 +18,9 @@ import java.util.Arrays;
  * points into refcount metadata. Only the block offsets are kept.
  */
 final class RefcountTable {
+    /** Entries read at once: the table may be 8 MiB, of which only the block offsets are kept. */
+    private static final int READ_CHUNK = 8192;
+
     /** Distinct non-zero refcount block offsets, sorted. */
     private final long[] blocks;
 
@@ -27,34 +30,45 @@ final class RefcountTable {
 
     /** Reads and validates the refcount table {@code h} describes. */
     static RefcountTable read(ByteSource src, Header h, long fileSize) throws IOException {
-        long bytes = u32(h.refcountTableClusters()) * h.clusterSize();
-        ByteBuffer buf = ByteBuffer.allocate((int) bytes).order(ByteOrder.BIG_ENDIAN);
-        src.readFully(buf, h.refcountTableOffset(), "refcount table");
-        buf.flip();
-        long[] offsets = new long[(int) (bytes / ENTRY_BYTES)];
-        // one bulk byte-swapping copy: a bounds-checked getLong per entry is slow on the cold JVM
-        // that opens a chain (most entries are zero and need nothing else)
-        buf.asLongBuffer().get(offsets);
-        for (int i = 0; i < offsets.length; i++) {
-            long e = offsets[i];
-            if (e == 0) {
-                continue;
-            }
-            long entryPos = h.refcountTableOffset() + (long) ENTRY_BYTES * i;
-            if ((e & REFTABLE_RESERVED) != 0) {
-                throw new InvalidImageException(src.name(), "refcount table", entryPos,
-                        String.format("entry %d has reserved bits set (0x%016x)", i, e));
-            }
-            if ((e & (h.clusterSize() - 1)) != 0) {
-                throw new InvalidImageException(src.name(), "refcount table", entryPos,
-                        "refcount block offset " + Long.toUnsignedString(e) + " is not cluster aligned");
-            }
-            if (e < 0 || e > fileSize - h.clusterSize()) {
-                throw new InvalidImageException(src.name(), "refcount table", entryPos, "refcount block at "
-                        + Long.toUnsignedString(e) + " lies past the end of the file (" + fileSize + " bytes)");
+        int n = (int) (u32(h.refcountTableClusters()) * h.clusterSize() / ENTRY_BYTES);
+        int chunk = Math.min(n, READ_CHUNK);
+        ByteBuffer buf = ByteBuffer.allocate(chunk * ENTRY_BYTES).order(ByteOrder.BIG_ENDIAN);
+        long[] words = new long[chunk];
+        long[] blocks = new long[8];
+        int count = 0;
+        for (int first = 0; first < n; first += chunk) {
+            int len = Math.min(chunk, n - first);
+            buf.clear().limit(len * ENTRY_BYTES);
+            src.readFully(buf, h.refcountTableOffset() + (long) first * ENTRY_BYTES, "refcount table");
+            buf.flip();
+            // one bulk byte-swapping copy: a bounds-checked getLong per entry is slow on the cold JVM
+            // that opens a chain (most entries are zero and need nothing else)
+            buf.asLongBuffer().get(words, 0, len);
+            for (int j = 0; j < len; j++) {
+                long e = words[j];
+                if (e == 0) {
+                    continue;
+                }
+                long entryPos = h.refcountTableOffset() + (long) ENTRY_BYTES * (first + j);
+                if ((e & REFTABLE_RESERVED) != 0) {
+                    throw new InvalidImageException(src.name(), "refcount table", entryPos,
+                            String.format("entry %d has reserved bits set (0x%016x)", first + j, e));
+                }
+                if ((e & (h.clusterSize() - 1)) != 0) {
+                    throw new InvalidImageException(src.name(), "refcount table", entryPos,
+                            "refcount block offset " + Long.toUnsignedString(e) + " is not cluster aligned");
+                }
+                if (e < 0 || e > fileSize - h.clusterSize()) {
+                    throw new InvalidImageException(src.name(), "refcount table", entryPos, "refcount block at "
+                            + Long.toUnsignedString(e) + " lies past the end of the file (" + fileSize + " bytes)");
+                }
+                if (count == blocks.length) {
+                    blocks = Arrays.copyOf(blocks, 2 * count);
+                }
+                blocks[count++] = e;
             }
         }
-        return new RefcountTable(sortedBlocks(offsets));
+        return new RefcountTable(sortedDistinct(blocks, count));
     }
 
     /** True when a refcount block starts at {@code offset}. */
@@ -62,30 +76,24 @@ final class RefcountTable {
         return Arrays.binarySearch(blocks, offset) >= 0;
     }
 
+    /** Heap bytes this table holds. */
+    long heapBytes() {
+        return 16 + 8L * blocks.length;
+    }
+
     /**
-     * Sorted distinct non-zero block offsets. Plain loops, not a stream: every image of a chain runs
-     * this once while the JVM is still cold, where a stream pipeline costs more than reading the
-     * table.
+     * The first {@code n} offsets, sorted, each once. Plain loops, not a stream: every image of a
+     * chain runs this once while the JVM is still cold, where a stream pipeline costs more than
+     * reading the table.
      */
-    private static long[] sortedBlocks(long[] blockOffsets) {
-        // one pass: a table has few blocks (one per 2 GiB of a 64 KiB-cluster image's file)
-        long[] sorted = new long[8];
-        int n = 0;
-        for (long o : blockOffsets) {
-            if (o != 0) {
-                if (n == sorted.length) {
-                    sorted = Arrays.copyOf(sorted, 2 * n);
-                }
-                sorted[n++] = o;
-            }
-        }
-        Arrays.sort(sorted, 0, n);
+    private static long[] sortedDistinct(long[] offsets, int n) {
+        Arrays.sort(offsets, 0, n);
         int distinct = 0;
         for (int i = 0; i < n; i++) {
-            if (distinct == 0 || sorted[i] != sorted[distinct - 1]) {
-                sorted[distinct++] = sorted[i];
+            if (distinct == 0 || offsets[i] != offsets[distinct - 1]) {
+                offsets[distinct++] = offsets[i];
             }
         }
-        return Arrays.copyOf(sorted, distinct);
+        return Arrays.copyOf(offsets, distinct);
     }
 }

@@ -265,6 +265,11 @@ class ImageCheckerDifferentialTest {
                 damage(ImageCheckerDifferentialTest::extended, p -> p.setL2Bitmap(0, 10, 1))));
         c.add(new Case("corrupt: refcount table entry reserved bit", 2,
                 damage(base, p -> p.orLong(p.refcountTableOffset(), 1))));
+        c.add(new Case("corrupt: refcount table past the end of the file", 2,
+                damage(base, p -> p.putLong(Layout.HDR_REFCOUNT_TABLE_OFFSET, 1L << 30))));
+        c.add(new Case("corrupt: refcount table runs past the end of the file", 2,
+                damage(base, p -> p.putInt(Layout.HDR_REFCOUNT_TABLE_CLUSTERS,
+                        (int) ((p.fileSize() - p.refcountTableOffset()) / p.clusterSize() + 1)))));
         c.add(new Case("corrupt: file truncated inside the data", 2,
                 damage(base, p -> p.truncate(1_000_000))));
         c.add(new Case("corrupt: corrupt bit set, refcount 0 (checked anyway, read-only)", 2,

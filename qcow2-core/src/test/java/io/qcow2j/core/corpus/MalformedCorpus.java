@@ -300,6 +300,8 @@ public final class MalformedCorpus {
         c.add(accept("features/dirty", V3_4K, p -> p.orLong(HDR_INCOMPATIBLE_FEATURES, DIRTY)));
         c.add(accept("features/unknown-compatible-bit", V3_4K, p -> p.orLong(HDR_COMPATIBLE_FEATURES, 1L << 7)));
         c.add(accept("features/unknown-autoclear-bit", V3_4K, p -> p.orLong(HDR_AUTOCLEAR_FEATURES, 1L << 9)));
+        c.add(reject("features/data-file-raw-without-data-file", V3_4K, atOpen("header", "data-file-raw requires"),
+                p -> p.orLong(HDR_AUTOCLEAR_FEATURES, 1L << FeatureBits.AUTOCLEAR_DATA_FILE_RAW)));
     }
 
     /** File offset of the feature name table entry for (type, bit). */

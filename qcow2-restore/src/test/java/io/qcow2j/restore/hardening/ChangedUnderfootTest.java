@@ -14,6 +14,7 @@ import io.qcow2j.restore.Chain;
 import io.qcow2j.restore.Restore;
 import io.qcow2j.restore.RestoreIncompleteException;
 import io.qcow2j.restore.RestoreOptions;
+import io.qcow2j.restore.compose.Windows;
 import io.qcow2j.restore.testing.ChannelSink;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An image that changes under a running restore: the composition reads an L2 table again (the
- * cache keeps one table per image here) and finds it bad, or finds the file truncated. The target
+ * cache keeps one small slice of a table per image here) and finds it bad, or finds the file truncated. The target
  * was written by then, so the restore must end incomplete with the guest offset (exit 4), never
  * as a validation error that claims the target is untouched (exit 3). Issue 27, point 3.
  */
@@ -37,6 +38,8 @@ class ChangedUnderfootTest {
     private static final long M = 1 << 20;
     /** Where the second L2 table of a 64 KiB-cluster image starts mapping. */
     private static final long SECOND_TABLE = 512 * M;
+    /** Where the data the corrupted L2 entry maps lies, inside the second table. */
+    private static final long CORRUPTED = SECOND_TABLE + 100 * M;
 
     @TempDir
     Path dir;
@@ -54,7 +57,7 @@ class ChangedUnderfootTest {
         for (long w = 0; w < SECOND_TABLE; w += 64 * M) {
             q.write(w + M, M, 0x21);
         }
-        q.write(SECOND_TABLE + 100 * M, M, 0x22).run();
+        q.write(CORRUPTED, M, 0x22).run();
         return List.of(full, inc);
     }
 
@@ -111,17 +114,19 @@ class ChangedUnderfootTest {
             try (FileChannel ch = FileChannel.open(inc, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 long table = l2Table(ch, 1);
                 // a reserved bit (bit 1) in the entry of the data written at 612 MiB
-                int entry = (int) ((100 * M) >> 16);
+                int entry = (int) ((CORRUPTED - SECOND_TABLE) >> 16);
                 ByteBuffer b = ByteBuffer.allocate(8);
                 ch.read(b, table + 8L * entry);
                 long v = b.flip().getLong() | 2;
                 ch.write(ByteBuffer.allocate(8).putLong(0, v), table + 8L * entry);
             }
         });
-        assertEquals(SECOND_TABLE, e.guestOffset(), e.getMessage());
+        // the entry is read again, and found bad, when the window that holds it is composed
+        long window = CORRUPTED / Windows.SIZE * Windows.SIZE;
+        assertEquals(window, e.guestOffset(), e.getMessage());
         String m = e.getMessage();
         assertTrue(m.contains(inc.toString()) && m.contains("reserved bits"), m);
-        assertTrue(m.contains("guest offset " + SECOND_TABLE) && m.endsWith("the target is incomplete"), m);
+        assertTrue(m.contains("guest offset " + window) && m.endsWith("the target is incomplete"), m);
     }
 
     @Test
