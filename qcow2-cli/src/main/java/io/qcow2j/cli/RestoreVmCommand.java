@@ -7,12 +7,11 @@ import io.qcow2j.restore.RestoreIncompleteException;
 import io.qcow2j.restore.RestoreOptions;
 import io.qcow2j.restore.RestoreResult;
 import io.qcow2j.restore.digest.DiskDigest;
-import io.qcow2j.restore.oadp.OadpLayout;
+import io.qcow2j.restore.oadp.DirectoryBackupLocation;
 import io.qcow2j.restore.oadp.VmPlan;
 import io.qcow2j.restore.oadp.VmRestore;
 import io.qcow2j.restore.oadp.VmRestorePlanner;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -81,7 +80,7 @@ final class RestoreVmCommand implements Callable<Integer> {
         }
         VmPlan plan;
         try {
-            plan = VmRestorePlanner.plan(new OadpLayout(root), backup, namespace, vm, targets);
+            plan = VmRestorePlanner.plan(new DirectoryBackupLocation(root), backup, namespace, vm, targets);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -171,7 +170,7 @@ final class RestoreVmCommand implements Callable<Integer> {
                     ObjectNode io = imgs.addObject();
                     io.put("checkpoint", d.plan().checkpointIds().get(i));
                     io.put("file", img.name());
-                    io.put("file-size", Files.size(Path.of(img.name())));
+                    io.put("file-size", img.source().size());
                     io.put("virtual-size", img.virtualSize());
                     io.put("cluster-size", img.clusterSize());
                 }
@@ -188,7 +187,7 @@ final class RestoreVmCommand implements Callable<Integer> {
             for (int i = 0; i < d.chain().images().size(); i++) {
                 Qcow2Image img = d.chain().images().get(i);
                 out.printf("  %d. %-12s %s  (%,d bytes on disk, virtual %,d, cluster %d)%n", i + 1,
-                        d.plan().checkpointIds().get(i), img.name(), Files.size(Path.of(img.name())),
+                        d.plan().checkpointIds().get(i), img.name(), img.source().size(),
                         img.virtualSize(), img.clusterSize());
             }
         }
