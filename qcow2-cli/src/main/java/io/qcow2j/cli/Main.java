@@ -57,6 +57,14 @@ public final class Main {
 
     /** Runs the CLI with the given output streams (tests). */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
+        return run(out, err, System.getenv(), args);
+    }
+
+    /**
+     * Runs the CLI with the given output streams and environment (tests): {@code restore} takes the
+     * AWS settings of {@code s3://} images from it.
+     */
+    public static int run(PrintWriter out, PrintWriter err, Map<String, String> env, String... args) {
         List<String> argList = Arrays.asList(args);
         boolean debug = argList.contains("--debug");
         boolean json = argList.contains("--json");
@@ -64,7 +72,7 @@ public final class Main {
                 || Collections.indexOfSubList(argList, List.of("--progress", "json")) >= 0);
         // "could not check" is qemu-img check's exit 1, usage errors included
         int usageExit = args.length > 0 && args[0].equals("check") ? CheckResult.CHECK_FAILED : USAGE;
-        CommandLine cl = new CommandLine(new Main(), new Factory(events));
+        CommandLine cl = new CommandLine(new Main(), new Factory(events, env));
         Class<?> named = args.length > 0 ? SUBCOMMANDS.get(args[0]) : null;
         if (named != null && named != CommandLine.HelpCommand.class) {
             cl.addSubcommand(args[0], named);
@@ -116,15 +124,17 @@ public final class Main {
     /** Creates the commands, handing the event stream to those that report progress. */
     private static final class Factory implements CommandLine.IFactory {
         private final Events events;
+        private final Map<String, String> env;
 
-        Factory(Events events) {
+        Factory(Events events, Map<String, String> env) {
             this.events = events;
+            this.env = env;
         }
 
         @Override
         public <K> K create(Class<K> cls) throws Exception {
             if (cls == RestoreCommand.class) {
-                return cls.cast(new RestoreCommand(events));
+                return cls.cast(new RestoreCommand(events, env));
             }
             if (cls == RestoreVmCommand.class) {
                 return cls.cast(new RestoreVmCommand(events));
