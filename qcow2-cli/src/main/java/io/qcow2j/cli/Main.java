@@ -61,8 +61,8 @@ public final class Main {
     }
 
     /**
-     * Runs the CLI with the given output streams and environment (tests): {@code restore} takes the
-     * AWS settings of {@code s3://} images from it.
+     * Runs the CLI with the given output streams and environment (tests): {@code restore} and
+     * {@code restore-vm} take the AWS settings of {@code s3://} images from it.
      */
     public static int run(PrintWriter out, PrintWriter err, Map<String, String> env, String... args) {
         List<String> argList = Arrays.asList(args);
@@ -137,7 +137,7 @@ public final class Main {
                 return cls.cast(new RestoreCommand(events, env));
             }
             if (cls == RestoreVmCommand.class) {
-                return cls.cast(new RestoreVmCommand(events));
+                return cls.cast(new RestoreVmCommand(events, env));
             }
             return CommandLine.defaultFactory().create(cls);
         }
