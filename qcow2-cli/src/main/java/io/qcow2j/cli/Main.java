@@ -40,6 +40,7 @@ public final class Main {
         m.put("map", MapCommand.class);
         m.put("restore", RestoreCommand.class);
         m.put("restore-vm", RestoreVmCommand.class);
+        m.put("datamover-restore", DatamoverRestoreCommand.class);
         m.put("check", CheckCommand.class);
         m.put("help", CommandLine.HelpCommand.class);
         return Collections.unmodifiableMap(m);
@@ -57,14 +58,28 @@ public final class Main {
 
     /** Runs the CLI with the given output streams (tests). */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
+        return run(out, err, System.getenv(), args);
+    }
+
+    /**
+     * Runs the CLI with the given output streams and environment (tests): {@code restore} and
+     * {@code restore-vm} take the AWS settings of {@code s3://} images from it, and
+     * {@code datamover-restore} takes everything from it.
+     */
+    public static int run(PrintWriter out, PrintWriter err, Map<String, String> env, String... args) {
         List<String> argList = Arrays.asList(args);
-        boolean debug = argList.contains("--debug");
-        boolean json = argList.contains("--json");
+        // the downloader drop-in has no flags: its output options come from its environment
+        boolean datamover = args.length > 0 && args[0].equals("datamover-restore");
+        boolean debug = argList.contains("--debug") || datamover && DatamoverEnvironment.debug(env);
+        boolean json = argList.contains("--json") || datamover;
         Events events = new Events(err, argList.contains("--progress=json")
-                || Collections.indexOfSubList(argList, List.of("--progress", "json")) >= 0);
+                || Collections.indexOfSubList(argList, List.of("--progress", "json")) >= 0
+                || datamover && DatamoverEnvironment.jsonProgress(env));
+        ErrorReport[] failure = {null};
         // "could not check" is qemu-img check's exit 1, usage errors included
         int usageExit = args.length > 0 && args[0].equals("check") ? CheckResult.CHECK_FAILED : USAGE;
-        CommandLine cl = new CommandLine(new Main(), new Factory(events));
+        Factory factory = new Factory(events, env);
+        CommandLine cl = new CommandLine(new Main(), factory);
         Class<?> named = args.length > 0 ? SUBCOMMANDS.get(args[0]) : null;
         if (named != null && named != CommandLine.HelpCommand.class) {
             cl.addSubcommand(args[0], named);
@@ -75,6 +90,7 @@ public final class Main {
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, a) -> {
             ErrorReport r = ErrorReport.of(ex, usageExit);
+            failure[0] = r;
             report(r, null, debug, json, events, out, err);
             String command = ex.getCommandLine().getCommandSpec().qualifiedName();
             err.println("Try '" + command + " --help'.");
@@ -82,6 +98,7 @@ public final class Main {
         });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             ErrorReport r = ErrorReport.of(ex, usageExit);
+            failure[0] = r;
             report(r, ex, debug, json, events, out, err);
             return r.exit();
         });
@@ -90,9 +107,14 @@ public final class Main {
             rc = cl.execute(args);
         } catch (Error e) { // picocli hands only Exceptions to the handler above
             ErrorReport r = ErrorReport.of(e, usageExit);
+            failure[0] = r;
             report(r, e, debug, json, events, out, err);
             rc = r.exit();
         }
+        if (datamover && failure[0] != null) {
+            TerminationLog.write(env, failure[0].message());
+        }
+        factory.reported();
         out.flush();
         err.flush();
         return rc;
@@ -116,20 +138,34 @@ public final class Main {
     /** Creates the commands, handing the event stream to those that report progress. */
     private static final class Factory implements CommandLine.IFactory {
         private final Events events;
+        private final Map<String, String> env;
+        private DatamoverRestoreCommand datamover;
 
-        Factory(Events events) {
+        Factory(Events events, Map<String, String> env) {
             this.events = events;
+            this.env = env;
         }
 
         @Override
         public <K> K create(Class<K> cls) throws Exception {
             if (cls == RestoreCommand.class) {
-                return cls.cast(new RestoreCommand(events));
+                return cls.cast(new RestoreCommand(events, env));
             }
             if (cls == RestoreVmCommand.class) {
-                return cls.cast(new RestoreVmCommand(events));
+                return cls.cast(new RestoreVmCommand(events, env));
+            }
+            if (cls == DatamoverRestoreCommand.class) {
+                datamover = new DatamoverRestoreCommand(events, env);
+                return cls.cast(datamover);
             }
             return CommandLine.defaultFactory().create(cls);
+        }
+
+        /** The outcome was printed: a signal handler waiting for that may let the JVM go. */
+        void reported() {
+            if (datamover != null) {
+                datamover.reported();
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package io.qcow2j.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qcow2j.restore.ProgressListener;
 import java.io.PrintWriter;
+import java.util.function.Consumer;
 
 /**
  * Renders restore progress on stderr: a bar on a terminal, {@code progress} events for programs
@@ -15,11 +16,16 @@ abstract class Progress implements ProgressListener {
     }
 
     static Progress create(Mode mode, PrintWriter err, Events events, String label) {
+        return create(mode, err, events, label, n -> { });
+    }
+
+    /** As {@link #create(Mode, PrintWriter, Events, String)}; {@code extra} adds fields to each event. */
+    static Progress create(Mode mode, PrintWriter err, Events events, String label, Consumer<ObjectNode> extra) {
         Mode m = mode == Mode.auto ? (System.console() != null ? null : Mode.none) : mode;
         if (m == null) {
             return new Bar(err);
         }
-        return m == Mode.json ? new JsonLines(events, label) : new Silent();
+        return m == Mode.json ? new JsonLines(events, label, extra) : new Silent();
     }
 
     /** Called once after the restore ended (successfully or not). */
@@ -39,11 +45,13 @@ abstract class Progress implements ProgressListener {
     private static final class JsonLines extends Progress {
         private final Events events;
         private final String label;
+        private final Consumer<ObjectNode> extra;
         private long last;
 
-        JsonLines(Events events, String label) {
+        JsonLines(Events events, String label, Consumer<ObjectNode> extra) {
             this.events = events;
             this.label = label;
+            this.extra = extra;
         }
 
         @Override
@@ -56,6 +64,7 @@ abstract class Progress implements ProgressListener {
                 n.put("done", done);
                 n.put("total", total);
                 n.put("percent", total == 0 ? 100.0 : Math.floor(1000.0 * done / total) / 10);
+                extra.accept(n);
                 events.emit(n);
             }
         }

@@ -10,9 +10,11 @@ import io.qcow2j.restore.RestoreOptions;
 import io.qcow2j.restore.RestorePlan;
 import io.qcow2j.restore.RestoreResult;
 import io.qcow2j.restore.digest.DiskDigest;
+import io.qcow2j.s3.S3Location;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,14 +37,17 @@ final class RestoreCommand implements Callable<Integer> {
     Path output;
     @Mixin
     RestoreFlags flags;
-    @Parameters(paramLabel = "IMAGE", arity = "1..*", description = "qcow2 images, full backup first, newest last")
-    List<Path> images;
+    @Parameters(paramLabel = "IMAGE", arity = "1..*", description = {"qcow2 images, full backup first, newest last:",
+        "paths, or s3://bucket/key objects (AWS_* environment, shared files, AWS_ENDPOINT_URL)."})
+    List<String> images;
 
     private final Events events;
+    private final Map<String, String> env;
     private long validationNanos;
 
-    RestoreCommand(Events events) {
+    RestoreCommand(Events events, Map<String, String> env) {
         this.events = events;
+        this.env = env;
     }
 
     @Override
@@ -51,11 +56,11 @@ final class RestoreCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         RestoreOptions opts = flags.toOptions(spec);
         long openStart = System.nanoTime();
-        try (Chain chain = Chain.open(images, opts.chainOptions())) {
+        try (ObjectStorage remote = new ObjectStorage(); Chain chain = open(remote, opts)) {
             for (String note : chain.notes()) {
                 err.println("note: " + note);
             }
-            Progress bar = Progress.create(flags.progress, err, events, output.toString());
+            Progress bar = Progress.create(flags.progress, err, events, output.toString(), remote::addTo);
             Restore restore = Restore.of(chain, output, opts.toBuilder().progress(bar).build());
             RestorePlan plan = restore.prepare();
             validationNanos = System.nanoTime() - openStart;
@@ -87,10 +92,19 @@ final class RestoreCommand implements Callable<Integer> {
             done.put("virtual-size", r.virtualSize());
             done.put("bytes-written", r.bytesWritten());
             done.put("digest", DiskDigest.NAME + ":" + r.digest());
+            remote.addTo(done);
             events.emit(done);
-            print(out, r, chain, verified);
+            print(out, r, chain, verified, remote);
         }
         return Main.OK;
+    }
+
+    /** Local files as before (same-file checks by inode); any s3:// image makes it a chain of sources. */
+    private Chain open(ObjectStorage remote, RestoreOptions opts) throws java.io.IOException {
+        if (images.stream().noneMatch(S3Location::isS3Uri)) {
+            return Chain.open(images.stream().map(Path::of).toList(), opts.chainOptions());
+        }
+        return Chain.of(remote.open(images, spec, env), opts.chainOptions());
     }
 
     private ObjectNode startEvent(RestorePlan plan) {
@@ -104,7 +118,7 @@ final class RestoreCommand implements Callable<Integer> {
         return n;
     }
 
-    private void print(PrintWriter out, RestoreResult r, Chain chain, String verified) {
+    private void print(PrintWriter out, RestoreResult r, Chain chain, String verified, ObjectStorage remote) {
         if (flags.json) {
             ObjectNode n = Json.object();
             n.put("status", "ok");
@@ -132,6 +146,7 @@ final class RestoreCommand implements Callable<Integer> {
             r.notes().forEach(notes::add);
             ArrayNode warnings = n.putArray("warnings");
             r.warnings().forEach(warnings::add);
+            remote.addTo(n);
             out.println(Json.pretty(n));
         } else {
             out.printf("restored %d images onto %s (%s%s)%n", chain.images().size(), r.target(),
@@ -145,6 +160,7 @@ final class RestoreCommand implements Callable<Integer> {
             out.printf("  time           %.3f s (%.1f MB/s), after %.3f s validating the chain%n", r.nanos() / 1e9,
                     r.megabytesPerSecond(), validationNanos / 1e9);
             out.printf("  digest         %s:%s%s%n", DiskDigest.NAME, r.digest(), verified != null ? " (verified)" : "");
+            remote.print(out);
         }
     }
 

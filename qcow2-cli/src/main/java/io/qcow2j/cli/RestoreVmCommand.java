@@ -7,12 +7,13 @@ import io.qcow2j.restore.RestoreIncompleteException;
 import io.qcow2j.restore.RestoreOptions;
 import io.qcow2j.restore.RestoreResult;
 import io.qcow2j.restore.digest.DiskDigest;
-import io.qcow2j.restore.oadp.OadpLayout;
+import io.qcow2j.restore.oadp.BackupLocation;
+import io.qcow2j.restore.oadp.DirectoryBackupLocation;
 import io.qcow2j.restore.oadp.VmPlan;
 import io.qcow2j.restore.oadp.VmRestore;
 import io.qcow2j.restore.oadp.VmRestorePlanner;
+import io.qcow2j.s3.S3BackupLocation;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,15 +32,18 @@ import picocli.CommandLine;
  * after proving the checkpoint chain of every disk.
  */
 @Command(name = "restore-vm", mixinStandardHelpOptions = true,
-        description = {"Restore every disk (PVC) of a VM from a downloaded OADP kubevirt-datamover backup.",
+        description = {"Restore every disk (PVC) of a VM from an OADP kubevirt-datamover backup, in a directory"
+            + " (--root) or a bucket (--bucket), in the controller's layout or the design document's.",
             "The manifest's checkpoint chain, the index and every image are validated before any target is touched."})
 final class RestoreVmCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
     @Mixin
     DebugOption debug;
-    @Option(names = "--root", required = true, paramLabel = "DIR", description = "Backup location root (has manifests/ and checkpoints/).")
+    @Option(names = "--root", paramLabel = "DIR", description = "Backup location root (has manifests/ and checkpoints/).")
     Path root;
+    @Mixin
+    S3Flags s3;
     @Option(names = "--backup", required = true, paramLabel = "NAME", description = "Backup name (manifests/<NAME>/).")
     String backup;
     @Option(names = "--namespace", required = true, paramLabel = "NS", description = "The VM's namespace.")
@@ -55,9 +59,11 @@ final class RestoreVmCommand implements Callable<Integer> {
     boolean dryRun;
 
     private final Events events;
+    private final Map<String, String> env;
 
-    RestoreVmCommand(Events events) {
+    RestoreVmCommand(Events events, Map<String, String> env) {
         this.events = events;
+        this.env = env;
     }
 
     @Override
@@ -79,9 +85,25 @@ final class RestoreVmCommand implements Callable<Integer> {
                         + " (" + targets.get(pvc) + " and " + t.substring(eq + 1) + ")");
             }
         }
+        if ((root == null) == (s3.bucket == null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "give the backup location: --root DIR, or --bucket BUCKET [--prefix PREFIX] (not both)");
+        }
+        if (root != null && s3.anyConnectionFlag()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--prefix and the S3 options need --bucket");
+        }
+        try (ObjectStorage remote = new ObjectStorage()) {
+            return restore(out, err, opts, targets, remote);
+        }
+    }
+
+    private int restore(PrintWriter out, PrintWriter err, RestoreOptions opts, Map<String, Path> targets,
+                        ObjectStorage remote) throws java.io.IOException {
         VmPlan plan;
         try {
-            plan = VmRestorePlanner.plan(new OadpLayout(root), backup, namespace, vm, targets);
+            BackupLocation location = root != null ? new DirectoryBackupLocation(root)
+                    : new S3BackupLocation(remote.store(() -> s3.settings(spec, env)), s3.bucket, s3.prefix);
+            plan = VmRestorePlanner.plan(location, backup, namespace, vm, targets);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -93,11 +115,11 @@ final class RestoreVmCommand implements Callable<Integer> {
                 d.restore().warnings().forEach(w -> err.println("warning: PVC " + d.plan().pvc() + ": " + w));
             }
             if (dryRun) {
-                printPlan(out, restore);
+                printPlan(out, restore, remote);
                 return Main.OK;
             }
             events.emit(startEvent(restore));
-            Progress bar = Progress.create(flags.progress, err, events, "vm " + namespace + "/" + vm);
+            Progress bar = Progress.create(flags.progress, err, events, "vm " + namespace + "/" + vm, remote::addTo);
             List<VmRestore.DiskResult> results;
             long start = System.nanoTime();
             try {
@@ -123,8 +145,9 @@ final class RestoreVmCommand implements Callable<Integer> {
             for (VmRestore.DiskResult r : results) {
                 digests.addObject().put("pvc", r.pvc()).put("digest", DiskDigest.NAME + ":" + r.result().digest());
             }
+            remote.addTo(done);
             events.emit(done);
-            printSummary(out, restore, results, nanos);
+            printSummary(out, restore, results, nanos, remote);
         }
         return Main.OK;
     }
@@ -138,6 +161,9 @@ final class RestoreVmCommand implements Callable<Integer> {
         for (VmRestore.PreparedDisk d : restore.disks()) {
             ObjectNode o = disks.addObject();
             o.put("pvc", d.plan().pvc());
+            if (d.plan().diskName() != null) {
+                o.put("disk", d.plan().diskName());
+            }
             o.put("target", d.restore().target());
             o.put("target-kind", d.restore().targetKind().label());
             o.put("virtual-size", d.virtualSize());
@@ -148,7 +174,7 @@ final class RestoreVmCommand implements Callable<Integer> {
         return n;
     }
 
-    private void printPlan(PrintWriter out, VmRestore restore) throws java.io.IOException {
+    private void printPlan(PrintWriter out, VmRestore restore, ObjectStorage remote) throws java.io.IOException {
         VmPlan plan = restore.plan();
         if (flags.json) {
             ObjectNode n = Json.object();
@@ -160,6 +186,9 @@ final class RestoreVmCommand implements Callable<Integer> {
             for (VmRestore.PreparedDisk d : restore.disks()) {
                 ObjectNode o = disks.addObject();
                 o.put("pvc", d.plan().pvc());
+                if (d.plan().diskName() != null) {
+                    o.put("disk", d.plan().diskName());
+                }
                 o.put("pvc-size", d.plan().pvcSizeBytes());
                 o.put("virtual-size", d.virtualSize());
                 o.put("target", d.plan().target().toString());
@@ -171,11 +200,12 @@ final class RestoreVmCommand implements Callable<Integer> {
                     ObjectNode io = imgs.addObject();
                     io.put("checkpoint", d.plan().checkpointIds().get(i));
                     io.put("file", img.name());
-                    io.put("file-size", Files.size(Path.of(img.name())));
+                    io.put("file-size", img.source().size());
                     io.put("virtual-size", img.virtualSize());
                     io.put("cluster-size", img.clusterSize());
                 }
             }
+            remote.addTo(n);
             out.println(Json.pretty(n));
             return;
         }
@@ -188,7 +218,7 @@ final class RestoreVmCommand implements Callable<Integer> {
             for (int i = 0; i < d.chain().images().size(); i++) {
                 Qcow2Image img = d.chain().images().get(i);
                 out.printf("  %d. %-12s %s  (%,d bytes on disk, virtual %,d, cluster %d)%n", i + 1,
-                        d.plan().checkpointIds().get(i), img.name(), Files.size(Path.of(img.name())),
+                        d.plan().checkpointIds().get(i), img.name(), img.source().size(),
                         img.virtualSize(), img.clusterSize());
             }
         }
@@ -198,7 +228,8 @@ final class RestoreVmCommand implements Callable<Integer> {
         return d.restore().targetKind().label();
     }
 
-    private void printSummary(PrintWriter out, VmRestore restore, List<VmRestore.DiskResult> results, long nanos) {
+    private void printSummary(PrintWriter out, VmRestore restore, List<VmRestore.DiskResult> results, long nanos,
+                              ObjectStorage remote) {
         VmPlan plan = restore.plan();
         long total = results.stream().mapToLong(r -> r.result().virtualSize()).sum();
         long written = results.stream().mapToLong(r -> r.result().bytesWritten()).sum();
@@ -216,6 +247,7 @@ final class RestoreVmCommand implements Callable<Integer> {
                 RestoreResult r = dr.result();
                 ObjectNode o = disks.addObject();
                 o.put("pvc", dr.pvc());
+                restore.plan().disk(dr.pvc()).map(d -> d.diskName()).ifPresent(dn -> o.put("disk", dn));
                 o.put("target", r.target().toString());
                 o.put("target-kind", r.targetKind().label());
                 o.put("direct-io", r.directIo());
@@ -235,6 +267,7 @@ final class RestoreVmCommand implements Callable<Integer> {
                 ArrayNode warnings = o.putArray("warnings");
                 r.warnings().forEach(warnings::add);
             }
+            remote.addTo(n);
             out.println(Json.pretty(n));
             return;
         }
@@ -246,5 +279,6 @@ final class RestoreVmCommand implements Callable<Integer> {
                     r.target(), r.directIo() ? " (O_DIRECT)" : "", r.bytesWritten(), r.virtualSize(),
                     r.megabytesPerSecond(), DiskDigest.NAME, r.digest(), flags.verify ? " (verified)" : "");
         }
+        remote.print(out);
     }
 }

@@ -23,6 +23,14 @@ public record CliRun(int exit, String out, String err) {
         return new CliRun(rc, out.toString(), err.toString());
     }
 
+    /** Runs the CLI with {@code args} in this JVM, with {@code env} as its environment. */
+    public static CliRun cli(java.util.Map<String, String> env, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int rc = Main.run(new PrintWriter(out), new PrintWriter(err), env, args);
+        return new CliRun(rc, out.toString(), err.toString());
+    }
+
     /** As {@link #cli(String...)}. */
     public static CliRun cli(List<String> args) {
         return cli(args.toArray(String[]::new));

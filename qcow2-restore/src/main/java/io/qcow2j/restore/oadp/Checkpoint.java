@@ -5,9 +5,11 @@ import java.util.Objects;
 
 /**
  * One checkpoint of a VM as recorded in the {@linkplain CheckpointIndex index}: a set of qcow2 files,
- * one per PVC, written by one VirtualMachineBackup. {@code files.get(i)} is the image of
+ * one per disk, written by one VirtualMachineBackup. {@code files.get(i)} is the image of
  * {@code pvcs.get(i)}, whose size at backup time was {@code pvcSizes.get(i)}; the PVC order may
- * differ from one checkpoint to the next. The three lists are kept exactly as read (their lengths
+ * differ from one checkpoint to the next. The design document's files are plain names; the
+ * controller's are objects naming their disk ({@link CheckpointFile}), and its {@code pvcs} and
+ * {@code pvcSizes} may be null (read as empty). The lists are kept exactly as read (their lengths
  * and contents are checked by {@link VmRestorePlanner}, which can name the backup and the file).
  *
  * @param id           checkpoint id, also the name of its directory under the VM's directory
@@ -17,13 +19,13 @@ import java.util.Objects;
  *                     a full checkpoint)
  * @param timestamp    creation time as written by the datamover, not interpreted; null when absent
  * @param vmBackup     name of the VirtualMachineBackup that wrote it; null when absent
- * @param files        image file names inside the checkpoint's directory; immutable
+ * @param files        the images, one per disk; immutable
  * @param pvcs         PVC names, {@code pvcs.get(i)} owning {@code files.get(i)}; immutable
  * @param pvcSizes     Kubernetes quantities (see {@link KubeQuantity}), one per PVC; immutable
  * @param referencedBy names of the backups using this checkpoint; empty when absent; immutable
  */
 public record Checkpoint(String id, String type, String parent, String timestamp, String vmBackup,
-                         List<String> files, List<String> pvcs, List<String> pvcSizes,
+                         List<CheckpointFile> files, List<String> pvcs, List<String> pvcSizes,
                          List<String> referencedBy) {
 
     /** The {@link #type()} of the checkpoint a chain starts from. */
@@ -39,6 +41,11 @@ public record Checkpoint(String id, String type, String parent, String timestamp
         pvcs = List.copyOf(pvcs);
         pvcSizes = List.copyOf(pvcSizes);
         referencedBy = List.copyOf(referencedBy);
+    }
+
+    /** The files' names, in order. */
+    public List<String> fileNames() {
+        return files.stream().map(CheckpointFile::filename).toList();
     }
 
     /** Whether {@link #type()} is {@value #FULL}. */

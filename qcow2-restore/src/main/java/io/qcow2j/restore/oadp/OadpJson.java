@@ -8,9 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,24 +37,45 @@ final class OadpJson {
     }
 
     static VmManifest readManifest(Path file) throws InvalidBackupLayoutException {
-        return readManifest(file, "file not found");
-    }
-
-    static VmManifest readManifest(Path file, String whenMissing) throws InvalidBackupLayoutException {
-        Obj root = read(file, MANIFEST, whenMissing);
-        return new VmManifest(root.requiredString("namespace"), root.requiredString("name"),
-                root.requiredStrings("checkpointChain"));
+        return parseManifest(file.toString(), readFile(file, MANIFEST, "file not found"));
     }
 
     static CheckpointIndex readIndex(Path file) throws InvalidBackupLayoutException {
-        return readIndex(file, "file not found");
+        return parseIndex(file.toString(), readFile(file, INDEX, "file not found"));
     }
 
-    static CheckpointIndex readIndex(Path file, String whenMissing) throws InvalidBackupLayoutException {
-        Obj root = read(file, INDEX, whenMissing);
+    /**
+     * A manifest, from either layout. {@code checkpointChain} holds ids; old controller versions
+     * wrote whole checkpoint objects there, of which the {@code id} is taken.
+     */
+    static VmManifest parseManifest(String name, byte[] content) throws InvalidBackupLayoutException {
+        Obj root = parse(name, MANIFEST, content);
+        JsonNode chain = root.requiredArray("checkpointChain");
+        List<String> ids = new ArrayList<>(chain.size());
+        for (int i = 0; i < chain.size(); i++) {
+            JsonNode e = chain.get(i);
+            if (e.isObject()) {
+                ids.add(root.element(e, "checkpointChain[" + i + "]").requiredString("id"));
+            } else if (e.isTextual()) {
+                ids.add(e.textValue());
+            } else {
+                throw root.error("field \"checkpointChain[" + i + "]\" must be a string (or an object with an id),"
+                        + " found " + kind(e));
+            }
+        }
+        return new VmManifest(root.requiredString("namespace"), root.requiredString("name"), ids);
+    }
+
+    /**
+     * A checkpoint index, from either layout. Null lists (a Go nil slice: {@code pvcs},
+     * {@code pvcSizes}, {@code referencedBy}, {@code checkpoints}, {@code files}) read as empty;
+     * {@code files} entries are plain names (design document) or objects (controller).
+     */
+    static CheckpointIndex parseIndex(String name, byte[] content) throws InvalidBackupLayoutException {
+        Obj root = parse(name, INDEX, content);
         String vmName = root.requiredString("vmName");
         String namespace = root.requiredString("namespace");
-        JsonNode array = root.requiredArray("checkpoints");
+        JsonNode array = root.requiredArrayOrNull("checkpoints");
         List<Checkpoint> checkpoints = new ArrayList<>(array.size());
         for (int i = 0; i < array.size(); i++) {
             Obj c = root.element(array.get(i), "checkpoints[" + i + "]");
@@ -67,39 +85,71 @@ final class OadpJson {
                     c.optionalString("parent"),
                     c.optionalString("timestamp"),
                     c.optionalString("vmBackup"),
-                    c.requiredStrings("files"),
-                    c.requiredStrings("pvcs"),
-                    c.requiredStrings("pvcSizes"),
+                    files(c),
+                    c.optionalStrings("pvcs"),
+                    c.optionalStrings("pvcSizes"),
                     c.optionalStrings("referencedBy")));
         }
         return new CheckpointIndex(vmName, namespace, checkpoints);
     }
 
-    private static Obj read(Path file, String structure, String whenMissing) throws InvalidBackupLayoutException {
-        String name = file.toString();
-        if (Files.isDirectory(file)) {
-            throw new InvalidBackupLayoutException(name, structure, "is a directory, expected a JSON file");
-        }
-        JsonNode root;
-        try {
-            long size = Files.size(file);
-            if (size > MAX_FILE_SIZE) {
-                throw new InvalidBackupLayoutException(name, structure,
-                        "file is " + size + " bytes, larger than any plausible metadata file (limit "
-                                + MAX_FILE_SIZE + ")");
+    private static List<CheckpointFile> files(Obj c) throws InvalidBackupLayoutException {
+        JsonNode array = c.requiredArrayOrNull("files");
+        List<CheckpointFile> files = new ArrayList<>(array.size());
+        for (int i = 0; i < array.size(); i++) {
+            JsonNode e = array.get(i);
+            String where = c.path + ".files[" + i + "]";
+            if (e.isTextual()) {
+                files.add(CheckpointFile.named(e.textValue()));
+                continue;
             }
-            try (InputStream in = Files.newInputStream(file); JsonParser parser = MAPPER.createParser(in)) {
-                root = MAPPER.readTree(parser);
-                // two documents concatenated, or a half-overwritten file, must not pass as the first one
-                if (root != null && parser.nextToken() != null) {
-                    throw new InvalidBackupLayoutException(name, structure, "malformed JSON"
-                            + where(parser.currentTokenLocation()) + ": unexpected content after the top-level value");
+            if (!e.isObject()) {
+                throw c.error("field \"" + where + "\" must be a file name or an object, found " + kind(e) + c.context());
+            }
+            Obj f = new Obj(c.file, c.structure, e, where);
+            JsonNode size = e.get("size");
+            long bytes = CheckpointFile.UNKNOWN_SIZE;
+            if (size != null && !size.isNull()) {
+                if (!size.isIntegralNumber() || !size.canConvertToLong()) {
+                    throw c.error("field \"" + where + ".size\" must be an integer, found " + OadpJson.oneLine(
+                            size.toString()) + c.context());
                 }
+                bytes = size.longValue();
+                if (bytes < 0) {
+                    throw c.error("field \"" + where + ".size\" is negative (" + bytes + ")" + c.context());
+                }
+            }
+            files.add(new CheckpointFile(f.requiredString("filename"), f.optionalString("diskName"), bytes,
+                    f.optionalString("objectPath")));
+        }
+        return files;
+    }
+
+    /** Reads a local metadata file whole, refusing directories and implausible sizes. */
+    private static byte[] readFile(Path file, String structure, String whenMissing) throws InvalidBackupLayoutException {
+        String name = file.toString();
+        try {
+            return new DirectoryBackupLocation(file.toAbsolutePath().getParent())
+                    .read(file.getFileName().toString(), MAX_FILE_SIZE)
+                    .orElseThrow(() -> new InvalidBackupLayoutException(name, structure, whenMissing));
+        } catch (InvalidBackupLayoutException e) {
+            throw e.structure() != null ? e : new InvalidBackupLayoutException(name, structure, e.reason(), e);
+        } catch (IOException e) {
+            throw new InvalidBackupLayoutException(name, structure, "cannot read: " + oneLine(String.valueOf(e)), e);
+        }
+    }
+
+    private static Obj parse(String name, String structure, byte[] content) throws InvalidBackupLayoutException {
+        JsonNode root;
+        try (JsonParser parser = MAPPER.createParser(content)) {
+            root = MAPPER.readTree(parser);
+            // two documents concatenated, or a half-overwritten file, must not pass as the first one
+            if (root != null && parser.nextToken() != null) {
+                throw new InvalidBackupLayoutException(name, structure, "malformed JSON"
+                        + where(parser.currentTokenLocation()) + ": unexpected content after the top-level value");
             }
         } catch (InvalidBackupLayoutException e) {
             throw e; // already says what is wrong; not a read failure
-        } catch (NoSuchFileException e) {
-            throw new InvalidBackupLayoutException(name, structure, whenMissing, e);
         } catch (JsonProcessingException e) {
             throw new InvalidBackupLayoutException(name, structure, "malformed JSON" + where(e.getLocation())
                     + ": " + oneLine(e.getOriginalMessage()), e);
@@ -139,7 +189,7 @@ final class OadpJson {
             return path.isEmpty() ? name : path + "." + name;
         }
 
-        private InvalidBackupLayoutException error(String reason) {
+        InvalidBackupLayoutException error(String reason) {
             return new InvalidBackupLayoutException(file, structure, reason);
         }
 
@@ -152,7 +202,7 @@ final class OadpJson {
         }
 
         /** Names the checkpoint when the object has a usable id, which is what a user searches for. */
-        private String context() {
+        String context() {
             JsonNode id = node.get("id");
             return path.isEmpty() || id == null || !id.isTextual() ? "" : " (checkpoint " + id.asText() + ")";
         }
@@ -181,8 +231,13 @@ final class OadpJson {
             return v;
         }
 
-        List<String> requiredStrings(String name) throws InvalidBackupLayoutException {
-            return strings(name, requiredArray(name));
+        /** A required array where {@code null} (a Go nil slice) means empty. */
+        JsonNode requiredArrayOrNull(String name) throws InvalidBackupLayoutException {
+            JsonNode v = node.get(name);
+            if (v == null) {
+                throw error("missing required field \"" + field(name) + "\"" + context());
+            }
+            return v.isNull() ? MAPPER.createArrayNode() : requiredArray(name);
         }
 
         List<String> optionalStrings(String name) throws InvalidBackupLayoutException {

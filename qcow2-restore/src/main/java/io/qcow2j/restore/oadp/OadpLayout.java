@@ -1,97 +1,116 @@
 package io.qcow2j.restore.oadp;
 
-import java.nio.file.Path;
+import java.io.IOException;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * A downloaded OADP kubevirt-datamover backup location rooted at a directory {@code DIR}:
+ * The keys of an OADP kubevirt-datamover backup location, in its two layouts, and the loading of
+ * one VM's metadata from a {@link BackupLocation}:
  * <pre>
- *   DIR/manifests/&lt;backup&gt;/&lt;vm&gt;.json                      {@link VmManifest}
- *   DIR/checkpoints/&lt;ns&gt;/&lt;vm&gt;/index.json                 {@link CheckpointIndex}
- *   DIR/checkpoints/&lt;ns&gt;/&lt;vm&gt;/&lt;checkpoint id&gt;/&lt;file&gt;    qcow2 images
+ *   manifests/&lt;backup&gt;/&lt;ns&gt;-&lt;vm&gt;.json                 {@link VmManifest}, the controller's layout
+ *   manifests/&lt;backup&gt;/&lt;vm&gt;.json                      {@link VmManifest}, the design document's
+ *   checkpoints/&lt;ns&gt;/&lt;vm&gt;/index.json                 {@link CheckpointIndex}
+ *   checkpoints/&lt;ns&gt;/&lt;vm&gt;/&lt;checkpoint id&gt;/&lt;file&gt;    qcow2 images
  * </pre>
- * Every name that becomes a path component must be a single plain component, because the names come
- * from command-line arguments and from the index: a {@code ".."} or {@code "/"} in them would make
- * the restore read files outside the backup location.
+ * Every name that becomes a key segment must be a single plain component: the names come from
+ * arguments, the environment and the index, and a {@code ".."} or {@code "/"} in them would make the
+ * restore read objects of another VM, or files outside the location.
  */
 public final class OadpLayout {
+    /** Largest metadata object read: they are KiB; the cap stops a mistaken location from filling memory. */
+    public static final long MAX_METADATA_BYTES = OadpJson.MAX_FILE_SIZE;
 
-    private final Path root;
-
-    /** @param root the backup location's top directory ({@code DIR}) */
-    public OadpLayout(Path root) {
-        this.root = Objects.requireNonNull(root, "root");
+    /** Which of the two layouts a backup was written in. */
+    public enum Kind {
+        /** What the kubevirt-datamover controller writes: {@code <ns>-<vm>.json}, files as objects. */
+        CONTROLLER,
+        /** The design document's: {@code <vm>.json}, files as plain names paired with {@code pvcs}. */
+        DESIGN_DOCUMENT
     }
 
-    /** The backup location's top directory. */
-    public Path root() {
-        return root;
+    private OadpLayout() {
     }
 
     /**
-     * {@code DIR/manifests/<backup>/<vm>.json}.
+     * {@code manifests/<backup>/<ns>-<vm>.json}, the controller's manifest.
      *
-     * @throws IllegalArgumentException if {@code backup} or {@code vm} is not a plain path component
+     * @throws IllegalArgumentException if a name is not a plain path component
      */
-    public Path manifestFile(String backup, String vm) {
-        return root.resolve("manifests").resolve(segment("backup name", backup))
-                .resolve(segment("VM name", vm) + ".json");
+    public static String controllerManifestKey(String backup, String namespace, String vm) {
+        return "manifests/" + segment("backup name", backup) + "/" + segment("namespace", namespace) + "-"
+                + segment("VM name", vm) + ".json";
     }
 
     /**
-     * {@code DIR/checkpoints/<namespace>/<vm>}, the directory holding the index and one directory per
-     * checkpoint.
+     * {@code manifests/<backup>/<vm>.json}, the design document's manifest.
      *
-     * @throws IllegalArgumentException if {@code namespace} or {@code vm} is not a plain path component
+     * @throws IllegalArgumentException if a name is not a plain path component
      */
-    public Path vmDirectory(String namespace, String vm) {
-        return root.resolve("checkpoints").resolve(segment("namespace", namespace)).resolve(segment("VM name", vm));
+    public static String manifestKey(String backup, String vm) {
+        return "manifests/" + segment("backup name", backup) + "/" + segment("VM name", vm) + ".json";
     }
 
     /**
-     * {@code DIR/checkpoints/<namespace>/<vm>/index.json}.
+     * {@code checkpoints/<ns>/<vm>/index.json}.
      *
-     * @throws IllegalArgumentException if {@code namespace} or {@code vm} is not a plain path component
+     * @throws IllegalArgumentException if a name is not a plain path component
      */
-    public Path indexFile(String namespace, String vm) {
-        return vmDirectory(namespace, vm).resolve("index.json");
+    public static String indexKey(String namespace, String vm) {
+        return vmKey(namespace, vm) + "/index.json";
     }
 
     /**
-     * {@code DIR/checkpoints/<namespace>/<vm>/<checkpointId>}.
+     * {@code checkpoints/<ns>/<vm>/<checkpointId>/<file>}, one image of one checkpoint; for the
+     * controller's layout also what {@code objectPath} must be.
      *
-     * @throws IllegalArgumentException if any argument is not a plain path component
+     * @throws IllegalArgumentException if a name is not a plain path component
      */
-    public Path checkpointDirectory(String namespace, String vm, String checkpointId) {
-        return vmDirectory(namespace, vm).resolve(segment("checkpoint id", checkpointId));
+    public static String checkpointKey(String namespace, String vm, String checkpointId, String file) {
+        return vmKey(namespace, vm) + "/" + segment("checkpoint id", checkpointId) + "/" + segment("file name", file);
+    }
+
+    private static String vmKey(String namespace, String vm) {
+        return "checkpoints/" + segment("namespace", namespace) + "/" + segment("VM name", vm);
     }
 
     /**
-     * {@code DIR/checkpoints/<namespace>/<vm>/<checkpointId>/<file>}, the image of one PVC in one
-     * checkpoint.
+     * Reads the backup's manifest for the VM and the VM's checkpoint index. The controller's
+     * manifest ({@code <ns>-<vm>.json}) is looked for first, then the design document's
+     * ({@code <vm>.json}); the one found says the layout. Only the JSON shape is checked here; see
+     * {@link VmRestorePlanner} for the consistency checks.
      *
-     * @throws IllegalArgumentException if any argument is not a plain path component
-     */
-    public Path checkpointFile(String namespace, String vm, String checkpointId, String file) {
-        return checkpointDirectory(namespace, vm, checkpointId).resolve(segment("file name", file));
-    }
-
-    /**
-     * Reads the backup's manifest for the VM and the VM's checkpoint index. Only the JSON shape is
-     * checked here; see {@link VmRestorePlanner} for the consistency checks.
-     *
-     * @throws InvalidBackupLayoutException if either file is missing, unreadable or malformed; the
-     *                                      message names the path
+     * @throws InvalidBackupLayoutException if no manifest or no index is there, or one is malformed;
+     *                                      the message names the object
+     * @throws IOException                  if the location cannot be read (access denied, no bucket)
      * @throws IllegalArgumentException     if an argument is not a plain path component
      */
-    public BackupMetadata load(String backup, String namespace, String vm) throws InvalidBackupLayoutException {
-        Path manifestFile = manifestFile(backup, vm);
-        Path indexFile = indexFile(namespace, vm);
-        VmManifest manifest = OadpJson.readManifest(manifestFile,
-                "file not found: no manifest for VM " + vm + " in backup " + backup);
-        CheckpointIndex index = OadpJson.readIndex(indexFile,
-                "file not found: no checkpoint index for VM " + namespace + "/" + vm);
-        return new BackupMetadata(backup, manifestFile, manifest, indexFile, index);
+    public static BackupMetadata load(BackupLocation location, String backup, String namespace, String vm)
+            throws IOException {
+        Objects.requireNonNull(location, "location");
+        String controllerKey = controllerManifestKey(backup, namespace, vm);
+        String designKey = manifestKey(backup, vm);
+        Kind kind = Kind.CONTROLLER;
+        String manifestKey = controllerKey;
+        Optional<byte[]> manifest = location.read(controllerKey, MAX_METADATA_BYTES);
+        if (manifest.isEmpty()) {
+            kind = Kind.DESIGN_DOCUMENT;
+            manifestKey = designKey;
+            manifest = location.read(designKey, MAX_METADATA_BYTES);
+        }
+        if (manifest.isEmpty()) {
+            throw new InvalidBackupLayoutException(location.nameOf(controllerKey), OadpJson.MANIFEST,
+                    "not found: no manifest for VM " + namespace + "/" + vm + " in backup " + backup
+                            + " (nor the design document's " + location.nameOf(designKey) + ")");
+        }
+        String manifestName = location.nameOf(manifestKey);
+        String indexKey = indexKey(namespace, vm);
+        String indexName = location.nameOf(indexKey);
+        byte[] index = location.read(indexKey, MAX_METADATA_BYTES).orElseThrow(() ->
+                new InvalidBackupLayoutException(indexName, OadpJson.INDEX,
+                        "not found: no checkpoint index for VM " + namespace + "/" + vm));
+        return new BackupMetadata(backup, kind, manifestName, OadpJson.parseManifest(manifestName, manifest.get()),
+                indexName, OadpJson.parseIndex(indexName, index));
     }
 
     /**
@@ -104,7 +123,7 @@ public final class OadpLayout {
                 && name.indexOf('/') < 0 && name.indexOf('\\') < 0 && name.indexOf('\0') < 0;
     }
 
-    private static String segment(String what, String name) {
+    static String segment(String what, String name) {
         if (!isPlainComponent(name)) {
             throw new IllegalArgumentException(what + " \"" + OadpJson.oneLine(String.valueOf(name))
                     + "\" is not a plain file name (it must not be empty, \".\" or \"..\", or contain / or \\)");

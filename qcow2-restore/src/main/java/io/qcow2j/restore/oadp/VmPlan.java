@@ -7,23 +7,27 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Everything needed to restore every disk of one VM from one backup, as checked by
- * {@link VmRestorePlanner}: one {@link DiskPlan} per PVC of the backup's checkpoint chain, in the
- * order the full checkpoint lists its PVCs. Every PVC has exactly one target and no two disks share
- * a target.
+ * Everything needed to restore disks of one VM from one backup, as checked by
+ * {@link VmRestorePlanner}: one {@link DiskPlan} per disk of the backup's checkpoint chain (every
+ * disk, or the one asked for), in the order the full checkpoint lists them. Every disk has exactly
+ * one target and no two disks share a target.
  *
+ * @param location  where the images are
+ * @param layout    the layout the backup was found in
  * @param namespace the VM's namespace
  * @param vm        the VM's name
  * @param backup    the backup (manifest) the chain was taken from
  * @param disks     one plan per PVC; immutable, never empty
  */
-public record VmPlan(String namespace, String vm, String backup, List<DiskPlan> disks) {
+public record VmPlan(BackupLocation location, OadpLayout.Kind layout, String namespace, String vm, String backup, List<DiskPlan> disks) {
 
     /**
      * @throws NullPointerException     if any component or element is null
      * @throws IllegalArgumentException if {@code disks} is empty or names a PVC twice
      */
     public VmPlan {
+        Objects.requireNonNull(location, "location");
+        Objects.requireNonNull(layout, "layout");
         Objects.requireNonNull(namespace, "namespace");
         Objects.requireNonNull(vm, "vm");
         Objects.requireNonNull(backup, "backup");
@@ -39,9 +43,10 @@ public record VmPlan(String namespace, String vm, String backup, List<DiskPlan> 
         }
     }
 
-    /** The plan of the named PVC, if it is a disk of this VM. */
+    /** The plan of the named PVC (or, in the controller's layout, volume), if it is a disk of this VM. */
     public Optional<DiskPlan> disk(String pvc) {
-        return disks.stream().filter(d -> d.pvc().equals(pvc)).findFirst();
+        return disks.stream().filter(d -> d.pvc().equals(pvc)).findFirst()
+                .or(() -> disks.stream().filter(d -> pvc.equals(d.diskName())).findFirst());
     }
 
     /** The checkpoint ids of the chain, oldest first (the same for every disk). */

@@ -1,5 +1,6 @@
 package io.qcow2j.restore.oadp;
 
+import io.qcow2j.core.ByteSource;
 import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.restore.Chain;
 import io.qcow2j.restore.ProgressListener;
@@ -34,8 +35,10 @@ public final class VmRestore implements Closeable {
      * @param chain        its open, validated chain
      * @param restore      how its restore will run (target, workers, native capabilities)
      * @param bytesToWrite bytes the restore will write (the data only, on a target that reads as zeros)
+     * @param imageBytes   the images' total size: what copying them whole would read
      */
-    public record PreparedDisk(DiskPlan plan, Chain chain, RestorePlan restore, long bytesToWrite) {
+    public record PreparedDisk(DiskPlan plan, Chain chain, RestorePlan restore, long bytesToWrite,
+                               long imageBytes) {
         /** The restored disk's size. */
         public long virtualSize() {
             return chain.virtualSize();
@@ -60,26 +63,40 @@ public final class VmRestore implements Closeable {
     }
 
     /**
-     * Opens and validates every disk of {@code plan}: images valid and decompressible here, newest
-     * virtual size within the PVC size, targets able to hold the disk. Nothing is written.
+     * Opens and validates every disk of {@code plan}: every image there (its object's size the one
+     * the index records, when it records one), valid and decompressible here; in the controller's
+     * layout the full image stores no backing file name and every incremental stores one, as its
+     * downloader requires; the newest virtual size within the PVC size; targets able to hold the
+     * disk. Nothing is written.
      *
      * @param options {@link RestoreOptions#targetIsZero()} affects {@link PreparedDisk#bytesToWrite()}
+     * @throws InvalidBackupLayoutException an image is missing, has the wrong size, or is not a valid
+     *                                      link of its chain; names the object, checkpoint and disk
+     * @throws io.qcow2j.core.SourceAccessException an image cannot be read (names it and its checkpoint)
      */
     public static VmRestore prepare(VmPlan plan, RestoreOptions options) throws IOException {
         List<PreparedDisk> prepared = new ArrayList<>();
         try {
             for (DiskPlan d : plan.disks()) {
+                DiskSources.Opened opened = DiskSources.open(plan.location(), d);
+                List<ByteSource> sources = opened.sources();
+                long imageBytes = opened.bytes();
                 Chain chain;
                 try {
-                    chain = Chain.open(d.images(), options.chainOptions());
-                    prepared.add(new PreparedDisk(d, chain, null, 0)); // closed with the others on failure
+                    chain = Chain.of(sources, options.chainOptions()); // owns the sources from here
+                    prepared.add(new PreparedDisk(d, chain, null, 0, imageBytes)); // closed with the others on failure
                     chain.requireDecompressors();
+                    if (plan.layout() == OadpLayout.Kind.CONTROLLER) {
+                        DiskSources.checkBackingNames(plan.location(), d, chain);
+                    }
+                } catch (InvalidBackupLayoutException e) {
+                    throw e;
                 } catch (Qcow2Exception e) {
-                    throw inContext(d, e);
+                    throw DiskSources.inContext(plan.location(), d, e);
                 }
                 long size = chain.virtualSize();
-                if (size > d.pvcSizeBytes()) {
-                    throw new InvalidBackupLayoutException(chain.newest().name(), null, "PVC " + d.pvc()
+                if (d.pvcSizeBytes() >= 0 && size > d.pvcSizeBytes()) {
+                    throw new InvalidBackupLayoutException(chain.newest().name(), null, d.label()
                             + ": disk of checkpoint " + last(d.checkpointIds()) + " has virtual size " + size
                             + " bytes, larger than the PVC size " + d.pvcSizeBytes() + " bytes in the index");
                 }
@@ -87,11 +104,11 @@ public final class VmRestore implements Closeable {
                 try {
                     r = Restore.of(chain, d.target(), options).prepare();
                 } catch (InvalidTargetException e) {
-                    throw new InvalidTargetException(e.resource(), "PVC " + d.pvc() + ": " + e.reason(), e);
+                    throw new InvalidTargetException(e.resource(), d.label() + ": " + e.reason(), e);
                 }
                 boolean writesZeros = r.targetKind() != TargetKind.NEW_FILE && !options.targetIsZero();
                 long toWrite = writesZeros ? size : new Composition(chain.images()).dataBytes();
-                prepared.set(prepared.size() - 1, new PreparedDisk(d, chain, r, toWrite));
+                prepared.set(prepared.size() - 1, new PreparedDisk(d, chain, r, toWrite, imageBytes));
             }
             return new VmRestore(plan, prepared);
         } catch (IOException | RuntimeException e) {
@@ -100,19 +117,6 @@ public final class VmRestore implements Closeable {
             }
             throw e;
         }
-    }
-
-    /** The same problem, with the checkpoint and PVC of the offending file in front. */
-    private static InvalidBackupLayoutException inContext(DiskPlan d, Qcow2Exception e) {
-        String where = "PVC " + d.pvc();
-        for (int i = 0; i < d.images().size(); i++) {
-            if (d.images().get(i).toString().equals(e.resource())) {
-                where = "checkpoint " + d.checkpointIds().get(i) + ", " + where;
-            }
-        }
-        String detail = e.resource() != null && e.getMessage().startsWith(e.resource() + ": ")
-                ? e.getMessage().substring(e.resource().length() + 2) : e.getMessage();
-        return new InvalidBackupLayoutException(e.resource(), null, where + ": " + detail, e);
     }
 
     private static String last(List<String> ids) {
@@ -151,7 +155,7 @@ public final class VmRestore implements Closeable {
                 RestoreResult r = Restore.of(d.chain(), d.plan().target(), o).run();
                 results.add(new DiskResult(d.plan().pvc(), r));
             } catch (RestoreIncompleteException e) {
-                throw e.withContext("PVC " + d.plan().pvc() + (results.isEmpty() ? ""
+                throw e.withContext(d.plan().label() + (results.isEmpty() ? ""
                         : " (" + results.size() + " earlier disk(s) restored completely)"));
             }
             before += d.virtualSize();

@@ -33,41 +33,47 @@ class OadpLayoutTest {
     }
 
     @Test
-    void pathsFollowTheDatamoverLayout() {
-        OadpLayout l = new OadpLayout(Path.of("/b"));
-        assertEquals(Path.of("/b/manifests/bk-3/my-vm.json"), l.manifestFile("bk-3", "my-vm"));
-        assertEquals(Path.of("/b/checkpoints/ns-acc/my-vm/index.json"), l.indexFile("ns-acc", "my-vm"));
-        assertEquals(Path.of("/b/checkpoints/ns-acc/my-vm/cp-002"), l.checkpointDirectory("ns-acc", "my-vm", "cp-002"));
-        assertEquals(Path.of("/b/checkpoints/ns-acc/my-vm/cp-002/vmb-002-disk1.qcow2"),
-                l.checkpointFile("ns-acc", "my-vm", "cp-002", "vmb-002-disk1.qcow2"));
+    void keysFollowTheDatamoverLayouts() {
+        assertEquals("manifests/bk-3/my-vm.json", OadpLayout.manifestKey("bk-3", "my-vm"));
+        assertEquals("manifests/bk-3/ns-acc-my-vm.json", OadpLayout.controllerManifestKey("bk-3", "ns-acc", "my-vm"));
+        assertEquals("checkpoints/ns-acc/my-vm/index.json", OadpLayout.indexKey("ns-acc", "my-vm"));
+        assertEquals("checkpoints/ns-acc/my-vm/cp-002/vmb-002-disk1.qcow2",
+                OadpLayout.checkpointKey("ns-acc", "my-vm", "cp-002", "vmb-002-disk1.qcow2"));
+        DirectoryBackupLocation l = new DirectoryBackupLocation(Path.of("/b"));
+        assertEquals(Path.of("/b/checkpoints/ns-acc/my-vm/index.json"), l.resolve(OadpLayout.indexKey("ns-acc", "my-vm")));
         assertEquals(Path.of("/b"), l.root());
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"", ".", "..", "a/b", "../x", "a\\b", "nul\0byte"})
     void pathComponentsMustBePlain(String bad) {
-        OadpLayout l = new OadpLayout(dir);
-        assertThrows(IllegalArgumentException.class, () -> l.manifestFile(bad, "vm"));
-        assertThrows(IllegalArgumentException.class, () -> l.indexFile("ns", bad));
-        assertThrows(IllegalArgumentException.class, () -> l.checkpointFile("ns", "vm", bad, "f"));
-        assertThrows(IllegalArgumentException.class, () -> l.checkpointFile("ns", "vm", "cp", bad));
-        assertThrows(IllegalArgumentException.class, () -> l.checkpointFile(null, "vm", "cp", "f"));
+        assertThrows(IllegalArgumentException.class, () -> OadpLayout.manifestKey(bad, "vm"));
+        assertThrows(IllegalArgumentException.class, () -> OadpLayout.controllerManifestKey("b", bad, "vm"));
+        assertThrows(IllegalArgumentException.class, () -> OadpLayout.indexKey("ns", bad));
+        assertThrows(IllegalArgumentException.class, () -> OadpLayout.checkpointKey("ns", "vm", bad, "f"));
+        assertThrows(IllegalArgumentException.class, () -> OadpLayout.checkpointKey("ns", "vm", "cp", bad));
+        assertThrows(IllegalArgumentException.class, () -> OadpLayout.checkpointKey(null, "vm", "cp", "f"));
+        if (!bad.equals("a/b")) { // a key may have several segments, each plain
+            assertThrows(IllegalArgumentException.class, () -> new DirectoryBackupLocation(dir).resolve("a/" + bad));
+        }
     }
 
     @Test
     void loadReadsBothFiles() throws Exception {
         VmLayoutFixture fx = new VmLayoutFixture(dir);
         fx.write();
-        BackupMetadata md = fx.layout.load("bk-3", "ns-acc", "my-vm");
+        BackupMetadata md = OadpLayout.load(fx.location, "bk-3", "ns-acc", "my-vm");
         assertEquals("bk-3", md.backup());
-        assertEquals(fx.manifestFile("bk-3"), md.manifestFile());
-        assertEquals(fx.indexFile(), md.indexFile());
+        assertEquals(OadpLayout.Kind.DESIGN_DOCUMENT, md.layout());
+        assertEquals(fx.manifestFile("bk-3").toString(), md.manifestFile());
+        assertEquals(fx.indexFile().toString(), md.indexFile());
         assertEquals(new VmManifest("ns-acc", "my-vm", List.of("cp-001", "cp-002", "cp-003")), md.manifest());
         assertEquals(4, md.index().checkpoints().size());
 
         Checkpoint cp2 = md.index().findAll("cp-002").get(0);
         assertEquals(new Checkpoint("cp-002", "incremental", "cp-001", "2025-01-02T10:00:00Z", "vmb-002",
-                List.of("vmb-002-disk1.qcow2", "vmb-002-disk0.qcow2"), List.of("my-vm-pvc-1", "my-vm-pvc-0"),
+                List.of(CheckpointFile.named("vmb-002-disk1.qcow2"), CheckpointFile.named("vmb-002-disk0.qcow2")),
+                List.of("my-vm-pvc-1", "my-vm-pvc-0"),
                 List.of("20Mi", "10Mi"), List.of("bk-3", "bk-4")), cp2);
         assertTrue(cp2.isIncremental());
         Checkpoint cp1 = md.index().findAll("cp-001").get(0);
@@ -78,7 +84,7 @@ class OadpLayoutTest {
     @Test
     void loadNamesMissingManifest() {
         InvalidBackupLayoutException e = assertThrows(InvalidBackupLayoutException.class,
-                () -> new OadpLayout(dir).load("bk-3", "ns-acc", "my-vm"));
+                () -> OadpLayout.load(new DirectoryBackupLocation(dir), "bk-3", "ns-acc", "my-vm"));
         assertMessage(e, dir.resolve("manifests/bk-3/my-vm.json").toString(), "not found", "bk-3", "my-vm");
     }
 
@@ -86,7 +92,7 @@ class OadpLayoutTest {
     void loadNamesMissingIndex() {
         write("manifests/bk-3/my-vm.json", "{\"namespace\":\"ns-acc\",\"name\":\"my-vm\",\"checkpointChain\":[]}");
         InvalidBackupLayoutException e = assertThrows(InvalidBackupLayoutException.class,
-                () -> new OadpLayout(dir).load("bk-3", "ns-acc", "my-vm"));
+                () -> OadpLayout.load(new DirectoryBackupLocation(dir), "bk-3", "ns-acc", "my-vm"));
         assertMessage(e, dir.resolve("checkpoints/ns-acc/my-vm/index.json").toString(), "not found");
     }
 
@@ -185,7 +191,7 @@ class OadpLayoutTest {
         assertEquals(List.of("cp-001"), m.checkpointChain());
         assertThrows(UnsupportedOperationException.class, () -> m.checkpointChain().add("x"));
         Checkpoint c = new Checkpoint("a", "full", null, null, null, List.of(), List.of(), List.of(), List.of());
-        assertThrows(UnsupportedOperationException.class, () -> c.files().add("x"));
+        assertThrows(UnsupportedOperationException.class, () -> c.files().add(CheckpointFile.named("x")));
         CheckpointIndex ix = new CheckpointIndex("vm", "ns", List.of(c));
         assertThrows(UnsupportedOperationException.class, () -> ix.checkpoints().clear());
     }

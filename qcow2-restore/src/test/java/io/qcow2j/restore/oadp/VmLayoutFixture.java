@@ -3,7 +3,6 @@ package io.qcow2j.restore.oadp;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.qcow2j.restore.target.InvalidTargetException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +29,7 @@ public final class VmLayoutFixture {
 
     public final Path root;
     public final Path targetDir;
-    public final OadpLayout layout;
+    public final DirectoryBackupLocation location;
     public final ObjectNode index;
     public final Map<String, ObjectNode> manifests = new LinkedHashMap<>();
     public final Map<String, Path> targets = new LinkedHashMap<>();
@@ -38,7 +37,7 @@ public final class VmLayoutFixture {
     public VmLayoutFixture(Path dir) {
         this.root = dir.resolve("backup-location");
         this.targetDir = dir.resolve("targets");
-        this.layout = new OadpLayout(root);
+        this.location = new DirectoryBackupLocation(root);
         index = JSON.createObjectNode();
         index.put("vmName", VM);
         index.put("namespace", NS);
@@ -85,6 +84,11 @@ public final class VmLayoutFixture {
         return image(id(k), String.format("vmb-%03d-disk%d.qcow2", k, disk));
     }
 
+    /** The files of a disk plan's images, oldest first. */
+    public java.util.List<Path> paths(DiskPlan d) {
+        return d.keys().stream().map(location::resolve).toList();
+    }
+
     public Path image(String id, String file) {
         return root.resolve("checkpoints").resolve(NS).resolve(VM).resolve(id).resolve(file);
     }
@@ -125,9 +129,9 @@ public final class VmLayoutFixture {
         manifests.forEach((backup, m) -> write(manifestFile(backup), m.toPrettyString()));
     }
 
-    public VmPlan plan(String backup) throws InvalidBackupLayoutException, InvalidTargetException {
+    public VmPlan plan(String backup) throws IOException {
         write();
-        return VmRestorePlanner.plan(layout, backup, NS, VM, targets);
+        return VmRestorePlanner.plan(location, backup, NS, VM, targets);
     }
 
     public static void write(Path file, String text) {

@@ -38,7 +38,7 @@ class VmRestorePlannerProperties {
         try {
             Random random = new Random(seed);
             // targets live beside the backup location, never inside it
-            OadpLayout layout = new OadpLayout(dir.resolve("backup"));
+            DirectoryBackupLocation layout = new DirectoryBackupLocation(dir.resolve("backup"));
             ObjectNode index = JSON.createObjectNode().put("vmName", "vm").put("namespace", "ns");
             ArrayNode cps = index.putArray("checkpoints");
             List<String> chain = new ArrayList<>();
@@ -65,7 +65,7 @@ class VmRestorePlannerProperties {
                     files.add(file);
                     pvcs.add("pvc-" + d);
                     sizes.add((k * 10 + d) + "Mi");
-                    VmLayoutFixture.write(layout.checkpointFile("ns", "vm", id, file), "pvc-" + d + "@" + id);
+                    VmLayoutFixture.write(layout.resolve(OadpLayout.checkpointKey("ns", "vm", id, file)), "pvc-" + d + "@" + id);
                 }
             }
             List<com.fasterxml.jackson.databind.JsonNode> shuffled = new ArrayList<>();
@@ -73,10 +73,10 @@ class VmRestorePlannerProperties {
             Collections.shuffle(shuffled, random); // the index's order must not matter either
             cps.removeAll();
             cps.addAll(shuffled);
-            VmLayoutFixture.write(layout.indexFile("ns", "vm"), index.toString());
+            VmLayoutFixture.write(layout.resolve(OadpLayout.indexKey("ns", "vm")), index.toString());
             ObjectNode manifest = JSON.createObjectNode().put("namespace", "ns").put("name", "vm");
             chain.forEach(manifest.putArray("checkpointChain")::add);
-            VmLayoutFixture.write(layout.manifestFile("bk", "vm"), manifest.toString());
+            VmLayoutFixture.write(layout.resolve(OadpLayout.manifestKey("bk", "vm")), manifest.toString());
 
             Map<String, Path> targets = new LinkedHashMap<>();
             for (int d = 0; d < disks; d++) {
@@ -91,7 +91,7 @@ class VmRestorePlannerProperties {
                 assertEquals(((chainLength * 10L + d)) << 20, disk.pvcSizeBytes());
                 assertEquals(dir.resolve("target-" + d), disk.target());
                 for (int k = 0; k < chainLength; k++) {
-                    assertEquals("pvc-" + d + "@" + chain.get(k), Files.readString(disk.images().get(k)));
+                    assertEquals("pvc-" + d + "@" + chain.get(k), Files.readString(layout.resolve(disk.images().get(k).key())));
                 }
             }
         } finally {

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.qcow2j.core.SourceAccessException;
+import io.qcow2j.restore.RestoreOptions;
 import io.qcow2j.restore.target.InvalidTargetException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -71,13 +73,13 @@ class VmRestorePlannerTest {
 
         DiskPlan d0 = plan.disk(PVC0).orElseThrow();
         // cp-002 lists disk1 first: pairing by position instead of by pvcs[i] would swap the disks
-        assertEquals(List.of(fx.image(1, 0), fx.image(2, 0), fx.image(3, 0)), d0.images());
+        assertEquals(List.of(fx.image(1, 0), fx.image(2, 0), fx.image(3, 0)), fx.paths(d0));
         assertEquals(List.of("cp-001", "cp-002", "cp-003"), d0.checkpointIds());
         assertEquals(10L << 20, d0.pvcSizeBytes());
         assertEquals(fx.targets.get(PVC0), d0.target());
 
         DiskPlan d1 = plan.disk(PVC1).orElseThrow();
-        assertEquals(List.of(fx.image(1, 1), fx.image(2, 1), fx.image(3, 1)), d1.images());
+        assertEquals(List.of(fx.image(1, 1), fx.image(2, 1), fx.image(3, 1)), fx.paths(d1));
         assertEquals(20L << 20, d1.pvcSizeBytes());
         assertEquals(fx.targets.get(PVC1), d1.target());
     }
@@ -87,7 +89,7 @@ class VmRestorePlannerTest {
         VmPlan plan = fx.plan("bk-4");
         assertEquals(List.of("cp-001", "cp-002", "cp-003", "cp-004"), plan.checkpointIds());
         assertEquals(List.of(fx.image(1, 1), fx.image(2, 1), fx.image(3, 1), fx.image(4, 1)),
-                plan.disk(PVC1).orElseThrow().images());
+                fx.paths(plan.disk(PVC1).orElseThrow()));
     }
 
     @Test
@@ -95,8 +97,8 @@ class VmRestorePlannerTest {
         // same file names as before, only the PVC order says which is which
         fx.set("cp-002", "pvcs", PVC0, PVC1);
         VmPlan plan = fx.plan("bk-3");
-        assertEquals(fx.image(2, 1), plan.disk(PVC0).orElseThrow().images().get(1));
-        assertEquals(fx.image(2, 0), plan.disk(PVC1).orElseThrow().images().get(1));
+        assertEquals(fx.image(2, 1), fx.paths(plan.disk(PVC0).orElseThrow()).get(1));
+        assertEquals(fx.image(2, 0), fx.paths(plan.disk(PVC1).orElseThrow()).get(1));
     }
 
     @Test
@@ -121,7 +123,7 @@ class VmRestorePlannerTest {
     void singleFullCheckpointIsAChain() throws Exception {
         fx.manifest("bk-1", "cp-001");
         VmPlan plan = fx.plan("bk-1");
-        assertEquals(List.of(fx.image(1, 0)), plan.disk(PVC0).orElseThrow().images());
+        assertEquals(List.of(fx.image(1, 0)), fx.paths(plan.disk(PVC0).orElseThrow()));
     }
 
     @Test
@@ -319,29 +321,40 @@ class VmRestorePlannerTest {
     void fileNameWithDotsInsideIsFine() throws Exception {
         fx.set("cp-002", "files", "vmb-002-disk1.qcow2", "vmb..002.qcow2");
         VmLayoutFixture.write(fx.image("cp-002", "vmb..002.qcow2"), "dummy");
-        assertEquals(fx.image("cp-002", "vmb..002.qcow2"), fx.plan("bk-3").disk(PVC0).orElseThrow().images().get(1));
+        assertEquals(fx.image("cp-002", "vmb..002.qcow2"), fx.paths(fx.plan("bk-3").disk(PVC0).orElseThrow()).get(1));
     }
 
     @Test
-    void missingImageRefused() throws IOException {
-        Files.delete(fx.image(3, 1));
-        InvalidBackupLayoutException e = refused("bk-3", "vmb-003-disk1.qcow2", "checkpoint cp-003", PVC1, "not found");
-        assertEquals(fx.image(3, 1).toString(), e.resource());
+    void missingImageRefusedWhenPrepared() throws IOException {
+        Files.delete(fx.image(3, 0));
+        VmPlan plan = fx.plan("bk-3"); // the metadata alone is fine
+        InvalidBackupLayoutException e = refused(() -> prepare(plan),
+                "vmb-003-disk0.qcow2", "checkpoint cp-003", PVC0, "not found");
+        assertEquals(fx.image(3, 0).toString(), e.resource());
     }
 
     @Test
-    void imageThatIsADirectoryRefused() throws IOException {
+    void imageThatIsADirectoryRefusedWhenPrepared() throws IOException {
         Files.delete(fx.image(2, 0));
         Files.createDirectory(fx.image(2, 0));
-        refused("bk-3", "vmb-002-disk0.qcow2", "checkpoint cp-002", PVC0, "not a regular file");
+        VmPlan plan = fx.plan("bk-3");
+        SourceAccessException e = assertThrows(SourceAccessException.class, () -> prepare(plan));
+        for (String f : new String[] {"vmb-002-disk0.qcow2", "checkpoint cp-002", PVC0, "directory"}) {
+            assertTrue(e.getMessage().contains(f), e.getMessage());
+        }
     }
 
     @Test
-    void missingCheckpointDirectoryRefused() throws IOException {
+    void missingCheckpointDirectoryRefusedWhenPrepared() throws IOException {
         Files.delete(fx.image(3, 0));
         Files.delete(fx.image(3, 1));
         Files.delete(fx.image(3, 0).getParent());
-        refused("bk-3", "cp-003", "vmb-003-disk", "not found");
+        VmPlan plan = fx.plan("bk-3");
+        refused(() -> prepare(plan), "cp-003", "vmb-003-disk", "not found");
+    }
+
+    private static void prepare(VmPlan plan) throws IOException {
+        VmRestore.prepare(plan, RestoreOptions.builder().build()).close();
     }
 
     @Test
@@ -396,7 +409,7 @@ class VmRestorePlannerTest {
     @Test
     void missingManifestNamesPath() {
         fx.write();
-        refused(() -> VmRestorePlanner.plan(fx.layout, "bk-9", NS, VM, fx.targets),
+        refused(() -> VmRestorePlanner.plan(fx.location, "bk-9", NS, VM, fx.targets),
                 fx.manifestFile("bk-9").toString(), "not found", "bk-9");
     }
 
@@ -404,7 +417,7 @@ class VmRestorePlannerTest {
     void missingIndexNamesPath() throws IOException {
         fx.write();
         Files.delete(fx.indexFile());
-        refused(() -> VmRestorePlanner.plan(fx.layout, "bk-3", NS, VM, fx.targets),
+        refused(() -> VmRestorePlanner.plan(fx.location, "bk-3", NS, VM, fx.targets),
                 fx.indexFile().toString(), "not found");
     }
 
@@ -412,19 +425,19 @@ class VmRestorePlannerTest {
     void unsafeRequestNamesAreUsageErrors() {
         fx.write();
         assertThrows(IllegalArgumentException.class,
-                () -> VmRestorePlanner.plan(fx.layout, "../bk-3", NS, VM, fx.targets));
+                () -> VmRestorePlanner.plan(fx.location, "../bk-3", NS, VM, fx.targets));
         assertThrows(IllegalArgumentException.class,
-                () -> VmRestorePlanner.plan(fx.layout, "bk-3", "..", VM, fx.targets));
+                () -> VmRestorePlanner.plan(fx.location, "bk-3", "..", VM, fx.targets));
         assertThrows(IllegalArgumentException.class,
-                () -> VmRestorePlanner.plan(fx.layout, "bk-3", NS, "a/b", fx.targets));
+                () -> VmRestorePlanner.plan(fx.location, "bk-3", NS, "a/b", fx.targets));
     }
 
     @Test
     void nullTargetsAreProgrammingErrors() {
         fx.write();
-        assertThrows(NullPointerException.class, () -> VmRestorePlanner.plan(fx.layout, "bk-3", NS, VM, null));
+        assertThrows(NullPointerException.class, () -> VmRestorePlanner.plan(fx.location, "bk-3", NS, VM, null));
         Map<String, Path> withNull = new java.util.HashMap<>(fx.targets);
         withNull.put(PVC0, null);
-        assertThrows(NullPointerException.class, () -> VmRestorePlanner.plan(fx.layout, "bk-3", NS, VM, withNull));
+        assertThrows(NullPointerException.class, () -> VmRestorePlanner.plan(fx.location, "bk-3", NS, VM, withNull));
     }
 }

@@ -1,0 +1,232 @@
+package io.qcow2j.cli;
+
+import io.qcow2j.s3.S3Settings;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The kubevirt-datamover downloader's environment contract ({@code KUBEVIRT_DM_*}, set by the
+ * controller's pod builder), read as the downloader reads it: an empty value is unset (the
+ * controller sets every shared variable, many to ""); missing required variables are named in the
+ * downloader's order. Unlike the downloader, a boolean that Go's {@code strconv.ParseBool} cannot
+ * parse is refused instead of read as false: {@code INSECURE_SKIP_TLS_VERIFY=yes} must not quietly
+ * verify, nor {@code TARGET_IS_BLOCK_DEVICE=yes} quietly replace a device node. Every problem is an
+ * {@link IllegalArgumentException} naming the variable.
+ */
+record DatamoverEnvironment(String bucket, String prefix, String region, URI s3Url, boolean forcePathStyle,
+                            boolean insecureSkipTlsVerify, String caCertPem, Path credentialsFile, String profile,
+                            Path sseCustomerKeyFile, String vmName, String namespace, String backup, String volume,
+                            Path targetPath, boolean targetIsBlockDevice, String dataDownloadName,
+                            String dataDownloadUid, List<String> unknown) {
+    static final String PREFIX = "KUBEVIRT_DM_";
+    static final String PROVIDER = "KUBEVIRT_DM_BSL_PROVIDER";
+    static final String BUCKET = "KUBEVIRT_DM_BSL_BUCKET";
+    static final String BSL_PREFIX = "KUBEVIRT_DM_BSL_PREFIX";
+    static final String REGION = "KUBEVIRT_DM_BSL_REGION";
+    static final String S3_URL = "KUBEVIRT_DM_BSL_S3_URL";
+    static final String FORCE_PATH_STYLE = "KUBEVIRT_DM_BSL_S3_FORCE_PATH_STYLE";
+    static final String INSECURE = "KUBEVIRT_DM_BSL_INSECURE_SKIP_TLS_VERIFY";
+    static final String CA_CERT = "KUBEVIRT_DM_BSL_CA_CERT";
+    static final String CREDENTIALS_FILE = "KUBEVIRT_DM_CREDENTIALS_FILE";
+    static final String PROFILE = "KUBEVIRT_DM_BSL_PROFILE";
+    /** Its name is not in the controller's sources we could read; the pattern of its neighbours gives it. */
+    static final String SSE_C_KEY_FILE = "KUBEVIRT_DM_BSL_CUSTOMER_KEY_ENCRYPTION_FILE";
+    static final String VM_NAME = "KUBEVIRT_DM_VM_NAME";
+    static final String VM_NAMESPACE = "KUBEVIRT_DM_VM_NAMESPACE";
+    static final String BACKUP = "KUBEVIRT_DM_VELERO_BACKUP_NAME";
+    static final String TARGET_VOLUME = "KUBEVIRT_DM_TARGET_VOLUME";
+    static final String TARGET_PATH = "KUBEVIRT_DM_TARGET_PATH";
+    static final String TARGET_IS_BLOCK = "KUBEVIRT_DM_TARGET_IS_BLOCK_DEVICE";
+    static final String DATADOWNLOAD_NAME = "KUBEVIRT_DM_DATADOWNLOAD_NAME";
+    static final String DATADOWNLOAD_UID = "KUBEVIRT_DM_DATADOWNLOAD_UID";
+    /** Ours: {@code json} for progress events on stderr (the downloader prints none). */
+    static final String PROGRESS = "KUBEVIRT_DM_PROGRESS";
+    /** Ours: stack traces with errors. */
+    static final String DEBUG = "KUBEVIRT_DM_DEBUG";
+    static final String DEFAULT_TARGET_PATH = "/restore-data/disk.raw";
+    static final String DEFAULT_CREDENTIALS_FILE = "/credentials/cloud";
+    static final int SSE_C_KEY_BYTES = 32;
+
+    /**
+     * Read and ignored: the scratch volume (none is needed), write-side encryption and checksums
+     * (reads are decrypted by the store), other providers' settings, and names set only for logs.
+     */
+    private static final Set<String> IGNORED = Set.of("KUBEVIRT_DM_SCRATCH_PATH",
+            "KUBEVIRT_DM_BSL_SERVER_SIDE_ENCRYPTION", "KUBEVIRT_DM_BSL_KMS_KEY_ID", "KUBEVIRT_DM_BSL_CHECKSUM_ALGORITHM",
+            "KUBEVIRT_DM_BSL_SERVICE_ACCOUNT", "KUBEVIRT_DM_BSL_KMS_KEY_NAME", "KUBEVIRT_DM_BSL_RESOURCE_GROUP",
+            "KUBEVIRT_DM_BSL_STORAGE_ACCOUNT", "KUBEVIRT_DM_BSL_STORAGE_ACCOUNT_KEY_ENV_VAR",
+            "KUBEVIRT_DM_BSL_STORAGE_ACCOUNT_URI", "KUBEVIRT_DM_BSL_SUBSCRIPTION_ID", "KUBEVIRT_DM_BSL_USE_AAD",
+            "KUBEVIRT_DM_BSL_ACTIVE_DIRECTORY_AUTHORITY_URI");
+    private static final Set<String> KNOWN = Set.of(PROVIDER, BUCKET, BSL_PREFIX, REGION, S3_URL, FORCE_PATH_STYLE,
+            INSECURE, CA_CERT, CREDENTIALS_FILE, PROFILE, SSE_C_KEY_FILE, VM_NAME, VM_NAMESPACE, BACKUP, TARGET_VOLUME,
+            TARGET_PATH, TARGET_IS_BLOCK, DATADOWNLOAD_NAME, DATADOWNLOAD_UID, PROGRESS, DEBUG);
+
+    static DatamoverEnvironment parse(Map<String, String> env) {
+        boolean block = bool(env, TARGET_IS_BLOCK);
+        String target = get(env, TARGET_PATH);
+        if (target == null && block) {
+            throw new IllegalArgumentException(TARGET_PATH + " is required when " + TARGET_IS_BLOCK + " is true");
+        }
+        Path targetPath = Path.of(target == null ? DEFAULT_TARGET_PATH : target);
+        if (!targetPath.isAbsolute()) {
+            throw new IllegalArgumentException(TARGET_PATH + " must be an absolute path (got " + target + ")");
+        }
+        Path parent = targetPath.normalize().getParent();
+        if (!block && (parent == null || parent.getParent() == null)) {
+            throw new IllegalArgumentException(TARGET_PATH + " must not resolve to the filesystem root (got " + target
+                    + ")");
+        }
+        List<String> missing = new ArrayList<>();
+        for (String name : List.of(PROVIDER, BUCKET, VM_NAME, VM_NAMESPACE, BACKUP, TARGET_VOLUME)) {
+            if (get(env, name) == null) {
+                missing.add(name);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException(String.join(", ", missing) + (missing.size() == 1 ? " is" : " are")
+                    + " required");
+        }
+        String provider = get(env, PROVIDER).toLowerCase(Locale.ROOT);
+        if (provider.equals("gcp") || provider.equals("azure")) {
+            throw new IllegalArgumentException(PROVIDER + "=" + provider + ": only S3-compatible object storage is"
+                    + " supported (aws, or any other S3 provider)");
+        }
+        URI s3Url = null;
+        String url = get(env, S3_URL);
+        if (url != null) {
+            String scheme = url.toLowerCase(Locale.ROOT);
+            if (!scheme.startsWith("http://") && !scheme.startsWith("https://")) {
+                throw new IllegalArgumentException(S3_URL + ": invalid s3Url \"" + url
+                        + "\": must start with http:// or https://");
+            }
+            try {
+                s3Url = URI.create(url.trim());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(S3_URL + ": invalid s3Url \"" + url + "\": " + e.getMessage(), e);
+            }
+        }
+        String creds = get(env, CREDENTIALS_FILE);
+        String sse = get(env, SSE_C_KEY_FILE);
+        List<String> unknown = new ArrayList<>(new TreeSet<>(env.keySet().stream()
+                .filter(k -> k.startsWith(PREFIX) && !KNOWN.contains(k) && !IGNORED.contains(k)).toList()));
+        return new DatamoverEnvironment(get(env, BUCKET), get(env, BSL_PREFIX), get(env, REGION), s3Url,
+                bool(env, FORCE_PATH_STYLE), bool(env, INSECURE), get(env, CA_CERT),
+                Path.of(creds == null ? DEFAULT_CREDENTIALS_FILE : creds), get(env, PROFILE),
+                sse == null ? null : Path.of(sse), get(env, VM_NAME), get(env, VM_NAMESPACE), get(env, BACKUP),
+                get(env, TARGET_VOLUME), targetPath, block, get(env, DATADOWNLOAD_NAME), get(env, DATADOWNLOAD_UID),
+                unknown);
+    }
+
+    /**
+     * The S3 settings: the standard AWS configuration of {@code env}, then the BSL's. Credentials as
+     * the downloader's SDK finds them: {@code AWS_ACCESS_KEY_ID} first, else the credentials file
+     * (profile {@code KUBEVIRT_DM_BSL_PROFILE}, else {@code AWS_PROFILE}, else {@code default}), else,
+     * when that file does not exist, the SDK's default chain (web identity, container credentials).
+     *
+     * @param notes receives what was decided that an operator may want to know
+     */
+    S3Settings settings(Map<String, String> env, List<String> notes) {
+        S3Settings.Builder b = S3Settings.fromEnvironment(env).toBuilder();
+        b.region(region);
+        if (s3Url != null) {
+            b.endpoint(s3Url);
+        }
+        if (forcePathStyle) {
+            b.pathStyle(true); // otherwise automatic: path style for an IP or localhost endpoint
+        }
+        if (caCertPem != null) {
+            b.caCertificatePem(caCertPem);
+        }
+        b.insecureSkipTlsVerify(insecureSkipTlsVerify);
+        if (get(env, "AWS_ACCESS_KEY_ID") == null) {
+            if (Files.exists(credentialsFile)) {
+                if (!Files.isReadable(credentialsFile)) {
+                    throw new IllegalArgumentException(CREDENTIALS_FILE + ": " + credentialsFile + " is not readable");
+                }
+                String p = profile != null ? profile : get(env, "AWS_PROFILE");
+                b.profileCredentials(credentialsFile, p != null ? p : "default");
+            } else {
+                notes.add(CREDENTIALS_FILE + ": " + credentialsFile + " does not exist; using the AWS SDK's default"
+                        + " credentials (AWS_* variables, web identity, container credentials)");
+                b.defaultCredentials();
+            }
+        }
+        if (sseCustomerKeyFile != null) {
+            b.sseCustomerKey(sseKey(sseCustomerKeyFile));
+        }
+        return b.build();
+    }
+
+    /** 32 raw bytes; a key file that ends in a newline (written by hand) is trimmed, as the downloader does. */
+    private static byte[] sseKey(Path file) {
+        byte[] key;
+        try {
+            key = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(SSE_C_KEY_FILE + ": cannot read " + file + ": " + e, e);
+        }
+        int n = key.length;
+        if (n != SSE_C_KEY_BYTES) {
+            while (n > 0 && (key[n - 1] == '\n' || key[n - 1] == '\r')) {
+                n--;
+            }
+        }
+        if (n != SSE_C_KEY_BYTES) {
+            throw new IllegalArgumentException(SSE_C_KEY_FILE + ": SSE-C key must be exactly " + SSE_C_KEY_BYTES
+                    + " bytes, got " + n + " (" + file + ")");
+        }
+        return java.util.Arrays.copyOf(key, n);
+    }
+
+    /** Whether {@code KUBEVIRT_DM_PROGRESS} asks for JSON progress events (read before parsing). */
+    static boolean jsonProgress(Map<String, String> env) {
+        String v = get(env, PROGRESS);
+        return v != null && v.trim().equalsIgnoreCase("json");
+    }
+
+    /** Whether {@code KUBEVIRT_DM_DEBUG} asks for stack traces (read before parsing; unparsable is no). */
+    static boolean debug(Map<String, String> env) {
+        try {
+            return bool(env, DEBUG);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** Checks {@code KUBEVIRT_DM_PROGRESS}: json, none, or unset. */
+    static void checkProgress(Map<String, String> env) {
+        String v = get(env, PROGRESS);
+        if (v != null && !v.trim().equalsIgnoreCase("json") && !v.trim().equalsIgnoreCase("none")) {
+            throw new IllegalArgumentException(PROGRESS + "=" + v + ": expected json or none");
+        }
+    }
+
+    private static String get(Map<String, String> env, String name) {
+        String v = env.get(name);
+        return v == null || v.isBlank() ? null : v;
+    }
+
+    /** Go's strconv.ParseBool; unset is false. */
+    static boolean bool(Map<String, String> env, String name) {
+        String v = get(env, name);
+        if (v == null) {
+            return false;
+        }
+        switch (v) {
+            case "1", "t", "T", "TRUE", "true", "True":
+                return true;
+            case "0", "f", "F", "FALSE", "false", "False":
+                return false;
+            default:
+                throw new IllegalArgumentException(name + "=" + v + ": not a boolean (true, false, 1, 0, t, f)");
+        }
+    }
+}

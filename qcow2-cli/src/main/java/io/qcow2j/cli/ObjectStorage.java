@@ -1,0 +1,111 @@
+package io.qcow2j.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qcow2j.core.ByteSource;
+import io.qcow2j.core.FileByteSource;
+import io.qcow2j.s3.ObjectStore;
+import io.qcow2j.s3.ObjectStoreStatistics;
+import io.qcow2j.s3.S3Location;
+import io.qcow2j.s3.S3Settings;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * The object store a command reads from, made on first use, and what it cost (requests, bytes) for
+ * the summary and the progress events. Closed with the command.
+ */
+final class ObjectStorage implements AutoCloseable {
+    private ObjectStore store;
+
+    /** The store for {@code settings}; once made, the same one. */
+    ObjectStore store(Supplier<S3Settings> settings) {
+        if (store == null) {
+            store = ObjectStore.create(settings.get());
+        }
+        return store;
+    }
+
+    /**
+     * The standard AWS configuration of {@code env} ({@code AWS_*}, shared files,
+     * {@code AWS_ENDPOINT_URL}), a malformed variable being a usage error naming it.
+     */
+    static S3Settings fromEnvironment(CommandSpec spec, Map<String, String> env) {
+        try {
+            return S3Settings.fromEnvironment(env);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Opens {@code images} (local paths and {@code s3://bucket/key} URIs, in any mix), oldest first;
+     * on failure closes what it opened.
+     */
+    List<ByteSource> open(List<String> images, CommandSpec spec, Map<String, String> env) throws IOException {
+        List<ByteSource> sources = new ArrayList<>();
+        try {
+            for (String image : images) {
+                if (S3Location.isS3Uri(image)) {
+                    S3Location location;
+                    try {
+                        location = S3Location.parse(image);
+                    } catch (IllegalArgumentException e) {
+                        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+                    }
+                    sources.add(store(() -> fromEnvironment(spec, env)).open(location));
+                } else {
+                    sources.add(FileByteSource.open(Path.of(image)));
+                }
+            }
+            return sources;
+        } catch (IOException | RuntimeException e) {
+            for (ByteSource s : sources) {
+                s.close();
+            }
+            throw e;
+        }
+    }
+
+    /** Whether anything was read from object storage. */
+    boolean used() {
+        return store != null;
+    }
+
+    /** Requests and bytes so far; zeros when no store was made. */
+    ObjectStoreStatistics statistics() {
+        return store == null ? new ObjectStoreStatistics(0, 0, 0) : store.statistics();
+    }
+
+    /** {@code bytes-fetched}, {@code requests} and {@code retries}, when object storage was read. */
+    void addTo(ObjectNode n) {
+        if (used()) {
+            ObjectStoreStatistics s = statistics();
+            n.put("bytes-fetched", s.bytesFetched());
+            n.put("requests", s.requests());
+            n.put("retries", s.retries());
+        }
+    }
+
+    /** The summary's line about object storage, when it was read. */
+    void print(PrintWriter out) {
+        if (used()) {
+            ObjectStoreStatistics s = statistics();
+            out.printf("  fetched        %,d bytes in %,d requests (%,d retried) from object storage%n",
+                    s.bytesFetched(), s.requests(), s.retries());
+        }
+    }
+
+    @Override
+    public void close() {
+        if (store != null) {
+            store.close();
+        }
+    }
+}

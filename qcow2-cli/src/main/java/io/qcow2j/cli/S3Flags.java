@@ -1,0 +1,62 @@
+package io.qcow2j.cli;
+
+import io.qcow2j.s3.S3Settings;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+
+/**
+ * Where a backup location in a bucket is, and how to reach it: the standard AWS configuration
+ * ({@code AWS_*} variables, shared files, {@code AWS_ENDPOINT_URL}) with these flags on top.
+ */
+final class S3Flags {
+    @Option(names = "--bucket", paramLabel = "BUCKET",
+            description = "Read the backup location from this bucket (instead of --root).")
+    String bucket;
+    @Option(names = "--prefix", paramLabel = "PREFIX",
+            description = "The location's prefix in the bucket, in full (e.g. velero-kubevirt-datamover).")
+    String prefix;
+    @Option(names = "--endpoint", paramLabel = "URL", description = "S3 endpoint (default: AWS_ENDPOINT_URL, else AWS).")
+    String endpoint;
+    @Option(names = "--region", paramLabel = "REGION", description = "Region (default: AWS_REGION, else us-east-1).")
+    String region;
+    @Option(names = "--path-style", description = "Path-style addressing (automatic for an IP or localhost endpoint).")
+    boolean pathStyle;
+    @Option(names = "--ca-cert", paramLabel = "FILE", description = "Also trust the CA certificates in this PEM file.")
+    Path caCert;
+    @Option(names = "--insecure-skip-tls-verify", description = "Skip TLS certificate checks (test endpoints only).")
+    boolean insecureSkipTlsVerify;
+
+    /** Whether an S3 flag other than --bucket was given. */
+    boolean anyConnectionFlag() {
+        return prefix != null || endpoint != null || region != null || pathStyle || caCert != null
+                || insecureSkipTlsVerify;
+    }
+
+    /** The settings: {@code env}'s AWS configuration, then these flags; a bad value is a usage error. */
+    S3Settings settings(CommandSpec spec, Map<String, String> env) {
+        S3Settings.Builder b = ObjectStorage.fromEnvironment(spec, env).toBuilder();
+        try {
+            if (endpoint != null) {
+                b.endpoint(URI.create(endpoint));
+            }
+            b.region(region);
+            if (pathStyle) {
+                b.pathStyle(true);
+            }
+            if (caCert != null) {
+                b.caCertificatePem(Files.readString(caCert));
+            }
+            b.insecureSkipTlsVerify(insecureSkipTlsVerify);
+        } catch (IllegalArgumentException | IOException e) {
+            String what = e instanceof IOException ? "--ca-cert " + caCert + ": cannot read: " + e : e.getMessage();
+            throw new CommandLine.ParameterException(spec.commandLine(), what, e);
+        }
+        return b.build();
+    }
+}

@@ -1,0 +1,59 @@
+package io.qcow2j.restore.oadp;
+
+import io.qcow2j.core.ByteSource;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Where the objects of a backup location are: a directory ({@link DirectoryBackupLocation}) or a
+ * bucket and prefix (qcow2-s3's {@code S3BackupLocation}). Objects are named by keys relative to
+ * the location, {@code /}-separated, the same in both ({@code checkpoints/ns/vm/index.json}); the
+ * layout's rules ({@link OadpLayout}) build the keys and never see which kind of location it is.
+ * Implementations are thread-safe.
+ */
+public interface BackupLocation {
+
+    /** The location for messages: the directory, or {@code s3://bucket/prefix}. */
+    String name();
+
+    /** The object {@code key} names, for messages: a path, or {@code s3://bucket/prefix/key}. */
+    String nameOf(String key);
+
+    /**
+     * The whole content of a small object (a JSON manifest or index).
+     *
+     * @param maxBytes the largest size accepted: a bigger object is refused without being read
+     * @return empty when no object has that key
+     * @throws InvalidBackupLayoutException when the object is larger than {@code maxBytes}, or is not
+     *                                      a file (a directory)
+     * @throws IOException                  when it cannot be read (a
+     *                                      {@link io.qcow2j.core.SourceAccessException} naming it)
+     */
+    Optional<byte[]> read(String key, long maxBytes) throws IOException;
+
+    /**
+     * Opens the image at {@code key} for positional reads; the caller closes it.
+     *
+     * @return empty when no object has that key
+     * @throws IOException when it exists but cannot be opened (a
+     *                     {@link io.qcow2j.core.SourceAccessException} naming it)
+     */
+    Optional<ByteSource> open(String key) throws IOException;
+
+    /**
+     * The size in bytes of the object at {@code key}.
+     *
+     * @return empty when no object has that key
+     */
+    OptionalLong size(String key) throws IOException;
+
+    /**
+     * The local directory the keys resolve in, when the location is one: restore targets are then
+     * checked not to lie inside it. Empty for object storage, which no local path can alias.
+     */
+    default Optional<Path> directory() {
+        return Optional.empty();
+    }
+}
