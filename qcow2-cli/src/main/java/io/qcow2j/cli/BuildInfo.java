@@ -7,28 +7,36 @@ import java.util.jar.Attributes;
 import java.util.jar.Manifest;
 
 /**
- * What {@code --version} prints: the version and the git commit the build wrote into the CLI jar's
- * manifest ({@code Implementation-Version}, {@code SCM-Revision}; qcow2-cli/pom.xml). Run from
- * classes (tests, an IDE) there is no manifest: "dev". A build from sources without git history
- * writes "unknown" as the commit.
+ * What {@code --version} prints: the version from the CLI jar's manifest
+ * ({@code Implementation-Version}; run from classes, as tests do, there is none: "dev") and the git
+ * commit the build wrote into the resource {@code commit.txt} (qcow2-cli/pom.xml, GitCommit.java;
+ * "unknown" for a build without git history).
  */
 final class BuildInfo {
-    static final String COMMIT_ATTRIBUTE = "SCM-Revision";
 
     private BuildInfo() {
     }
 
-    /** {@code qcow2-restore 0.2.0 (commit abc1234)}, from this jar's manifest. */
+    /** {@code qcow2-restore 0.2.0 (commit abc1234)}. */
     static String versionLine() {
-        return versionLine(manifest());
+        Attributes manifest = manifest();
+        return versionLine(manifest == null ? null : manifest.getValue(Attributes.Name.IMPLEMENTATION_VERSION),
+                commit());
     }
 
-    static String versionLine(Attributes manifest) {
-        String version = manifest == null ? null : manifest.getValue(Attributes.Name.IMPLEMENTATION_VERSION);
-        String commit = manifest == null ? null : manifest.getValue(COMMIT_ATTRIBUTE);
-        boolean known = commit != null && !commit.isBlank() && !commit.equals("unknown") && !commit.startsWith("${");
+    static String versionLine(String version, String commit) {
+        boolean known = commit != null && !commit.isBlank() && !commit.equals("unknown");
         return "qcow2-restore " + (version == null || version.isBlank() ? "dev" : version)
                 + (known ? " (commit " + commit + ")" : " (unknown commit)");
+    }
+
+    /** The commit the build recorded, or null. */
+    static String commit() {
+        try (InputStream in = BuildInfo.class.getResourceAsStream("commit.txt")) {
+            return in == null ? null : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).strip();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /**

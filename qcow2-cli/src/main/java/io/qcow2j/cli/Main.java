@@ -169,7 +169,7 @@ public final class Main {
         }
     }
 
-    /** The version and the git commit from the jar's manifest (BuildInfo), or "dev". */
+    /** The version and the git commit the build recorded (BuildInfo), or "dev". */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
