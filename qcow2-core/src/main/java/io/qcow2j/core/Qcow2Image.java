@@ -48,9 +48,13 @@ public final class Qcow2Image implements Closeable {
      */
     public static Qcow2Image open(ByteSource source, OpenOptions options) throws IOException {
         try {
-            Header h = HeaderParser.read(source, options);
+            ByteSource opening = ClusterMap.opening(source);
+            Header h = HeaderParser.read(opening, options);
             long fileSize = source.size();
-            ClusterMap map = ClusterMap.read(source, h, fileSize, options.l2CacheBytes());
+            ClusterMap map = ClusterMap.read(opening, source, h, fileSize, options.l2CacheBytes());
+            if (opening != source) {
+                opening.close(); // drops the read-ahead; the image owns the source
+            }
             return new Qcow2Image(source, h, fileSize, map);
         } catch (IOException | RuntimeException e) {
             try {

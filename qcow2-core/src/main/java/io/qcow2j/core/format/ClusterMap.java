@@ -51,9 +51,28 @@ public final class ClusterMap {
      */
     public static ClusterMap read(ByteSource source, Header header, long fileSize, long cacheBudget)
             throws IOException {
-        RefcountTable refcounts = RefcountTable.read(source, header, fileSize);
-        L1Table l1 = L1Table.read(source, header, refcounts, fileSize);
+        return read(source, source, header, fileSize, cacheBudget);
+    }
+
+    /**
+     * As {@link #read(ByteSource, Header, long, long)}, reading the refcount and L1 tables through
+     * {@code opening} (the source the header came through: see {@link #opening}) and keeping
+     * {@code source} for the L2 tables.
+     */
+    public static ClusterMap read(ByteSource opening, ByteSource source, Header header, long fileSize,
+            long cacheBudget) throws IOException {
+        RefcountTable refcounts = RefcountTable.read(opening, header, fileSize);
+        L1Table l1 = L1Table.read(opening, header, refcounts, fileSize);
         return new ClusterMap(source, header, l1, refcounts, fileSize, cacheBudget);
+    }
+
+    /**
+     * The source to read an image's header, refcount table and L1 table through: {@code source}
+     * itself when it is local, else one that fetches the image's first clusters in one request.
+     * Close it (not the source) once the image is open.
+     */
+    public static ByteSource opening(ByteSource source) {
+        return OpeningReadAhead.over(source);
     }
 
     /**
@@ -119,7 +138,7 @@ public final class ClusterMap {
         int span = header.l2Bits() + header.clusterBits();
         int sliceSpan = sliceBits + header.clusterBits();
         long size = header.virtualSize();
-        ByteBuffer buf = keep ? null : tables.readBuffer(L2TableReader.TABLE_READ_CHUNK);
+        ByteBuffer buf = keep ? null : tables.readBuffer(tables.chunk());
         int perRead = keep ? 0 : buf.capacity() / header.l2EntryBytes();
         long[] entries = keep ? null : new long[perRead];
         long[] bitmaps = keep || !header.features().extendedL2() ? null : new long[perRead];

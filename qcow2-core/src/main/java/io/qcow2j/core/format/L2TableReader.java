@@ -34,8 +34,17 @@ final class L2TableReader {
      */
     private static final ThreadLocal<ByteBuffer> READ_BUFFER =
             ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(TABLE_READ_CHUNK));
+    /**
+     * Longest read of an L2 table at once from a remote source ({@link ByteSource#preferredConcurrency()}
+     * above 0), where every read is a request and a round trip: a whole table of a 64 KiB-cluster
+     * image in one. On the heap: a remote read copies from the network anyway.
+     */
+    static final int REMOTE_TABLE_READ_CHUNK = 128 << 10;
+    private static final ThreadLocal<ByteBuffer> REMOTE_READ_BUFFER =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocate(REMOTE_TABLE_READ_CHUNK));
 
     private final ByteSource source;
+    private final boolean remote;
     private final String name;
     private final Header header;
     private final L1Table l1;
@@ -51,6 +60,7 @@ final class L2TableReader {
     /** @param sliceBits log2 of the entries in one cached slice */
     L2TableReader(ByteSource source, Header header, L1Table l1, long fileSize, int sliceBits) {
         this.source = source;
+        this.remote = source.preferredConcurrency() > 0;
         this.name = source.name();
         this.header = header;
         this.l1 = l1;
@@ -77,10 +87,18 @@ final class L2TableReader {
         return new L2Slice(entries, bitmaps);
     }
 
-    /** This thread's read buffer, cut to {@code bytes} at most, and to a table and {@link #TABLE_READ_CHUNK}. */
+    /**
+     * This thread's read buffer, cut to {@code bytes} at most, and to a table and {@link #chunk()}.
+     */
     ByteBuffer readBuffer(int bytes) {
-        int n = (int) Math.min(Math.min(header.clusterSize(), bytes), TABLE_READ_CHUNK);
-        return READ_BUFFER.get().clear().limit(n).slice(); // a slice reads big-endian, as the format is
+        int n = (int) Math.min(Math.min(header.clusterSize(), bytes), chunk());
+        ByteBuffer b = remote ? REMOTE_READ_BUFFER.get() : READ_BUFFER.get();
+        return b.clear().limit(n).slice(); // a slice reads big-endian, as the format is
+    }
+
+    /** The longest read of a table: {@link #REMOTE_TABLE_READ_CHUNK} from a remote source. */
+    int chunk() {
+        return remote ? REMOTE_TABLE_READ_CHUNK : TABLE_READ_CHUNK;
     }
 
     /**
