@@ -34,14 +34,24 @@ public final class VmRestore implements Closeable {
      * @param plan         the disk's plan
      * @param chain        its open, validated chain
      * @param restore      how its restore will run (target, workers, native capabilities)
-     * @param bytesToWrite bytes the restore will write (the data only, on a target that reads as zeros)
+     * @param writesZeros  whether the restore writes the zero ranges too (a target that may not read
+     *                     as zeros), not only the data
      * @param imageBytes   the images' total size: what copying them whole would read
      */
-    public record PreparedDisk(DiskPlan plan, Chain chain, RestorePlan restore, long bytesToWrite,
+    public record PreparedDisk(DiskPlan plan, Chain chain, RestorePlan restore, boolean writesZeros,
                                long imageBytes) {
         /** The restored disk's size. */
         public long virtualSize() {
             return chain.virtualSize();
+        }
+
+        /**
+         * Bytes the restore will write: the disk, or only its data on a target that reads as zeros.
+         * The latter composes the whole chain once, which re-reads L2 tables the cache could not keep
+         * (a round trip each from object storage): ask for a plan, not before every restore.
+         */
+        public long bytesToWrite() throws IOException {
+            return writesZeros ? chain.virtualSize() : new Composition(chain.images()).dataBytes();
         }
     }
 
@@ -84,7 +94,7 @@ public final class VmRestore implements Closeable {
                 Chain chain;
                 try {
                     chain = Chain.of(sources, options.chainOptions()); // owns the sources from here
-                    prepared.add(new PreparedDisk(d, chain, null, 0, imageBytes)); // closed with the others on failure
+                    prepared.add(new PreparedDisk(d, chain, null, false, imageBytes)); // closed with the others on failure
                     chain.requireDecompressors();
                     if (plan.layout() == OadpLayout.Kind.CONTROLLER) {
                         DiskSources.checkBackingNames(plan.location(), d, chain);
@@ -107,8 +117,7 @@ public final class VmRestore implements Closeable {
                     throw new InvalidTargetException(e.resource(), d.label() + ": " + e.reason(), e);
                 }
                 boolean writesZeros = r.targetKind() != TargetKind.NEW_FILE && !options.targetIsZero();
-                long toWrite = writesZeros ? size : new Composition(chain.images()).dataBytes();
-                prepared.set(prepared.size() - 1, new PreparedDisk(d, chain, r, toWrite, imageBytes));
+                prepared.set(prepared.size() - 1, new PreparedDisk(d, chain, r, writesZeros, imageBytes));
             }
             return new VmRestore(plan, prepared);
         } catch (IOException | RuntimeException e) {
