@@ -3,10 +3,15 @@ package io.qcow2j.restore.compose;
 import io.qcow2j.core.Extent;
 import io.qcow2j.core.Qcow2Image;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 
 /**
  * The composition rule (DESIGN §2) for one range: for every guest byte the newest image whose
@@ -24,10 +29,13 @@ final class Composer {
     private final long virtualSize;
     /** Reused for each image's extents; a composer serves one thread. */
     private final List<Extent> buf = new ArrayList<>();
+    /** Asks every image for its extents at once, or null: one after the other. */
+    private final ExecutorService lookups;
 
-    Composer(List<Qcow2Image> images, long virtualSize) {
+    Composer(List<Qcow2Image> images, long virtualSize, ExecutorService lookups) {
         this.images = images;
         this.virtualSize = virtualSize;
+        this.lookups = lookups;
     }
 
     /** Composed extents of [{@code offset}, {@code offset + length}) clamped to the virtual size. */
@@ -38,13 +46,19 @@ final class Composer {
         }
         TreeMap<Long, ComposedExtent> canvas = new TreeMap<>();
         canvas.put(offset, new ComposedExtent(-1, Extent.zero(offset, end - offset)));
+        List<List<Extent>> fetched = lookups == null ? null : lookUpAll(offset, end);
         for (int i = 0; i < images.size(); i++) {
             Qcow2Image img = images.get(i);
             long limit = Math.min(end, img.virtualSize());
             if (offset < limit) {
-                buf.clear();
-                img.extents(offset, limit - offset, buf);
-                for (Extent e : buf) {
+                List<Extent> extents = buf;
+                if (fetched != null) {
+                    extents = fetched.get(i);
+                } else {
+                    buf.clear();
+                    img.extents(offset, limit - offset, buf);
+                }
+                for (Extent e : extents) {
                     if (e.kind() != Extent.Kind.UNALLOCATED) {
                         paint(canvas, new ComposedExtent(i, e));
                     }
@@ -59,6 +73,48 @@ final class Composer {
         List<ComposedExtent> out = new ArrayList<>(canvas.size());
         for (ComposedExtent c : canvas.values()) {
             Runs.append(out, c);
+        }
+        return out;
+    }
+
+    /**
+     * Every image's extents of [{@code offset}, {@code end}) (clamped to its size), asked at once: a
+     * window may need an L2 slice of every image, and from object storage each is a round trip.
+     */
+    private List<List<Extent>> lookUpAll(long offset, long end) throws IOException {
+        List<Callable<List<Extent>>> tasks = new ArrayList<>(images.size());
+        for (Qcow2Image img : images) {
+            long limit = Math.min(end, img.virtualSize());
+            tasks.add(() -> offset < limit ? img.extents(offset, limit - offset) : List.of());
+        }
+        List<Future<List<Extent>>> futures;
+        try {
+            futures = lookups.invokeAll(tasks);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while reading L2 tables");
+        }
+        List<List<Extent>> out = new ArrayList<>(futures.size());
+        for (Future<List<Extent>> f : futures) {
+            try {
+                out.add(f.get()); // done: invokeAll waited for every task
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while reading L2 tables");
+            } catch (ExecutionException e) {
+                // the first failing image in chain order, as a sequential composition reports it
+                Throwable c = e.getCause();
+                if (c instanceof IOException io) {
+                    throw io;
+                }
+                if (c instanceof RuntimeException r) {
+                    throw r;
+                }
+                if (c instanceof Error err) {
+                    throw err;
+                }
+                throw new IOException(c);
+            }
         }
         return out;
     }

@@ -4,6 +4,7 @@ import io.qcow2j.core.Extent;
 import io.qcow2j.core.Qcow2Image;
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
 
 /**
  * A chain of images, oldest first, composed into the extents of the restored disk (DESIGN §2),
@@ -19,12 +20,22 @@ public final class Composition {
      *               size
      */
     public Composition(List<Qcow2Image> images) {
+        this(images, null);
+    }
+
+    /**
+     * @param images  oldest first, at least one
+     * @param lookups threads that ask the images for their extents at once (for images in object
+     *                storage, where each L2 read is a round trip), or null to ask one after the
+     *                other; the caller shuts it down
+     */
+    public Composition(List<Qcow2Image> images, ExecutorService lookups) {
         if (images.isEmpty()) {
             throw new IllegalArgumentException("a composition needs at least one image");
         }
         List<Qcow2Image> copy = List.copyOf(images);
         this.virtualSize = copy.get(copy.size() - 1).virtualSize();
-        this.composer = new Composer(copy, virtualSize);
+        this.composer = new Composer(copy, virtualSize, lookups);
     }
 
     /** Size of the composed disk. */

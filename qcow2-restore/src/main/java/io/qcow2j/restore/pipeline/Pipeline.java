@@ -7,6 +7,7 @@ import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.compose.Composition;
 import io.qcow2j.restore.target.Sink;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.channels.ClosedByInterruptException;
 import java.util.List;
 import java.util.Queue;
@@ -48,7 +49,21 @@ public final class Pipeline {
      * @throws PipelineException the run stopped after it may have written (the sink is incomplete)
      */
     public PipelineResult run() throws IOException {
-        Composition composition = new Composition(images);
+        // images in object storage: a window's L2 slices are fetched from all of them at once
+        int lookupThreads = Math.min(images.size(),
+                images.stream().mapToInt(i -> i.source().preferredConcurrency()).max().orElse(0));
+        ExecutorService lookups = lookupThreads > 1 ? Executors.newFixedThreadPool(lookupThreads, settings.threads())
+                : null;
+        try {
+            return run(new Composition(images, lookups));
+        } finally {
+            if (lookups != null) {
+                lookups.shutdownNow();
+            }
+        }
+    }
+
+    private PipelineResult run(Composition composition) throws IOException {
         long size = composition.virtualSize();
         long start = System.nanoTime();
         DiskDigest digest = new DiskDigest(size);
@@ -71,7 +86,7 @@ public final class Pipeline {
             BlockPlanner planner = new BlockPlanner(composition, sink.readsAsZeros(), work);
             try {
                 stoppedAt = planner.plan();
-            } catch (BlockPlanner.InterruptedWhilePlanning | InterruptedException e) {
+            } catch (BlockPlanner.InterruptedWhilePlanning | InterruptedException | InterruptedIOException e) {
                 Thread.currentThread().interrupt();
                 stoppedAt = counters.done();
             } catch (IOException | RuntimeException | Error e) {
