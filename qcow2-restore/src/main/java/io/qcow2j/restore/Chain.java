@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -216,12 +217,24 @@ public final class Chain implements Closeable {
             closeAll(opened);
             throw e;
         }
-        List<String> notes = new ArrayList<>();
-        for (Qcow2Image img : opened) {
-            img.header().backingFile().ifPresent(b -> notes.add(img.name() + ": stores backing file name '" + b
-                    + "' (ignored: the chain order comes from the caller)"));
+        return new Chain(opened, backingNameNotes(opened));
+    }
+
+    /**
+     * One note per stored backing file name: every incremental of a KubeVirt backup stores the same
+     * one (the live disk's path), and a 100-link chain should not print a hundred lines saying so.
+     */
+    private static List<String> backingNameNotes(List<Qcow2Image> images) {
+        Map<String, List<String>> byName = new LinkedHashMap<>();
+        for (Qcow2Image img : images) {
+            img.header().backingFile().ifPresent(b -> byName.computeIfAbsent(b, k -> new ArrayList<>()).add(img.name()));
         }
-        return new Chain(opened, notes);
+        List<String> notes = new ArrayList<>();
+        byName.forEach((b, names) -> notes.add(names.size() == 1
+                ? names.get(0) + ": stores backing file name '" + b + "' (ignored: the chain order comes from the caller)"
+                : names.size() + " images, " + names.get(0) + " to " + names.get(names.size() - 1)
+                        + ", store backing file name '" + b + "' (ignored: the chain order comes from the caller)"));
+        return notes;
     }
 
     /**

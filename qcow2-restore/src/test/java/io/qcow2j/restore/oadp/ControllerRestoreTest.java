@@ -64,8 +64,12 @@ class ControllerRestoreTest {
         VmPlan plan = VmRestorePlanner.planVolume(b.writeTo(dir.resolve("bsl")), backup, NS, VM, "rootdisk", target);
         RestoreOptions options = RestoreOptions.builder().build();
         try (VmRestore r = VmRestore.prepare(plan, options)) {
-            assertTrue(r.disks().get(0).chain().notes().stream().anyMatch(n -> n.contains(disk.backingName())),
-                    "the stored backing name is reported");
+            List<String> notes = r.disks().get(0).chain().notes();
+            int incrementals = r.disks().get(0).chain().images().size() - 1;
+            // every incremental stores the same name: one note says so, however long the chain
+            assertEquals(1, notes.size(), "one note for one stored backing name: " + notes);
+            assertTrue(notes.get(0).contains("'" + disk.backingName() + "'"), "the stored backing name is reported");
+            assertTrue(notes.get(0).startsWith(incrementals == 1 ? "" : incrementals + " images, "), notes.get(0));
             r.run(options);
         }
     }
