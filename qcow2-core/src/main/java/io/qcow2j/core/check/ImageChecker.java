@@ -25,10 +25,10 @@ import java.util.function.Supplier;
  *
  * <p>Works on the raw file, not through {@code Qcow2Image}, so it reports on images that opening
  * refuses (bad L2 entries, overlapping metadata, truncation). The header must still pass the
- * checks {@code Qcow2Image.open} makes of it (the corrupt bit is accepted, and a refcount table
- * that runs past the end of the file, as qemu's open accepts it); otherwise, and
- * wherever qemu's check fails as a whole (a snapshot table or bitmap directory it cannot parse),
- * {@link #check} throws a {@link Qcow2Exception}: qemu-img's "could not check", exit 1.
+ * checks {@code Qcow2Image.open} makes of it (the corrupt bit and a refcount table past the end
+ * of the file accepted, as qemu's open accepts them); otherwise, and wherever qemu's check fails as
+ * a whole (a snapshot table or bitmap directory it cannot parse), {@link #check} throws a
+ * {@link Qcow2Exception}: qemu-img's "could not check", exit 1.
  *
  * <p>Memory: the rebuilt refcounts take {@code refcount_bits} per cluster of the <em>file</em>
  * (plus one), never sized from header claims; a refcount block cache of 4 MiB, one L2 table at a
@@ -94,23 +94,8 @@ public final class ImageChecker {
     public static CheckResult check(ByteSource source, int maxProblems) throws IOException {
         Header h = HeaderParser.readForCheck(source, OpenOptions.defaults().withAllowCorrupt(true));
         long fileSize = source.size();
-        long cs = h.clusterSize();
-        long nbClusters = fileSize / cs + (fileSize % cs == 0 ? 0 : 1);
-        if (nbClusters > Integer.MAX_VALUE) {
-            throw new Qcow2Exception(source.name(), null, -1, "file of " + fileSize
-                    + " bytes has too many clusters to check (qemu's limit is " + Integer.MAX_VALUE + ")");
-        }
-        // a reference may reach at most one cluster past the end of the file (qemu's rule)
-        long capacity = nbClusters + 1;
-        long bytes = RefcountArray.words(h.refcountOrder(), capacity) * 8;
-        long heap = Runtime.getRuntime().maxMemory();
-        if (bytes > heap / 2) {
-            throw new Qcow2Exception(source.name(), null, -1, "checking " + nbClusters + " clusters of "
-                    + h.refcountBits() + "-bit refcounts needs " + (bytes >> 20) + " MiB of heap, more than half of "
-                    + (heap >> 20) + " MiB available (raise -Xmx)");
-        }
+        RefcountArray refs = RefcountArray.forFile(source.name(), h, fileSize);
         long[] reftable = StoredRefcounts.readTable(source, fileSize, h);
-        RefcountArray refs = new RefcountArray(h.refcountOrder(), nbClusters, capacity);
         return new ImageChecker(source, h, fileSize, reftable, refs, Math.max(0, maxProblems)).run();
     }
 
@@ -140,7 +125,7 @@ public final class ImageChecker {
         checkRefcountBlocks();
         long highest = compare();
 
-        long totalClusters = ceilDiv(h.size() / SECTOR * SECTOR, cs);
+        long totalClusters = (h.size() / SECTOR * SECTOR + cs - 1) / cs;
         return new CheckResult(name, findings.checkErrors, findings.corruptions, findings.leaks, allocated,
                 totalClusters, fragmented, compressed, (highest + 1) * cs, findings.listed(), findings.omitted());
     }
@@ -176,7 +161,7 @@ public final class ImageChecker {
         }
         reference(offset, entries * ENTRY_BYTES, "L1 table", () -> "the " + what);
         // entries past the end of the file read as zeros: nothing to visit there
-        long inFile = offset >= fileSize ? 0 : Math.min(entries, ceilDiv(fileSize - offset, ENTRY_BYTES));
+        long inFile = offset >= fileSize ? 0 : Math.min(entries, (fileSize - offset + ENTRY_BYTES - 1) / ENTRY_BYTES);
         for (long first = 0; first < inFile; first += L1_CHUNK) {
             int n = (int) Math.min(L1_CHUNK, inFile - first);
             ByteBuffer chunk = Reads.read(src, fileSize, offset + first * ENTRY_BYTES, n * ENTRY_BYTES, "L1 table");
@@ -403,10 +388,6 @@ public final class ImageChecker {
             }
             refs.set(k, n + 1);
         }
-    }
-
-    private static long ceilDiv(long a, long b) {
-        return a / b + (a % b == 0 ? 0 : 1);
     }
 
     /** Names an L2 entry; the same table may be reached from several L1 tables (snapshots). */

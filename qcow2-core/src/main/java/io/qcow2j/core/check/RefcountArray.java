@@ -1,5 +1,8 @@
 package io.qcow2j.core.check;
 
+import io.qcow2j.core.Header;
+import io.qcow2j.core.Qcow2Exception;
+
 /**
  * The reference counts rebuilt from the metadata, packed at the image's own refcount width
  * (1..64 bits) so it costs what the image's refcount blocks cost, as in qemu. Its capacity is
@@ -24,6 +27,31 @@ final class RefcountArray {
         this.capacity = capacity;
         this.size = size;
         this.words = new long[(int) words(order, capacity)];
+    }
+
+    /**
+     * The array for checking a file of {@code fileSize} bytes: one entry per cluster, room for one
+     * more (a reference may reach one cluster past the end of the file, qemu's rule).
+     *
+     * @throws Qcow2Exception when the file has more clusters than qemu checks, or the array would
+     *                        take more than half the heap
+     */
+    static RefcountArray forFile(String name, Header h, long fileSize) throws Qcow2Exception {
+        long cs = h.clusterSize();
+        long nbClusters = fileSize / cs + (fileSize % cs == 0 ? 0 : 1);
+        if (nbClusters > Integer.MAX_VALUE) {
+            throw new Qcow2Exception(name, null, -1, "file of " + fileSize
+                    + " bytes has too many clusters to check (qemu's limit is " + Integer.MAX_VALUE + ")");
+        }
+        long capacity = nbClusters + 1;
+        long bytes = words(h.refcountOrder(), capacity) * 8;
+        long heap = Runtime.getRuntime().maxMemory();
+        if (bytes > heap / 2) {
+            throw new Qcow2Exception(name, null, -1, "checking " + nbClusters + " clusters of "
+                    + h.refcountBits() + "-bit refcounts needs " + (bytes >> 20) + " MiB of heap, more than half of "
+                    + (heap >> 20) + " MiB available (raise -Xmx)");
+        }
+        return new RefcountArray(h.refcountOrder(), nbClusters, capacity);
     }
 
     /** Heap words needed for {@code capacity} entries of width {@code 1 << order}. */
