@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -60,7 +61,7 @@ final class AwsEnvironment {
         String name = s3.isPresent() ? "AWS_ENDPOINT_URL_S3" : "AWS_ENDPOINT_URL";
         return s3.or(() -> first(env, "AWS_ENDPOINT_URL")).map(v -> {
             try {
-                return S3Settings.checkEndpoint(URI.create(v.trim()));
+                return checkEndpoint(URI.create(v.trim()));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
             }
@@ -75,5 +76,14 @@ final class AwsEnvironment {
             }
         }
         return Optional.empty();
+    }
+
+    /** {@code uri} when it is an http:// or https:// URL with a host, the only endpoints the SDK takes. */
+    static URI checkEndpoint(URI uri) {
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
+            throw new IllegalArgumentException("endpoint '" + uri + "' is not an http:// or https:// URL with a host");
+        }
+        return uri;
     }
 }

@@ -90,14 +90,6 @@ public final class S3Settings {
         return AwsEnvironment.settings(env);
     }
 
-    static URI checkEndpoint(URI uri) {
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
-            throw new IllegalArgumentException("endpoint '" + uri + "' is not an http:// or https:// URL with a host");
-        }
-        return uri;
-    }
-
     /** The region, if set; otherwise the SDK's environment and profile settings, then {@code us-east-1}. */
     public Optional<String> region() {
         return Optional.ofNullable(region);
@@ -275,7 +267,7 @@ public final class S3Settings {
          * @throws IllegalArgumentException when it is not an http(s) URL with a host
          */
         public Builder endpoint(URI endpoint) {
-            this.endpoint = endpoint == null ? null : checkEndpoint(endpoint);
+            this.endpoint = endpoint == null ? null : AwsEnvironment.checkEndpoint(endpoint);
             return this;
         }
 
