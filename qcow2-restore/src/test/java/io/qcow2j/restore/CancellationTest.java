@@ -67,7 +67,9 @@ class CancellationTest {
         Path target = dir.resolve("disk.raw");
         RestoreResult r = Restore.run(files, target, RestoreOptions.builder().workers(2).progress(listener).build());
         assertFalse(concurrent.get(), "listener calls must not overlap");
-        assertTrue(calls.size() > 3, "progress was reported " + calls.size() + " times");
+        // how many reports arrive depends on scheduling (ProgressDispatcherTest shows they come
+        // while the work runs); every one must be in order and the last must be the whole disk
+        assertFalse(calls.isEmpty(), "progress was reported");
         long prev = 0;
         for (long[] c : calls) {
             assertEquals(SIZE, c[1], "total");
