@@ -20,6 +20,11 @@ public final class ClusterMap {
     static final int MIN_SLICE_BYTES = 4096;
     /** A budget holds at least this many slices when it can: a window touches one or two per image. */
     private static final int SLICES_IN_BUDGET = 4;
+    /**
+     * The same for a remote source, where every slice read is a request: two, so that a chain's
+     * share of the budget more often holds a whole table, read in one request instead of several.
+     */
+    private static final int REMOTE_SLICES_IN_BUDGET = 2;
 
     private final Header header;
     private final L1Table l1;
@@ -36,7 +41,8 @@ public final class ClusterMap {
         this.l1 = l1;
         this.refcounts = refcounts;
         this.cacheBudget = cacheBudget;
-        this.sliceBits = sliceBits(header, cacheBudget);
+        this.sliceBits = sliceBits(header, cacheBudget,
+                source.preferredConcurrency() > 0 ? REMOTE_SLICES_IN_BUDGET : SLICES_IN_BUDGET);
         this.tables = new L2TableReader(source, header, l1, fileSize, sliceBits);
         this.cache = new L2Cache(cacheBudget, tables::load);
         this.walker = new ExtentWalker(header, l1, cache, sliceBits);
@@ -76,13 +82,13 @@ public final class ClusterMap {
     }
 
     /**
-     * log2 of the entries in one cached slice: as large as the budget holds {@link #SLICES_IN_BUDGET}
+     * log2 of the entries in one cached slice: as large as the budget holds {@code slicesInBudget}
      * of (fewer reads), at least {@link #MIN_SLICE_BYTES}, at most the whole table. A chain that
      * splits its budget over many images thus keeps a small slice per image, not a table (2 MiB with
      * 2 MiB clusters), and a lone image keeps whole tables.
      */
-    static int sliceBits(Header header, long cacheBudget) {
-        long want = Long.highestOneBit(Math.max(1, cacheBudget / SLICES_IN_BUDGET));
+    static int sliceBits(Header header, long cacheBudget, int slicesInBudget) {
+        long want = Long.highestOneBit(Math.max(1, cacheBudget / slicesInBudget));
         long bytes = Math.min(header.clusterSize(), Math.max(MIN_SLICE_BYTES, want));
         return Long.numberOfTrailingZeros(bytes / header.l2EntryBytes());
     }
