@@ -51,13 +51,7 @@ final class Composer {
             Qcow2Image img = images.get(i);
             long limit = Math.min(end, img.virtualSize());
             if (offset < limit) {
-                List<Extent> extents = buf;
-                if (fetched != null) {
-                    extents = fetched.get(i);
-                } else {
-                    buf.clear();
-                    img.extents(offset, limit - offset, buf);
-                }
+                List<Extent> extents = fetched != null ? fetched.get(i) : lookUp(img, offset, limit);
                 for (Extent e : extents) {
                     if (e.kind() != Extent.Kind.UNALLOCATED) {
                         paint(canvas, new ComposedExtent(i, e));
@@ -77,6 +71,13 @@ final class Composer {
         return out;
     }
 
+    /** {@code img}'s extents of [{@code offset}, {@code limit}), in the reused list. */
+    private List<Extent> lookUp(Qcow2Image img, long offset, long limit) throws IOException {
+        buf.clear();
+        img.extents(offset, limit - offset, buf);
+        return buf;
+    }
+
     /**
      * Every image's extents of [{@code offset}, {@code end}) (clamped to its size), asked at once: a
      * window may need an L2 slice of every image, and from object storage each is a round trip.
@@ -87,36 +88,28 @@ final class Composer {
             long limit = Math.min(end, img.virtualSize());
             tasks.add(() -> offset < limit ? img.extents(offset, limit - offset) : List.of());
         }
-        List<Future<List<Extent>>> futures;
         try {
-            futures = lookups.invokeAll(tasks);
+            List<List<Extent>> out = new ArrayList<>(tasks.size());
+            for (Future<List<Extent>> f : lookups.invokeAll(tasks)) {
+                out.add(f.get()); // in chain order: the first failing image is reported, as sequentially
+            }
+            return out;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while reading L2 tables");
-        }
-        List<List<Extent>> out = new ArrayList<>(futures.size());
-        for (Future<List<Extent>> f : futures) {
-            try {
-                out.add(f.get()); // done: invokeAll waited for every task
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while reading L2 tables");
-            } catch (ExecutionException e) {
-                // the first failing image in chain order, as a sequential composition reports it
-                Throwable c = e.getCause();
-                if (c instanceof IOException io) {
-                    throw io;
-                }
-                if (c instanceof RuntimeException r) {
-                    throw r;
-                }
-                if (c instanceof Error err) {
-                    throw err;
-                }
-                throw new IOException(c);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
             }
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new IOException(c);
         }
-        return out;
     }
 
     /** Puts {@code c} on the canvas, cutting away whatever it covers. */
