@@ -52,9 +52,6 @@ public final class Qcow2Image implements Closeable {
             Header h = HeaderParser.read(opening, options);
             long fileSize = source.size();
             ClusterMap map = ClusterMap.read(opening, source, h, fileSize, options.l2CacheBytes());
-            if (opening != source) {
-                opening.close(); // drops the read-ahead; the image owns the source
-            }
             return new Qcow2Image(source, h, fileSize, map);
         } catch (IOException | RuntimeException e) {
             try {

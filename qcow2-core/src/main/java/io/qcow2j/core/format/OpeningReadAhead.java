@@ -81,6 +81,5 @@ final class OpeningReadAhead implements ByteSource {
     /** Closes nothing: the image owns the source. */
     @Override
     public void close() {
-        prefix = null;
     }
 }
