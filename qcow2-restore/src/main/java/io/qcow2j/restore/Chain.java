@@ -230,10 +230,9 @@ public final class Chain implements Closeable {
             img.header().backingFile().ifPresent(b -> byName.computeIfAbsent(b, k -> new ArrayList<>()).add(img.name()));
         }
         List<String> notes = new ArrayList<>();
-        byName.forEach((b, names) -> notes.add(names.size() == 1
-                ? names.get(0) + ": stores backing file name '" + b + "' (ignored: the chain order comes from the caller)"
-                : names.size() + " images, " + names.get(0) + " to " + names.get(names.size() - 1)
-                        + ", store backing file name '" + b + "' (ignored: the chain order comes from the caller)"));
+        byName.forEach((b, names) -> notes.add((names.size() == 1 ? names.get(0) + ": stores"
+                : names.size() + " images, " + names.get(0) + " to " + names.get(names.size() - 1) + ", store")
+                + " backing file name '" + b + "' (ignored: the chain order comes from the caller)"));
         return notes;
     }
 

@@ -14,6 +14,7 @@ import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.Qemu;
 import io.qcow2j.core.testing.QemuImg;
 import io.qcow2j.core.testing.RequiresQemu;
+import io.qcow2j.restore.Chain;
 import io.qcow2j.restore.RestoreOptions;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -64,12 +65,15 @@ class ControllerRestoreTest {
         VmPlan plan = VmRestorePlanner.planVolume(b.writeTo(dir.resolve("bsl")), backup, NS, VM, "rootdisk", target);
         RestoreOptions options = RestoreOptions.builder().build();
         try (VmRestore r = VmRestore.prepare(plan, options)) {
-            List<String> notes = r.disks().get(0).chain().notes();
-            int incrementals = r.disks().get(0).chain().images().size() - 1;
+            Chain chain = r.disks().get(0).chain();
+            List<String> notes = chain.notes();
+            int incrementals = chain.images().size() - 1;
             // every incremental stores the same name: one note says so, however long the chain
             assertEquals(1, notes.size(), "one note for one stored backing name: " + notes);
             assertTrue(notes.get(0).contains("'" + disk.backingName() + "'"), "the stored backing name is reported");
-            assertTrue(notes.get(0).startsWith(incrementals == 1 ? "" : incrementals + " images, "), notes.get(0));
+            String first = chain.images().get(1).name();
+            assertTrue(notes.get(0).startsWith(incrementals == 1 ? first + ": stores "
+                    : incrementals + " images, " + first + " to " + chain.newest().name() + ", store "), notes.get(0));
             r.run(options);
         }
     }
