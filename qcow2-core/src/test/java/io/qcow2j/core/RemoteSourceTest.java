@@ -1,7 +1,6 @@
 package io.qcow2j.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -81,7 +80,6 @@ class RemoteSourceTest {
         InvalidImageException far = assertThrows(InvalidImageException.class,
                 () -> Qcow2Image.open(RemoteLikeSource.open(cut), OpenOptions.defaults()).close());
         assertEquals(local.getMessage(), far.getMessage());
-        assertInstanceOf(InvalidImageException.class, far);
     }
 
     @Test

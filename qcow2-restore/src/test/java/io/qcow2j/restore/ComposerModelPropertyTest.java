@@ -80,18 +80,31 @@ class ComposerModelPropertyTest {
         return Combinators.combine(chains(), Arbitraries.of(false, true)).as(Tuple::of);
     }
 
-    @Property(tries = 150)
-    void restoreAndMapEqualTheModel(@ForAll("chainsAndLayout") Tuple.Tuple2<List<ImageSpec>, Boolean> input)
+    /** Checks one generated chain, written to a scratch directory. */
+    @FunctionalInterface
+    interface WrittenChainCheck {
+        void check(ChainModel model, List<Path> files, Path dir) throws IOException;
+    }
+
+    /** Writes the chain {@code input} describes and runs {@code check} on it, then deletes it. */
+    static void withWrittenChain(Tuple.Tuple2<List<ImageSpec>, Boolean> input, WrittenChainCheck check)
             throws IOException {
         ChainModel model = model(input.get1());
         Path dir = Files.createTempDirectory("qcow2j-model");
         try {
-            List<Path> files = model.write(dir, input.get2());
-            assertMapMatches(model, files);
-            assertRestoreMatches(model, files, dir.resolve("disk.raw"), RestoreOptions.builder().workers(2).build());
+            check.check(model, model.write(dir, input.get2()), dir);
         } finally {
             ModelChecks.deleteTree(dir);
         }
+    }
+
+    @Property(tries = 150)
+    void restoreAndMapEqualTheModel(@ForAll("chainsAndLayout") Tuple.Tuple2<List<ImageSpec>, Boolean> input)
+            throws IOException {
+        withWrittenChain(input, (model, files, dir) -> {
+            assertMapMatches(model, files);
+            assertRestoreMatches(model, files, dir.resolve("disk.raw"), RestoreOptions.builder().workers(2).build());
+        });
     }
 
     /**
@@ -101,10 +114,7 @@ class ComposerModelPropertyTest {
     @Property(tries = 60)
     void remoteSourcesRestoreAsTheModel(@ForAll("chainsAndLayout") Tuple.Tuple2<List<ImageSpec>, Boolean> input)
             throws IOException {
-        ChainModel model = model(input.get1());
-        Path dir = Files.createTempDirectory("qcow2j-model");
-        try {
-            List<Path> files = model.write(dir, input.get2());
+        withWrittenChain(input, (model, files, dir) -> {
             List<RemoteLikeSource> sources = new ArrayList<>();
             for (Path f : files) {
                 sources.add(RemoteLikeSource.open(f));
@@ -118,8 +128,6 @@ class ComposerModelPropertyTest {
                 assertEquals(DiskDigest.of(target, model.virtualSize()), r.digest());
             }
             assertTrue(sources.stream().allMatch(s -> s.reads() > 0), "every image was read through its source");
-        } finally {
-            ModelChecks.deleteTree(dir);
-        }
+        });
     }
 }
