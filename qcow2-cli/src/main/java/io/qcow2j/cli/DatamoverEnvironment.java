@@ -1,7 +1,7 @@
 package io.qcow2j.cli;
 
+import io.qcow2j.s3.ConfigFile;
 import io.qcow2j.s3.S3Settings;
-import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,6 +54,8 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
     static final String DEFAULT_TARGET_PATH = "/restore-data/disk.raw";
     static final String DEFAULT_CREDENTIALS_FILE = "/credentials/cloud";
     static final int SSE_C_KEY_BYTES = 32;
+    /** A key file is read up to this: the key, line ends, and room to say how long a wrong one is. */
+    private static final int SSE_C_KEY_MAX_FILE_BYTES = 4096;
 
     /**
      * Read and ignored: the scratch volume (none is needed), write-side encryption and checksums
@@ -134,8 +136,11 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
      * @param notes receives what was decided that an operator may want to know
      */
     S3Settings settings(Map<String, String> env, List<String> notes) {
-        S3Settings.Builder b = S3Settings.fromEnvironment(env).toBuilder();
-        b.region(region);
+        S3Settings aws = S3Settings.fromEnvironment(env);
+        S3Settings.Builder b = aws.toBuilder();
+        if (region != null) {
+            b.region(region);
+        }
         if (s3Url != null) {
             b.endpoint(s3Url);
         }
@@ -146,13 +151,12 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
             b.caCertificatePem(caCertPem);
         }
         b.insecureSkipTlsVerify(insecureSkipTlsVerify);
-        if (get(env, "AWS_ACCESS_KEY_ID") == null) {
-            if (Files.exists(credentialsFile)) {
-                if (!Files.isReadable(credentialsFile)) {
-                    throw new IllegalArgumentException(CREDENTIALS_FILE + ": " + credentialsFile + " is not readable");
-                }
+        // keys, then web identity, in the environment win over the file, as in the AWS SDKs
+        if (aws.credentialsSource() != S3Settings.CredentialsSource.STATIC
+                && aws.credentialsSource() != S3Settings.CredentialsSource.WEB_IDENTITY) {
+            if (Files.exists(credentialsFile)) { // whatever it is: ObjectStore.create refuses a non-file, naming it
                 String p = profile != null ? profile : get(env, "AWS_PROFILE");
-                b.profileCredentials(credentialsFile, p != null ? p : "default");
+                b.profileCredentials(credentialsFile, p != null ? p : "default", CREDENTIALS_FILE);
             } else {
                 notes.add(CREDENTIALS_FILE + ": " + credentialsFile + " does not exist; using the AWS SDK's default"
                         + " credentials (AWS_* variables, web identity, container credentials)");
@@ -165,19 +169,12 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
         return b.build();
     }
 
-    /** 32 raw bytes; a key file that ends in a newline (written by hand) is trimmed, as the downloader does. */
+    /** 32 raw bytes after trailing CR and LF bytes are stripped, as the controller does. */
     private static byte[] sseKey(Path file) {
-        byte[] key;
-        try {
-            key = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(SSE_C_KEY_FILE + ": cannot read " + file + ": " + e, e);
-        }
+        byte[] key = ConfigFile.read(file, SSE_C_KEY_FILE, SSE_C_KEY_MAX_FILE_BYTES);
         int n = key.length;
-        if (n != SSE_C_KEY_BYTES) {
-            while (n > 0 && (key[n - 1] == '\n' || key[n - 1] == '\r')) {
-                n--;
-            }
+        while (n > 0 && (key[n - 1] == '\n' || key[n - 1] == '\r')) {
+            n--;
         }
         if (n != SSE_C_KEY_BYTES) {
             throw new IllegalArgumentException(SSE_C_KEY_FILE + ": SSE-C key must be exactly " + SSE_C_KEY_BYTES

@@ -108,7 +108,7 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
 
     private ObjectStore open(DatamoverEnvironment dm, S3Settings settings) {
         try {
-            return ObjectStore.create(settings);
+            return ObjectStore.create(settings, env);
         } catch (IllegalArgumentException e) {
             String m = e.getMessage() == null ? String.valueOf(e) : e.getMessage();
             // the store parses the CA PEM: say which variable it came from

@@ -24,10 +24,18 @@ import picocli.CommandLine.Model.CommandSpec;
 final class ObjectStorage implements AutoCloseable {
     private ObjectStore store;
 
-    /** The store for {@code settings}; once made, the same one. */
-    ObjectStore store(Supplier<S3Settings> settings) {
+    /**
+     * The store for {@code settings}; once made, the same one. Settings it cannot use (a credentials
+     * or config file that is not a readable, well-formed regular file) are a usage error naming them.
+     */
+    ObjectStore store(Supplier<S3Settings> settings, CommandSpec spec, Map<String, String> env) {
         if (store == null) {
-            store = ObjectStore.create(settings.get());
+            S3Settings s = settings.get();
+            try {
+                store = ObjectStore.create(s, env);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+            }
         }
         return store;
     }
@@ -59,7 +67,7 @@ final class ObjectStorage implements AutoCloseable {
                     } catch (IllegalArgumentException e) {
                         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
                     }
-                    sources.add(store(() -> fromEnvironment(spec, env)).open(location));
+                    sources.add(store(() -> fromEnvironment(spec, env), spec, env).open(location));
                 } else {
                     sources.add(FileByteSource.open(Path.of(image)));
                 }

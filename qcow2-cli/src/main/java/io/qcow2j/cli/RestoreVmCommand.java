@@ -102,7 +102,7 @@ final class RestoreVmCommand implements Callable<Integer> {
         VmPlan plan;
         try {
             BackupLocation location = root != null ? new DirectoryBackupLocation(root)
-                    : new S3BackupLocation(remote.store(() -> s3.settings(spec, env)), s3.bucket, s3.prefix);
+                    : new S3BackupLocation(remote.store(() -> s3.settings(spec, env), spec, env), s3.bucket, s3.prefix);
             plan = VmRestorePlanner.plan(location, backup, namespace, vm, targets);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);

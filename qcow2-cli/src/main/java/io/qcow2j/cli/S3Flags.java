@@ -1,9 +1,8 @@
 package io.qcow2j.cli;
 
+import io.qcow2j.s3.ConfigFile;
 import io.qcow2j.s3.S3Settings;
-import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import picocli.CommandLine;
@@ -50,12 +49,11 @@ final class S3Flags {
                 b.pathStyle(true);
             }
             if (caCert != null) {
-                b.caCertificatePem(Files.readString(caCert));
+                b.caCertificatePem(ConfigFile.readString(caCert, "--ca-cert", ConfigFile.MAX_PEM_BYTES));
             }
             b.insecureSkipTlsVerify(insecureSkipTlsVerify);
-        } catch (IllegalArgumentException | IOException e) {
-            String what = e instanceof IOException ? "--ca-cert " + caCert + ": cannot read: " + e : e.getMessage();
-            throw new CommandLine.ParameterException(spec.commandLine(), what, e);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         return b.build();
     }

@@ -1,8 +1,6 @@
 package io.qcow2j.s3;
 
-import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -21,22 +19,27 @@ final class AwsEnvironment {
         Optional<String> keyId = first(env, "AWS_ACCESS_KEY_ID");
         Optional<String> secret = first(env, "AWS_SECRET_ACCESS_KEY");
         Optional<String> file = first(env, "AWS_SHARED_CREDENTIALS_FILE");
-        Optional<String> profile = first(env, "AWS_PROFILE");
+        Optional<String> roleArn = first(env, "AWS_ROLE_ARN");
+        Optional<String> tokenFile = first(env, "AWS_WEB_IDENTITY_TOKEN_FILE");
+        first(env, "AWS_PROFILE").ifPresent(b::profile);
+        first(env, "AWS_CONFIG_FILE").ifPresent(f -> b.configFile(Path.of(f), "AWS_CONFIG_FILE"));
+        stsEndpoint(env).ifPresent(b::stsEndpoint);
         if (keyId.isPresent() != secret.isPresent()) {
             throw new IllegalArgumentException("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together");
         }
+        // the SDKs' order: keys in the environment, then web identity from it, then the profile
         if (keyId.isPresent()) {
             b.staticCredentials(keyId.get(), secret.get(), first(env, "AWS_SESSION_TOKEN").orElse(null));
-        } else if (file.isPresent() || profile.isPresent()) {
-            b.profileCredentials(file.map(Path::of).orElse(null), profile.orElse(null));
+        } else if (roleArn.isPresent() && tokenFile.isPresent()) {
+            b.webIdentityCredentials(roleArn.get(), Path.of(tokenFile.get().trim()),
+                    first(env, "AWS_ROLE_SESSION_NAME").orElse(null), "AWS_WEB_IDENTITY_TOKEN_FILE");
+        } else if (file.isPresent() || first(env, "AWS_PROFILE").isPresent()) {
+            b.profileCredentials(file.map(Path::of).orElse(null), first(env, "AWS_PROFILE").orElse(null),
+                    "AWS_SHARED_CREDENTIALS_FILE");
         }
         Optional<String> caBundle = first(env, "AWS_CA_BUNDLE");
         if (caBundle.isPresent()) {
-            try {
-                b.caCertificatePem(Files.readString(Path.of(caBundle.get())));
-            } catch (IOException | RuntimeException e) {
-                throw new IllegalArgumentException("AWS_CA_BUNDLE: cannot read " + caBundle.get() + ": " + e, e);
-            }
+            b.caCertificatePem(ConfigFile.readString(Path.of(caBundle.get()), "AWS_CA_BUNDLE", ConfigFile.MAX_PEM_BYTES));
         }
         Optional<String> attempts = first(env, "AWS_MAX_ATTEMPTS");
         if (attempts.isPresent()) {
@@ -57,15 +60,24 @@ final class AwsEnvironment {
 
     /** {@code AWS_ENDPOINT_URL_S3}, else {@code AWS_ENDPOINT_URL}. */
     static Optional<URI> endpoint(Map<String, String> env) {
-        Optional<String> s3 = first(env, "AWS_ENDPOINT_URL_S3");
-        String name = s3.isPresent() ? "AWS_ENDPOINT_URL_S3" : "AWS_ENDPOINT_URL";
-        return s3.or(() -> first(env, "AWS_ENDPOINT_URL")).map(v -> {
+        return endpoint(env, "AWS_ENDPOINT_URL_S3");
+    }
+
+    private static Optional<URI> endpoint(Map<String, String> env, String serviceVariable) {
+        Optional<String> service = first(env, serviceVariable);
+        String name = service.isPresent() ? serviceVariable : "AWS_ENDPOINT_URL";
+        return service.or(() -> first(env, "AWS_ENDPOINT_URL")).map(v -> {
             try {
                 return checkEndpoint(URI.create(v.trim()));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
             }
         });
+    }
+
+    /** {@code AWS_ENDPOINT_URL_STS}, else {@code AWS_ENDPOINT_URL}: the SDKs' service-specific rule. */
+    static Optional<URI> stsEndpoint(Map<String, String> env) {
+        return endpoint(env, "AWS_ENDPOINT_URL_STS");
     }
 
     private static Optional<String> first(Map<String, String> env, String... names) {

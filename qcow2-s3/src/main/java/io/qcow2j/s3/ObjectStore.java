@@ -8,7 +8,6 @@ import java.nio.channels.ClosedChannelException;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -28,27 +27,29 @@ public final class ObjectStore implements Closeable {
 
     private final S3Settings settings;
     private final URI endpoint;
-    private final AwsCredentialsProvider credentials;
+    private final StoreCredentials credentials;
     private final SdkHttpClient http;
     private final S3Client s3;
     private final ObjectRequests requests;
     private volatile boolean closed;
 
-    private ObjectStore(S3Settings settings, URI endpoint) {
+    private ObjectStore(S3Settings settings, URI endpoint, Map<String, String> env) {
         this.settings = settings;
         this.endpoint = endpoint;
-        this.credentials = S3ClientFactory.credentials(settings);
+        SharedProfiles profiles = SharedProfiles.load(settings, env);
+        String region = S3ClientFactory.region(settings, profiles);
+        this.credentials = new StoreCredentials(settings, profiles, region);
         try {
             this.http = S3ClientFactory.httpClient(settings);
         } catch (RuntimeException e) {
-            closeQuietly(credentials);
+            credentials.close();
             throw e;
         }
         try {
-            this.s3 = S3ClientFactory.s3Client(settings, http, credentials, endpoint);
+            this.s3 = S3ClientFactory.s3Client(settings, http, credentials.provider(), endpoint, profiles, region);
         } catch (RuntimeException e) {
             http.close();
-            closeQuietly(credentials);
+            credentials.close();
             throw e;
         }
         this.requests = new ObjectRequests(s3, settings);
@@ -59,16 +60,22 @@ public final class ObjectStore implements Closeable {
      * {@code AWS_ENDPOINT_URL_S3} or {@code AWS_ENDPOINT_URL}, else AWS. Sends no request.
      *
      * @throws IllegalArgumentException when the settings cannot be used (an unparsable CA PEM, a
-     *                                  credentials file that does not exist, a malformed endpoint variable)
+     *                                  credentials, config or token file that does not exist, is not a
+     *                                  regular file, is too large or is malformed, a malformed endpoint
+     *                                  variable), naming what named the file
      */
     public static ObjectStore create(S3Settings settings) {
         return create(settings, System.getenv());
     }
 
-    static ObjectStore create(S3Settings settings, Map<String, String> env) {
+    /**
+     * As {@link #create(S3Settings)}, with {@code env} instead of the process's environment for the
+     * endpoint variables and the default profile files' {@code HOME}.
+     */
+    public static ObjectStore create(S3Settings settings, Map<String, String> env) {
         Objects.requireNonNull(settings, "settings");
         URI endpoint = settings.endpoint().or(() -> AwsEnvironment.endpoint(env)).orElse(null);
-        return new ObjectStore(settings, endpoint);
+        return new ObjectStore(settings, endpoint, env);
     }
 
     /** The settings this store was made with. */
@@ -177,18 +184,7 @@ public final class ObjectStore implements Closeable {
             closed = true;
             s3.close();
             http.close();
-            closeQuietly(credentials);
-        }
-    }
-
-    /** The SDK closes neither the HTTP client nor the credentials provider it was given. */
-    private static void closeQuietly(AwsCredentialsProvider provider) {
-        if (provider instanceof AutoCloseable c) {
-            try {
-                c.close();
-            } catch (Exception ignored) {
-                // a provider's refresh threads or cached files: nothing to report at close
-            }
+            credentials.close();
         }
     }
 }

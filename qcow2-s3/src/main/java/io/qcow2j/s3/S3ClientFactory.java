@@ -1,16 +1,9 @@
 package io.qcow2j.s3;
 
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import javax.net.ssl.TrustManager;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
@@ -18,10 +11,7 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.SdkHttpConfigurationOption;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
-import software.amazon.awssdk.profiles.ProfileFile;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.regions.providers.AwsProfileRegionProvider;
-import software.amazon.awssdk.regions.providers.AwsRegionProviderChain;
 import software.amazon.awssdk.regions.providers.SystemSettingsRegionProvider;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.utils.AttributeMap;
@@ -55,10 +45,11 @@ final class S3ClientFactory {
         return b.buildWithDefaults(defaults.build());
     }
 
-    static S3Client s3Client(S3Settings settings, SdkHttpClient http, AwsCredentialsProvider credentials, URI endpoint) {
+    static S3Client s3Client(S3Settings settings, SdkHttpClient http, AwsCredentialsProvider credentials, URI endpoint,
+                             SharedProfiles profiles, String region) {
         var b = S3Client.builder()
                 .httpClient(http)
-                .region(Region.of(region(settings)))
+                .region(Region.of(region))
                 .credentialsProvider(credentials)
                 .forcePathStyle(settings.usesPathStyle(endpoint))
                 // S3-compatible stores (S3Proxy, older MinIO and Ceph) refuse the flexible-checksum
@@ -66,7 +57,9 @@ final class S3ClientFactory {
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 // ObjectRequests retries, body reads included; two loops would multiply the attempts
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()));
+                // and the profile files as we read them: the SDK would read them again, unbounded
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())
+                        .defaultProfileFile(profiles.file()).defaultProfileName(profiles.profileName()));
         if (endpoint != null) {
             b.endpointOverride(endpoint);
         }
@@ -74,42 +67,17 @@ final class S3ClientFactory {
     }
 
     /**
-     * The region: the setting, else {@code AWS_REGION} / the profile's, else {@code us-east-1}
-     * (what S3-compatible stores expect). Never asks the EC2 instance metadata service: in a restore
-     * pod that is a network timeout, not an answer.
+     * The region: the setting, else {@code AWS_REGION} of the process, else the profile's, else
+     * {@code us-east-1} (what S3-compatible stores expect). Never asks the EC2 instance metadata
+     * service: in a restore pod that is a network timeout, not an answer.
      */
-    static String region(S3Settings settings) {
+    static String region(S3Settings settings, SharedProfiles profiles) {
         return settings.region().orElseGet(() -> {
             try {
-                return new AwsRegionProviderChain(new SystemSettingsRegionProvider(), new AwsProfileRegionProvider())
-                        .getRegion().id();
+                return new SystemSettingsRegionProvider().getRegion().id();
             } catch (SdkClientException e) {
-                return Region.US_EAST_1.id();
+                return profiles.region().orElse(Region.US_EAST_1.id());
             }
         });
-    }
-
-    /** @throws IllegalArgumentException when a named credentials file does not exist */
-    static AwsCredentialsProvider credentials(S3Settings settings) {
-        switch (settings.credentialsSource()) {
-            case STATIC:
-                return StaticCredentialsProvider.create(settings.sessionToken() == null
-                        ? AwsBasicCredentials.create(settings.accessKeyId(), settings.secretAccessKey())
-                        : AwsSessionCredentials.create(settings.accessKeyId(), settings.secretAccessKey(),
-                        settings.sessionToken()));
-            case PROFILE:
-                ProfileCredentialsProvider.Builder p = ProfileCredentialsProvider.builder();
-                settings.profile().ifPresent(p::profileName);
-                if (settings.credentialsFile().isPresent()) {
-                    Path file = settings.credentialsFile().get();
-                    if (!Files.isReadable(file)) {
-                        throw new IllegalArgumentException("credentials file " + file + " does not exist or is not readable");
-                    }
-                    p.profileFile(ProfileFile.builder().content(file).type(ProfileFile.Type.CREDENTIALS).build());
-                }
-                return p.build();
-            default:
-                return DefaultCredentialsProvider.builder().build();
-        }
     }
 }

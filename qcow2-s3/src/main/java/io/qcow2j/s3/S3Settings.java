@@ -21,7 +21,9 @@ public final class S3Settings {
         /** One profile of a shared credentials (INI) file, or of the default files when no file is named. */
         PROFILE,
         /** An access key pair given explicitly (with an optional session token). */
-        STATIC
+        STATIC,
+        /** A role assumed with STS {@code AssumeRoleWithWebIdentity}, with the token read from a file. */
+        WEB_IDENTITY
     }
 
     static final int SSE_C_KEY_BYTES = 32;
@@ -33,7 +35,18 @@ public final class S3Settings {
     private final boolean insecureSkipTlsVerify;
     private final CredentialsSource credentialsSource;
     private final Path credentialsFile;
+    private final String credentialsFileOrigin;
+    private final Path configFile;
+    private final String configFileOrigin;
     private final String profile;
+    private final String roleArn;
+    private final Path webIdentityTokenFile;
+    private final String webIdentityTokenOrigin;
+    private final String roleSessionName;
+    private final URI stsEndpoint;
+    private final boolean requireEntityTag;
+    private final Duration requestDeadlineBase;
+    private final long requestDeadlineBytesPerSecond;
     private final String accessKeyId;
     private final String secretAccessKey;
     private final String sessionToken;
@@ -53,7 +66,18 @@ public final class S3Settings {
         insecureSkipTlsVerify = b.insecureSkipTlsVerify;
         credentialsSource = b.credentialsSource;
         credentialsFile = b.credentialsFile;
+        credentialsFileOrigin = b.credentialsFileOrigin;
+        configFile = b.configFile;
+        configFileOrigin = b.configFileOrigin;
         profile = b.profile;
+        roleArn = b.roleArn;
+        webIdentityTokenFile = b.webIdentityTokenFile;
+        webIdentityTokenOrigin = b.webIdentityTokenOrigin;
+        roleSessionName = b.roleSessionName;
+        stsEndpoint = b.stsEndpoint;
+        requireEntityTag = b.requireEntityTag;
+        requestDeadlineBase = b.requestDeadlineBase;
+        requestDeadlineBytesPerSecond = b.requestDeadlineBytesPerSecond;
         accessKeyId = b.accessKeyId;
         secretAccessKey = b.secretAccessKey;
         sessionToken = b.sessionToken;
@@ -142,9 +166,80 @@ public final class S3Settings {
         return Optional.ofNullable(credentialsFile);
     }
 
-    /** The profile of {@link CredentialsSource#PROFILE}; empty for {@code AWS_PROFILE} or {@code default}. */
+    /** What named {@link #credentialsFile()} (a variable, for messages); "credentials file" by default. */
+    public String credentialsFileOrigin() {
+        return credentialsFileOrigin == null ? "credentials file" : credentialsFileOrigin;
+    }
+
+    /**
+     * A shared config file read besides the credentials file (region, roles, {@code credential_process}),
+     * e.g. {@code AWS_CONFIG_FILE}; empty for none besides the default {@code ~/.aws/config}.
+     */
+    public Optional<Path> configFile() {
+        return Optional.ofNullable(configFile);
+    }
+
+    /** What named {@link #configFile()}; "config file" by default. */
+    public String configFileOrigin() {
+        return configFileOrigin == null ? "config file" : configFileOrigin;
+    }
+
+    /** The profile: of {@link CredentialsSource#PROFILE}, and whose region applies; empty for {@code default}. */
     public Optional<String> profile() {
         return Optional.ofNullable(profile);
+    }
+
+    /** The role of {@link CredentialsSource#WEB_IDENTITY}. */
+    public Optional<String> roleArn() {
+        return Optional.ofNullable(roleArn);
+    }
+
+    /** The token file of {@link CredentialsSource#WEB_IDENTITY}, read at every refresh. */
+    public Optional<Path> webIdentityTokenFile() {
+        return Optional.ofNullable(webIdentityTokenFile);
+    }
+
+    /** What named {@link #webIdentityTokenFile()}; "web identity token file" by default. */
+    public String webIdentityTokenOrigin() {
+        return webIdentityTokenOrigin == null ? "web identity token file" : webIdentityTokenOrigin;
+    }
+
+    /** The STS session name of {@link CredentialsSource#WEB_IDENTITY}; empty for a generated one. */
+    public Optional<String> roleSessionName() {
+        return Optional.ofNullable(roleSessionName);
+    }
+
+    /** The STS endpoint (web identity, roles); empty for AWS's regional one. */
+    public Optional<URI> stsEndpoint() {
+        return Optional.ofNullable(stsEndpoint);
+    }
+
+    /**
+     * Whether an object whose HEAD has no entity tag is refused: without one a change during the
+     * restore cannot be detected. When false (the default), it is read with a warning.
+     */
+    public boolean requireEntityTag() {
+        return requireEntityTag;
+    }
+
+    /** The fixed part of each request's deadline; see {@link #requestDeadline(long)}. */
+    public Duration requestDeadlineBase() {
+        return requestDeadlineBase;
+    }
+
+    /** The slowest transfer rate a request's deadline allows; see {@link #requestDeadline(long)}. */
+    public long requestDeadlineBytesPerSecond() {
+        return requestDeadlineBytesPerSecond;
+    }
+
+    /**
+     * The longest one attempt at a request of {@code bytes} may take, headers and body:
+     * {@code base + bytes / rate} (defaults 60 s and 32 KiB/s: 188 s for 4 MiB). A server that
+     * trickles bytes never trips the per-read timeout; this bounds it, and the attempt is retried.
+     */
+    public Duration requestDeadline(long bytes) {
+        return requestDeadlineBase.plusNanos(
+                (long) Math.min(Long.MAX_VALUE / 4.0, bytes * 1e9 / requestDeadlineBytesPerSecond));
     }
 
     String accessKeyId() {
@@ -204,6 +299,9 @@ public final class S3Settings {
                 + ", caCertificate=" + (caCertificatePem != null) + ", insecureSkipTlsVerify=" + insecureSkipTlsVerify
                 + ", credentials=" + credentialsSource
                 + (credentialsSource == CredentialsSource.PROFILE ? "(" + credentialsFile + ", " + profile + ")" : "")
+                + (credentialsSource == CredentialsSource.WEB_IDENTITY ? "(" + roleArn + ", " + webIdentityTokenFile
+                + ")" : "") + ", configFile=" + configFile + ", stsEndpoint=" + stsEndpoint
+                + ", requireEntityTag=" + requireEntityTag
                 + ", sseC=" + hasSseCustomerKey() + ", maxConnections=" + maxConnections
                 + ", maxAttempts=" + maxAttempts + ", backoff=" + baseBackoff + ".." + maxBackoff
                 + ", connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout + "]";
@@ -218,7 +316,18 @@ public final class S3Settings {
         private boolean insecureSkipTlsVerify;
         private CredentialsSource credentialsSource = CredentialsSource.DEFAULT_CHAIN;
         private Path credentialsFile;
+        private String credentialsFileOrigin;
+        private Path configFile;
+        private String configFileOrigin;
         private String profile;
+        private String roleArn;
+        private Path webIdentityTokenFile;
+        private String webIdentityTokenOrigin;
+        private String roleSessionName;
+        private URI stsEndpoint;
+        private boolean requireEntityTag;
+        private Duration requestDeadlineBase = Duration.ofSeconds(60);
+        private long requestDeadlineBytesPerSecond = 32 << 10;
         private String accessKeyId;
         private String secretAccessKey;
         private String sessionToken;
@@ -241,7 +350,18 @@ public final class S3Settings {
             insecureSkipTlsVerify = s.insecureSkipTlsVerify;
             credentialsSource = s.credentialsSource;
             credentialsFile = s.credentialsFile;
+            credentialsFileOrigin = s.credentialsFileOrigin;
+            configFile = s.configFile;
+            configFileOrigin = s.configFileOrigin;
             profile = s.profile;
+            roleArn = s.roleArn;
+            webIdentityTokenFile = s.webIdentityTokenFile;
+            webIdentityTokenOrigin = s.webIdentityTokenOrigin;
+            roleSessionName = s.roleSessionName;
+            stsEndpoint = s.stsEndpoint;
+            requireEntityTag = s.requireEntityTag;
+            requestDeadlineBase = s.requestDeadlineBase;
+            requestDeadlineBytesPerSecond = s.requestDeadlineBytesPerSecond;
             accessKeyId = s.accessKeyId;
             secretAccessKey = s.secretAccessKey;
             sessionToken = s.sessionToken;
@@ -297,7 +417,11 @@ public final class S3Settings {
         public Builder defaultCredentials() {
             credentialsSource = CredentialsSource.DEFAULT_CHAIN;
             credentialsFile = null;
-            profile = null;
+            credentialsFileOrigin = null;
+            roleArn = null;
+            webIdentityTokenFile = null;
+            webIdentityTokenOrigin = null;
+            roleSessionName = null;
             accessKeyId = secretAccessKey = sessionToken = null;
             return this;
         }
@@ -307,10 +431,82 @@ public final class S3Settings {
          * the shared credentials INI file {@code file} (null: the SDK's default config and credentials files).
          */
         public Builder profileCredentials(Path file, String profile) {
+            return profileCredentials(file, profile, null);
+        }
+
+        /**
+         * As {@link #profileCredentials(Path, String)}, {@code origin} naming what named the file (e.g.
+         * the variable) in messages. The file is read as the AWS SDKs read it when it is given both as
+         * the shared credentials and the shared config file: its {@code [name]} and
+         * {@code [profile name]} sections, {@code region}, {@code role_arn} with
+         * {@code web_identity_token_file} or {@code source_profile}, {@code credential_process}.
+         */
+        public Builder profileCredentials(Path file, String profile, String origin) {
             defaultCredentials();
             credentialsSource = CredentialsSource.PROFILE;
             credentialsFile = file;
+            credentialsFileOrigin = origin;
+            return profile(profile);
+        }
+
+        /** The profile whose settings (region, credentials) apply; null for {@code default}. */
+        public Builder profile(String profile) {
             this.profile = profile == null || profile.isBlank() ? null : profile.trim();
+            return this;
+        }
+
+        /** A shared config file to read besides the credentials file; null for the default one. */
+        public Builder configFile(Path file, String origin) {
+            this.configFile = file;
+            this.configFileOrigin = file == null ? null : origin;
+            return this;
+        }
+
+        /**
+         * Credentials from STS {@code AssumeRoleWithWebIdentity}: role {@code roleArn}, the token read
+         * from {@code tokenFile} at every refresh, session {@code sessionName} (null: generated).
+         */
+        public Builder webIdentityCredentials(String roleArn, Path tokenFile, String sessionName) {
+            return webIdentityCredentials(roleArn, tokenFile, sessionName, null);
+        }
+
+        /** As {@link #webIdentityCredentials(String, Path, String)}, {@code origin} naming the token file's source. */
+        public Builder webIdentityCredentials(String roleArn, Path tokenFile, String sessionName, String origin) {
+            defaultCredentials();
+            this.webIdentityTokenOrigin = origin;
+            credentialsSource = CredentialsSource.WEB_IDENTITY;
+            this.roleArn = Objects.requireNonNull(roleArn, "roleArn").trim();
+            this.webIdentityTokenFile = Objects.requireNonNull(tokenFile, "tokenFile");
+            this.roleSessionName = sessionName == null || sessionName.isBlank() ? null : sessionName.trim();
+            return this;
+        }
+
+        /**
+         * The STS endpoint, e.g. {@code http://127.0.0.1:9001}; null for AWS's.
+         *
+         * @throws IllegalArgumentException when it is not an http(s) URL with a host
+         */
+        public Builder stsEndpoint(URI endpoint) {
+            this.stsEndpoint = endpoint == null ? null : AwsEnvironment.checkEndpoint(endpoint);
+            return this;
+        }
+
+        /** Refuses objects whose HEAD has no entity tag instead of warning (default false). */
+        public Builder requireEntityTag(boolean require) {
+            this.requireEntityTag = require;
+            return this;
+        }
+
+        /**
+         * Each request attempt's deadline, {@code base + bytes / bytesPerSecond} (defaults 60 s and
+         * 32 KiB/s); an attempt past it is abandoned and retried.
+         */
+        public Builder requestDeadline(Duration base, long bytesPerSecond) {
+            if (bytesPerSecond < 1) {
+                throw new IllegalArgumentException("bytesPerSecond must be at least 1, got " + bytesPerSecond);
+            }
+            this.requestDeadlineBase = positive(base, "requestDeadline base");
+            this.requestDeadlineBytesPerSecond = bytesPerSecond;
             return this;
         }
 
