@@ -13,6 +13,7 @@ import javax.net.ssl.SSLHandshakeException;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.AbortedException;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
 
@@ -21,7 +22,7 @@ import software.amazon.awssdk.core.exception.SdkServiceException;
  * SDK's error (HTTP status, S3 error code and message, or the network error) without its noise.
  */
 final class Failure {
-    enum Kind { NOT_FOUND, ACCESS_DENIED, INTERRUPTED, OTHER }
+    enum Kind { NOT_FOUND, ACCESS_DENIED, CHANGED, INTERRUPTED, OTHER }
 
     private static final int MAX_TEXT = 240;
 
@@ -59,9 +60,38 @@ final class Failure {
         }
     }
 
+    /** A response from another version of the object than the one opened: never retried. */
+    static final class ChangedException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ChangedException(String message) {
+            super(message);
+        }
+    }
+
+    /** An attempt that outlived its deadline (a server trickling bytes): retried like a timeout. */
+    static final class DeadlineException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        DeadlineException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     static Failure of(Throwable t) {
         if (t instanceof SdkServiceException e) {
             return service(e);
+        }
+        // before the interrupt check: these are ours, or the SDK's timer, not a cancellation
+        if (t instanceof ChangedException) {
+            return new Failure(Kind.CHANGED, false, -1, null, oneLine(t.getMessage()), t);
+        }
+        if (t instanceof DeadlineException) {
+            return new Failure(Kind.OTHER, true, -1, null, oneLine(t.getMessage()), t);
+        }
+        if (t instanceof ApiCallAttemptTimeoutException) { // the deadline, before the response came
+            return new Failure(Kind.OTHER, true, -1, null, "no response within the request deadline: "
+                    + oneLine(t.getMessage()), t);
         }
         // not every InterruptedIOException is an interrupt: timeouts (socket, connect, pool) are its subclasses
         if (t instanceof AbortedException || t instanceof InterruptedException
@@ -131,6 +161,8 @@ final class Failure {
             kind = Kind.NOT_FOUND;
         } else if (status == 401 || status == 403) {
             kind = Kind.ACCESS_DENIED;
+        } else if (status == 412) {
+            kind = Kind.CHANGED;
         }
         // 501 NotImplemented (a feature the store lacks, e.g. SSE-C on S3Proxy) stays so
         boolean retryable = status >= 500 && status != 501 || status == 429 || status == 408

@@ -8,7 +8,14 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -28,6 +35,11 @@ final class ObjectRequests {
     private static final ThreadLocal<byte[]> CHUNKS = ThreadLocal.withInitial(() -> new byte[CHUNK]);
 
     private final S3Client s3;
+    private final S3Settings settings;
+    /** Aborts bodies past their deadline; one daemon thread, idle but for a trickling server. */
+    private final ScheduledThreadPoolExecutor deadlines;
+    /** Objects whose HEAD had no entity tag, for {@link #warnings()}: reported once each. */
+    private final Set<S3Location> withoutEntityTag = ConcurrentHashMap.newKeySet();
     private final int maxAttempts;
     private final long baseBackoffNanos;
     private final long maxBackoffNanos;
@@ -39,6 +51,13 @@ final class ObjectRequests {
 
     ObjectRequests(S3Client s3, S3Settings settings) {
         this.s3 = s3;
+        this.settings = settings;
+        this.deadlines = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "qcow2j-s3-deadline");
+            t.setDaemon(true);
+            return t;
+        });
+        deadlines.setRemoveOnCancelPolicy(true);
         this.maxAttempts = settings.maxAttempts();
         this.baseBackoffNanos = settings.baseBackoff().toNanos();
         this.maxBackoffNanos = settings.maxBackoff().toNanos();
@@ -58,7 +77,8 @@ final class ObjectRequests {
 
     /** HEAD, retried; a final HTTP error is diagnosed with a 1-byte GET, whose answer has the S3 code. */
     ObjectInfo head(S3Location location) throws IOException {
-        HeadObjectRequest.Builder b = HeadObjectRequest.builder().bucket(location.bucket()).key(location.key());
+        HeadObjectRequest.Builder b = HeadObjectRequest.builder().bucket(location.bucket()).key(location.key())
+                .overrideConfiguration(o -> o.apiCallAttemptTimeout(settings.requestDeadline(0)));
         if (sseKey != null) {
             b.sseCustomerAlgorithm("AES256").sseCustomerKey(sseKey).sseCustomerKeyMD5(sseKeyMd5);
         }
@@ -68,6 +88,15 @@ final class ObjectRequests {
                 requests.incrementAndGet();
                 return s3.headObject(request);
             });
+            if (r.eTag() == null || r.eTag().isBlank()) {
+                if (settings.requireEntityTag()) {
+                    throw new ObjectStoreException(location, null, -1, "HEAD: the server sent no ETag, so a change"
+                            + " of the object during the restore could not be detected; refused as asked", 200, null,
+                            null);
+                }
+                withoutEntityTag.add(location);
+                return new ObjectInfo(location, r.contentLength(), null);
+            }
             return new ObjectInfo(location, r.contentLength(), r.eTag());
         } catch (ObjectStoreException e) {
             // a HEAD answer has no body: its error code is missing, or made up by the SDK (any 404
@@ -101,26 +130,34 @@ final class ObjectRequests {
      * Reads exactly {@code length} bytes at {@code position} into {@code dst} (which has room), by
      * ranged GETs: a body cut short is resumed where it stopped, within the attempt budget.
      */
-    void read(S3Location location, String eTag, ByteBuffer dst, long position, int length, String structure)
-            throws IOException {
+    void read(ObjectInfo info, ByteBuffer dst, long position, int length, String structure) throws IOException {
         int start = dst.position();
         String operation = "GET " + range(position, length);
-        call(location, structure, position, operation, () -> {
+        call(info.location(), structure, position, operation, () -> {
             int done = dst.position() - start;
-            readOnce(location, eTag, dst, position + done, length - done);
+            readOnce(info, dst, position + done, length - done);
             return null;
         });
     }
 
-    private void readOnce(S3Location location, String eTag, ByteBuffer dst, long position, int length)
-            throws IOException {
+    /** One GET within its deadline: the SDK's attempt timeout until the response, our timer for the body. */
+    private void readOnce(ObjectInfo info, ByteBuffer dst, long position, int length) throws IOException {
         requests.incrementAndGet();
-        ResponseInputStream<GetObjectResponse> in = s3.getObject(get(location, eTag, position, length));
+        Duration deadline = settings.requestDeadline(length);
+        long due = System.nanoTime() + deadline.toNanos();
+        ResponseInputStream<GetObjectResponse> in = s3.getObject(get(info.location(), info.eTag(), position, length)
+                .toBuilder().overrideConfiguration(o -> o.apiCallAttemptTimeout(deadline)).build());
+        AtomicBoolean expired = new AtomicBoolean();
+        ScheduledFuture<?> timer = deadlines.schedule(() -> {
+            expired.set(true);
+            in.abort();
+        }, Math.max(0, due - System.nanoTime()), TimeUnit.NANOSECONDS);
         boolean complete = false;
         int got = 0;
         try {
             GetObjectResponse response = in.response();
             checkRange(response, position, length);
+            checkSameObject(info, response);
             byte[] chunk = dst.hasArray() ? null : CHUNKS.get();
             while (got < length) {
                 int n = chunk == null ? readInto(in, dst, length - got) : readVia(in, chunk, dst, length - got);
@@ -131,7 +168,14 @@ final class ObjectRequests {
             }
             // a longer body (a server that ignored Range at offset 0) must not be drained on close
             complete = response.contentLength() != null && response.contentLength() == length;
+        } catch (IOException | RuntimeException e) {
+            if (expired.get()) {
+                throw new Failure.DeadlineException("no complete response within the deadline of "
+                        + deadline.toMillis() / 1000.0 + " s for " + length + " bytes (" + got + " received)", e);
+            }
+            throw e;
         } finally {
+            timer.cancel(false);
             bytesFetched.addAndGet(got);
             if (complete) {
                 in.close();
@@ -174,6 +218,50 @@ final class ObjectRequests {
             throw new Failure.BadResponseException("server answered " + (cr == null ? "the whole object" : cr)
                     + " to a request for " + range(position, length));
         }
+    }
+
+    /**
+     * The response is from the object opened: the same entity tag (a store that ignores
+     * {@code If-Match} answers from a new version), and the same total size.
+     */
+    private static void checkSameObject(ObjectInfo info, GetObjectResponse r) throws IOException {
+        if (info.eTag() != null && !sameTag(info.eTag(), r.eTag())) {
+            throw new Failure.ChangedException("the object changed since it was opened: ETag " + info.eTag()
+                    + " at HEAD, " + (r.eTag() == null ? "none" : r.eTag()) + " in the response (a store that"
+                    + " ignores If-Match)");
+        }
+        String cr = r.contentRange();
+        int slash = cr == null ? -1 : cr.lastIndexOf('/');
+        String total = cr != null ? cr.substring(slash + 1).trim() : r.contentLength() == null ? "*"
+                : String.valueOf(r.contentLength());
+        if (!total.equals("*") && !total.equals(String.valueOf(info.size()))) {
+            throw new Failure.ChangedException("the object changed since it was opened: " + info.size()
+                    + " bytes at HEAD, " + total + " in the response");
+        }
+    }
+
+    /** Entity tags compared as opaque strings, quotes and a weak prefix aside. */
+    private static boolean sameTag(String a, String b) {
+        return b != null && bare(a).equals(bare(b));
+    }
+
+    private static String bare(String tag) {
+        String t = tag.trim();
+        if (t.startsWith("W/")) {
+            t = t.substring(2);
+        }
+        return t.length() >= 2 && t.startsWith("\"") && t.endsWith("\"") ? t.substring(1, t.length() - 1) : t;
+    }
+
+    /** One warning per object opened whose HEAD had no entity tag. */
+    List<String> warnings() {
+        return withoutEntityTag.stream().map(l -> l + ": the server sent no ETag: a change of the object during the"
+                + " restore cannot be detected beyond its size").sorted().toList();
+    }
+
+    /** Stops the deadline timer. */
+    void close() {
+        deadlines.shutdownNow();
     }
 
     private GetObjectRequest get(S3Location location, String eTag, long position, int length) {
@@ -245,6 +333,7 @@ final class ObjectRequests {
             case NOT_FOUND -> new ObjectNotFoundException(location, structure, offset, reason, f.status, f.code, f.cause);
             case ACCESS_DENIED ->
                     new ObjectAccessDeniedException(location, structure, offset, reason, f.status, f.code, f.cause);
+            case CHANGED -> new ObjectChangedException(location, structure, offset, reason, f.status, f.code, f.cause);
             default -> new ObjectStoreException(location, structure, offset, reason, f.status, f.code, f.cause);
         };
     }
@@ -267,6 +356,9 @@ final class ObjectRequests {
         }
         if (f.status == 412) {
             return "the object changed since it was opened (" + f.summary + ")";
+        }
+        if (f.kind == Failure.Kind.CHANGED) {
+            return f.summary + "; restore from a backup nobody writes to";
         }
         return f.summary;
     }

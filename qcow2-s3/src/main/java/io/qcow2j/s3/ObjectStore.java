@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -158,6 +159,14 @@ public final class ObjectStore implements Closeable {
         return content;
     }
 
+    /**
+     * What the caller should pass on as {@code warning:} lines: objects opened whose HEAD had no
+     * entity tag (see {@link S3Settings#requireEntityTag()}).
+     */
+    public List<String> warnings() {
+        return requests.warnings();
+    }
+
     /** Requests sent, retries among them, and object bytes received so far. */
     public ObjectStoreStatistics statistics() {
         return new ObjectStoreStatistics(requests.requests.get(), requests.retries.get(), requests.bytesFetched.get());
@@ -165,7 +174,7 @@ public final class ObjectStore implements Closeable {
 
     void read(ObjectInfo info, ByteBuffer dst, long position, int length, String structure) throws IOException {
         ensureOpen();
-        requests.read(info.location(), info.eTag(), dst, position, length, structure == null ? "object" : structure);
+        requests.read(info, dst, position, length, structure == null ? "object" : structure);
     }
 
     private void ensureOpen() throws ClosedChannelException {
@@ -182,6 +191,7 @@ public final class ObjectStore implements Closeable {
     public void close() {
         if (!closed) {
             closed = true;
+            requests.close();
             s3.close();
             http.close();
             credentials.close();

@@ -29,7 +29,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Faults apply to connections or requests that arrive after they are set: cut the next N
  * connections (or every Kth) after a number of response bytes, by RST, by FIN, or by going silent;
  * answer the next N requests with an S3 {@code 503 SlowDown} error without forwarding them; pace
- * responses to a byte rate.
+ * responses to a byte rate; trickle the next N connections' responses a byte at a time; and act as a
+ * store that ignores a header (removed from requests before they are forwarded) or that does not
+ * send one (removed from response heads, which are then parsed too).
  */
 public final class FaultProxy implements AutoCloseable {
     /** How a connection is cut. */
@@ -78,7 +80,12 @@ public final class FaultProxy implements AutoCloseable {
     private long cutAfter;
     private Cut cutHow = Cut.RESET;
     private int slowDowns;
+    private int trickleCount;
+    private long trickleNanos;
+    private long trickleAfter;
     private volatile long bytesPerSecond;
+    private final Set<String> stripRequest = ConcurrentHashMap.newKeySet();
+    private final Set<String> stripResponse = ConcurrentHashMap.newKeySet();
 
     private FaultProxy(URI upstream) throws IOException {
         this.upstreamHost = upstream.getHost();
@@ -141,10 +148,39 @@ public final class FaultProxy implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The next {@code count} connections send their first {@code afterBytes} response bytes at full
+     * speed, then one byte every {@code interval}: never silent long enough for a read timeout.
+     */
+    public synchronized FaultProxy trickle(int count, java.time.Duration interval, long afterBytes) {
+        trickleCount = count;
+        trickleNanos = interval.toNanos();
+        trickleAfter = afterBytes;
+        return this;
+    }
+
+    /**
+     * Removes header {@code name} from requests before forwarding them: a store that ignores it. The
+     * server must not check signatures ({@link S3ProxyServer#startWithoutAuthorization()}): SigV4
+     * signs most headers. {@link #requests()} records them as the client sent them.
+     */
+    public FaultProxy stripRequestHeader(String name) {
+        stripRequest.add(name.toLowerCase(java.util.Locale.ROOT));
+        return this;
+    }
+
+    /** Removes header {@code name} from responses of connections made from now on. */
+    public FaultProxy stripResponseHeader(String name) {
+        stripResponse.add(name.toLowerCase(java.util.Locale.ROOT));
+        return this;
+    }
+
     /** Removes every fault (counters are kept). */
     public synchronized FaultProxy clearFaults() {
-        cutCount = cutEvery = slowDowns = 0;
+        cutCount = cutEvery = slowDowns = trickleCount = 0;
         bytesPerSecond = 0;
+        stripRequest.clear();
+        stripResponse.clear();
         return this;
     }
 
@@ -178,6 +214,18 @@ public final class FaultProxy implements AutoCloseable {
         return cutEvery > 0 && (number - cutEveryBase) % cutEvery == 0 ? cutHow : null;
     }
 
+    private synchronized long takeTrickle() {
+        if (trickleCount > 0) {
+            trickleCount--;
+            return trickleNanos;
+        }
+        return 0;
+    }
+
+    private synchronized long trickleAfter() {
+        return trickleAfter;
+    }
+
     private synchronized long cutAfter() {
         return cutAfter;
     }
@@ -200,6 +248,10 @@ public final class FaultProxy implements AutoCloseable {
             }
             Cut fault = faultForNewConnection(connections.incrementAndGet());
             long after = cutAfter();
+            long trickleAfterBytes = trickleAfter();
+            long trickle = takeTrickle();
+            Set<String> strip = Set.copyOf(stripResponse);
+            java.util.concurrent.BlockingQueue<String> methods = new java.util.concurrent.LinkedBlockingQueue<>();
             Socket upstream;
             try {
                 client.setTcpNoDelay(true);
@@ -212,8 +264,13 @@ public final class FaultProxy implements AutoCloseable {
             open.add(client);
             open.add(upstream);
             Object clientWrites = new Object();
-            start(() -> relayRequests(client, upstream, clientWrites), "fault-proxy-requests");
-            start(() -> relayResponses(upstream, client, clientWrites, fault, after), "fault-proxy-responses");
+            start(() -> relayRequests(client, upstream, clientWrites, methods), "fault-proxy-requests");
+            if (!strip.isEmpty()) {
+                start(() -> relayResponseHeads(upstream, client, strip, methods), "fault-proxy-responses");
+            } else {
+                start(() -> relayResponses(upstream, client, clientWrites, fault, after, trickle, trickleAfterBytes),
+                        "fault-proxy-responses");
+            }
         }
     }
 
@@ -224,7 +281,8 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /** Client to server: one HTTP request at a time, counted, recorded, forwarded or answered. */
-    private void relayRequests(Socket client, Socket upstream, Object clientWrites) {
+    private void relayRequests(Socket client, Socket upstream, Object clientWrites,
+                               java.util.Queue<String> methods) {
         try {
             InputStream in = new BufferedInputStream(client.getInputStream());
             OutputStream up = upstream.getOutputStream();
@@ -246,7 +304,8 @@ public final class FaultProxy implements AutoCloseable {
                     }
                     continue;
                 }
-                up.write(head.raw);
+                methods.add(head.method);
+                up.write(stripRequest.isEmpty() ? head.raw : withoutHeaders(head.raw, stripRequest));
                 if (chunked) {
                     in.transferTo(up); // rare here; no more parsing on this connection
                     break;
@@ -281,7 +340,61 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /** Server to client: bytes as they come, paced, counted, cut when the fault says so. */
-    private void relayResponses(Socket upstream, Socket client, Object clientWrites, Cut fault, long cutAfter) {
+    /** {@code head} (an HTTP head, CRLF lines) without the headers named in {@code names} (lower case). */
+    private static byte[] withoutHeaders(byte[] head, Set<String> names) {
+        StringBuilder out = new StringBuilder();
+        for (String line : new String(head, StandardCharsets.ISO_8859_1).split("\r\n", -1)) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && names.contains(line.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT))) {
+                continue;
+            }
+            out.append(line).append("\r\n");
+        }
+        out.setLength(out.length() - 2); // the split's last, empty element
+        return out.toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * Server to client, response by response: each head without the stripped headers, then its body
+     * (none after HEAD, 1xx, 204 and 304; Content-Length bytes otherwise; the rest of the stream if chunked).
+     */
+    private void relayResponseHeads(Socket upstream, Socket client, Set<String> strip,
+                                    java.util.concurrent.BlockingQueue<String> methods) {
+        try {
+            InputStream in = new BufferedInputStream(upstream.getInputStream());
+            OutputStream out = client.getOutputStream();
+            RequestHead head; // a response head parses the same way: a first line, then headers
+            while ((head = RequestHead.read(in)) != null) {
+                int status = Integer.parseInt(head.target);
+                byte[] rewritten = withoutHeaders(head.raw, strip);
+                out.write(rewritten);
+                bytesToClient.addAndGet(rewritten.length);
+                if (status >= 100 && status < 200) {
+                    out.flush();
+                    continue; // the final response follows, for the same request
+                }
+                String method = methods.take();
+                if (head.chunked()) {
+                    bytesToClient.addAndGet(in.transferTo(out));
+                    break;
+                }
+                long length = method.equals("HEAD") || status == 204 || status == 304 ? 0 : head.contentLength();
+                copy(in, out, length);
+                bytesToClient.addAndGet(length);
+                out.flush();
+            }
+            client.shutdownOutput();
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            closeQuietly(client);
+            closeQuietly(upstream);
+        } finally {
+            open.remove(client);
+            open.remove(upstream);
+        }
+    }
+
+    private void relayResponses(Socket upstream, Socket client, Object clientWrites, Cut fault, long cutAfter,
+                                long trickleNanos, long trickleAfter) {
         long sent = 0;
         long started = System.nanoTime();
         try {
@@ -296,6 +409,12 @@ public final class FaultProxy implements AutoCloseable {
                     long rate = bytesPerSecond;
                     if (rate > 0) {
                         len = (int) Math.max(1, Math.min(len, rate / 50));
+                    }
+                    if (trickleNanos > 0 && sent >= trickleAfter) {
+                        len = 1;
+                        Thread.sleep(trickleNanos / 1_000_000, (int) (trickleNanos % 1_000_000));
+                    } else if (trickleNanos > 0) {
+                        len = (int) Math.min(len, trickleAfter - sent);
                     }
                     if (fault != null && sent + len >= cutAfter) {
                         len = (int) (cutAfter - sent);
@@ -317,7 +436,7 @@ public final class FaultProxy implements AutoCloseable {
                 }
             }
             client.shutdownOutput();
-        } catch (IOException e) {
+        } catch (IOException | InterruptedException e) {
             closeQuietly(client);
             closeQuietly(upstream);
         } finally {

@@ -95,6 +95,18 @@ public final class S3ProxyServer implements AutoCloseable {
 
     /** A server of one's own; {@code tls} adds an HTTPS endpoint. Stop it with {@link #close()}. */
     public static S3ProxyServer start(boolean tls) throws IOException {
+        return start(tls, "aws-v2-or-v4");
+    }
+
+    /**
+     * A plain-HTTP server of one's own that checks no signature (S3Proxy's {@code authorization=none}):
+     * for a relay that changes signed request headers to play a store that ignores them.
+     */
+    public static S3ProxyServer startWithoutAuthorization() throws IOException {
+        return start(false, "none");
+    }
+
+    private static S3ProxyServer start(boolean tls, String authorization) throws IOException {
         Path dir = Files.createTempDirectory("s3proxy");
         Process process = null;
         try {
@@ -102,7 +114,7 @@ public final class S3ProxyServer implements AutoCloseable {
             int port = freePort();
             StringBuilder conf = new StringBuilder()
                     .append("s3proxy.endpoint=http://127.0.0.1:").append(port).append('\n')
-                    .append("s3proxy.authorization=aws-v2-or-v4\n")
+                    .append("s3proxy.authorization=").append(authorization).append('\n')
                     .append("s3proxy.identity=").append(ACCESS_KEY).append('\n')
                     .append("s3proxy.credential=").append(SECRET_KEY).append('\n')
                     .append("jclouds.provider=filesystem\n")
