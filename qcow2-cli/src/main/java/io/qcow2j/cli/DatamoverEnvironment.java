@@ -49,6 +49,8 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
     static final String DATADOWNLOAD_UID = "KUBEVIRT_DM_DATADOWNLOAD_UID";
     /** Ours: {@code json} for progress events on stderr (the downloader prints none). */
     static final String PROGRESS = "KUBEVIRT_DM_PROGRESS";
+    /** Ours: refuse an object whose HEAD has no ETag (a change during the restore could not be detected). */
+    static final String REQUIRE_ETAG = "KUBEVIRT_DM_REQUIRE_ETAG";
     /** Ours: stack traces with errors. */
     static final String DEBUG = "KUBEVIRT_DM_DEBUG";
     static final String DEFAULT_TARGET_PATH = "/restore-data/disk.raw";
@@ -69,7 +71,7 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
             "KUBEVIRT_DM_BSL_ACTIVE_DIRECTORY_AUTHORITY_URI");
     private static final Set<String> KNOWN = Set.of(PROVIDER, BUCKET, BSL_PREFIX, REGION, S3_URL, FORCE_PATH_STYLE,
             INSECURE, CA_CERT, CREDENTIALS_FILE, PROFILE, SSE_C_KEY_FILE, VM_NAME, VM_NAMESPACE, BACKUP, TARGET_VOLUME,
-            TARGET_PATH, TARGET_IS_BLOCK, DATADOWNLOAD_NAME, DATADOWNLOAD_UID, PROGRESS, DEBUG);
+            TARGET_PATH, TARGET_IS_BLOCK, DATADOWNLOAD_NAME, DATADOWNLOAD_UID, PROGRESS, DEBUG, REQUIRE_ETAG);
 
     static DatamoverEnvironment parse(Map<String, String> env) {
         boolean block = bool(env, TARGET_IS_BLOCK);
@@ -151,6 +153,7 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
             b.caCertificatePem(caCertPem);
         }
         b.insecureSkipTlsVerify(insecureSkipTlsVerify);
+        b.requireEntityTag(bool(env, REQUIRE_ETAG));
         // keys, then web identity, in the environment win over the file, as in the AWS SDKs
         if (aws.credentialsSource() != S3Settings.CredentialsSource.STATIC
                 && aws.credentialsSource() != S3Settings.CredentialsSource.WEB_IDENTITY) {

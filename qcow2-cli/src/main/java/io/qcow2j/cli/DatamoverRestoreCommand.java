@@ -148,6 +148,7 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
                 VmRestore.PreparedDisk disk = restore.disks().get(0);
                 disk.chain().notes().forEach(n -> err.println("note: " + n));
                 disk.restore().warnings().forEach(w -> err.println("warning: " + w));
+                store.warnings().forEach(w -> err.println("warning: " + w));
                 events.emit(startEvent(dm, plan, disk, existed, block));
                 Progress bar = Progress.create(DatamoverEnvironment.jsonProgress(env) ? Progress.Mode.json
                         : Progress.Mode.none, err, events, target.toString(), n -> stats(n, store));
@@ -311,6 +312,7 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         r.notes().forEach(notes::add);
         ArrayNode warnings = n.putArray("warnings");
         r.warnings().forEach(warnings::add);
+        store.warnings().forEach(warnings::add);
         return n;
     }
 }

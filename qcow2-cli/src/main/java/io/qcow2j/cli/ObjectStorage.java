@@ -81,6 +81,11 @@ final class ObjectStorage implements AutoCloseable {
         }
     }
 
+    /** The store's warnings (an object without ETag), as {@code warning:} lines say them. */
+    List<String> warnings() {
+        return store == null ? List.of() : store.warnings();
+    }
+
     /** Whether anything was read from object storage. */
     boolean used() {
         return store != null;

@@ -67,6 +67,7 @@ final class RestoreCommand implements Callable<Integer> {
             for (String w : plan.warnings()) {
                 err.println("warning: " + w);
             }
+            remote.warnings().forEach(w -> err.println("warning: " + w));
             events.emit(startEvent(plan));
             RestoreResult r;
             try (SignalGuard guard = SignalGuard.install(restore, output, err, events)) {

@@ -114,6 +114,7 @@ final class RestoreVmCommand implements Callable<Integer> {
             for (VmRestore.PreparedDisk d : restore.disks()) {
                 d.restore().warnings().forEach(w -> err.println("warning: PVC " + d.plan().pvc() + ": " + w));
             }
+            remote.warnings().forEach(w -> err.println("warning: " + w));
             if (dryRun) {
                 printPlan(out, restore, remote);
                 return Main.OK;

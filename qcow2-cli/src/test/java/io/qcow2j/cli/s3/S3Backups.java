@@ -90,11 +90,16 @@ final class S3Backups {
     }
 
     void upload(String bucket, ControllerBackup b) throws IOException {
+        upload(server, bucket, b);
+    }
+
+    /** Uploads {@code b} to {@code bucket} of {@code to}, another server than the shared one. */
+    static void upload(S3ProxyServer to, String bucket, ControllerBackup b) throws IOException {
         for (Map.Entry<String, byte[]> e : b.metadata().entrySet()) {
-            server.putObject(bucket, PREFIX + "/" + e.getKey(), e.getValue());
+            to.putObject(bucket, PREFIX + "/" + e.getKey(), e.getValue());
         }
         for (Map.Entry<String, Path> e : b.images.entrySet()) {
-            server.putObject(bucket, PREFIX + "/" + e.getKey(), Files.readAllBytes(e.getValue()));
+            to.putObject(bucket, PREFIX + "/" + e.getKey(), Files.readAllBytes(e.getValue()));
         }
     }
 

@@ -83,6 +83,8 @@ public final class FaultProxy implements AutoCloseable {
     private int trickleCount;
     private long trickleNanos;
     private long trickleAfter;
+    private java.util.function.Predicate<Request> hookWhen;
+    private Runnable hookAction;
     private volatile long bytesPerSecond;
     private final Set<String> stripRequest = ConcurrentHashMap.newKeySet();
     private final Set<String> stripResponse = ConcurrentHashMap.newKeySet();
@@ -173,6 +175,26 @@ public final class FaultProxy implements AutoCloseable {
     public FaultProxy stripResponseHeader(String name) {
         stripResponse.add(name.toLowerCase(java.util.Locale.ROOT));
         return this;
+    }
+
+    /**
+     * Runs {@code action} once, before forwarding the first request from now on that {@code when}
+     * accepts (e.g. to replace an object while a restore reads it).
+     */
+    public synchronized FaultProxy onceBefore(java.util.function.Predicate<Request> when, Runnable action) {
+        hookWhen = when;
+        hookAction = action;
+        return this;
+    }
+
+    private synchronized Runnable takeHook(Request r) {
+        if (hookWhen != null && hookWhen.test(r)) {
+            Runnable a = hookAction;
+            hookWhen = null;
+            hookAction = null;
+            return a;
+        }
+        return null;
     }
 
     /** Removes every fault (counters are kept). */
@@ -291,7 +313,12 @@ public final class FaultProxy implements AutoCloseable {
                 boolean chunked = head.chunked();
                 long length = head.contentLength();
                 boolean slowDown = takeSlowDown();
-                requests.add(new Request(head.method, head.target, head.headers, slowDown));
+                Request request = new Request(head.method, head.target, head.headers, slowDown);
+                requests.add(request);
+                Runnable hook = takeHook(request);
+                if (hook != null) {
+                    hook.run();
+                }
                 if (slowDown) {
                     // a body the client waits to send (100-continue) or cannot be skipped: close after answering
                     boolean close = chunked || head.headers.containsKey("Expect");
