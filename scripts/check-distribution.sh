@@ -90,6 +90,16 @@ if [ -n "\${HOME:-}" ] || [ -n "\${JAVA_HOME:-}" ]; then echo "error: HOME or JA
 "$dist/bin/qcow2-restore" restore --json --output "\$out/disk.img" ${images[*]} > "\$out/summary.json" 2> "\$out/stderr.txt"
 # --version once more, with the archive required: -Xshare:on stops the JVM if it cannot map it
 JAVA_OPTS="-Xshare:on -Xlog:class+load=info:file=\$out/classes.log" "$dist/bin/qcow2-restore" --version > /dev/null
+# web identity from the credentials file: the STS module must be bundled and work in this runtime;
+# nothing listens at the STS endpoint, so the run fails at STS (exit 3), not on a missing module
+printf 'token' > "\$out/token"
+printf '[default]\\nrole_arn = arn:aws:iam::123456789012:role/r\\nweb_identity_token_file = %s\\n' "\$out/token" > "\$out/cloud"
+rc=0
+KUBEVIRT_DM_BSL_PROVIDER=aws KUBEVIRT_DM_BSL_BUCKET=b KUBEVIRT_DM_BSL_S3_URL=http://127.0.0.1:9 \\
+    AWS_ENDPOINT_URL_STS=http://127.0.0.1:9 AWS_MAX_ATTEMPTS=1 KUBEVIRT_DM_CREDENTIALS_FILE="\$out/cloud" \\
+    KUBEVIRT_DM_VM_NAME=vm KUBEVIRT_DM_VM_NAMESPACE=ns KUBEVIRT_DM_VELERO_BACKUP_NAME=b KUBEVIRT_DM_TARGET_VOLUME=d \\
+    KUBEVIRT_DM_TARGET_PATH="\$out/sts/disk.img" "$dist/bin/qcow2-restore" datamover-restore > /dev/null 2> "\$out/sts.txt" || rc=\$?
+echo "\$rc" > "\$out/sts-exit.txt"
 EOF
 
 if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
@@ -145,7 +155,15 @@ else
     echo "error: only $archived classes came from the application's class-data-sharing archive" >&2
     failed=1
 fi
+sts_error=$(grep '^error:' "$out/sts.txt" || true)
+if [ "$(cat "$out/sts-exit.txt")" = 3 ] && [[ $sts_error == *"STS AssumeRoleWithWebIdentity"* ]]; then
+    echo "check-distribution: web identity reaches STS (the sts module is bundled): $sts_error"
+else
+    echo "error: web identity from the credentials file: exit $(cat "$out/sts-exit.txt"), expected 3 at STS:" >&2
+    cat "$out/sts.txt" >&2
+    failed=1
+fi
 if [ "$failed" != 0 ]; then
     exit 1
 fi
-echo "check-distribution: 4 passed, 0 failed"
+echo "check-distribution: 5 passed, 0 failed"

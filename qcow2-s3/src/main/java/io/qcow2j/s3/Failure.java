@@ -104,6 +104,14 @@ final class Failure {
         if (t instanceof ShortBodyException) {
             return new Failure(Kind.OTHER, true, -1, null, t.getMessage(), t);
         }
+        // credentials that could not be had (STS unreachable or refusing): say so, not the network error inside
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof SdkClientException && c.getMessage() != null
+                    && c.getMessage().startsWith("Unable to load credentials")) {
+                return new Failure(Kind.ACCESS_DENIED, false, -1, null, "no usable credentials: "
+                        + oneLine(c.getMessage()), t);
+            }
+        }
         SSLException ssl = find(t, SSLException.class);
         if (ssl != null) {
             // a certificate or protocol mismatch fails the same way every time; a reset mid-stream does not
@@ -124,7 +132,7 @@ final class Failure {
         }
         if (t instanceof SdkClientException) {
             String m = t.getMessage() == null ? "" : t.getMessage();
-            if (m.startsWith("Unable to load credentials") || m.contains("no credentials")
+            if (m.contains("no credentials")
                     || m.startsWith("Profile file contained no credentials")) {
                 return new Failure(Kind.ACCESS_DENIED, false, -1, null, "no usable credentials: " + oneLine(m), t);
             }

@@ -117,6 +117,21 @@ class DatamoverCredentialsTest {
     }
 
     @Test
+    void anUnreachableStsIsNamedNotTheStore() throws IOException {
+        Files.writeString(dm.credentials, "[default]\nrole_arn = " + ROLE + "\nweb_identity_token_file = " + tokenFile
+                + "\n");
+        Map<String, String> env = env();
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        env.put("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:" + closed);
+        dm.assertRefused(DatamoverRun.run(env), 3, "no usable credentials", "STS AssumeRoleWithWebIdentity", ROLE,
+                "cannot connect");
+        assertEquals(0, proxy.requestCount(), "no S3 request without credentials");
+    }
+
+    @Test
     void aRoleAssumedWithASourceProfile() throws IOException {
         Files.writeString(dm.credentials, "[default]\nrole_arn = " + ROLE + "\nsource_profile = base\n"
                 + "[profile base]\naws_access_key_id = base-key\naws_secret_access_key = base-secret\n");
