@@ -103,10 +103,13 @@ public final class S3Settings {
     /**
      * Settings from the standard AWS variables in {@code env} (pass {@code System.getenv()} for the
      * process): {@code AWS_REGION} (else {@code AWS_DEFAULT_REGION}); {@code AWS_ENDPOINT_URL_S3} (else
-     * {@code AWS_ENDPOINT_URL}); {@code AWS_ACCESS_KEY_ID} with {@code AWS_SECRET_ACCESS_KEY} and
-     * {@code AWS_SESSION_TOKEN} as static credentials, else {@code AWS_SHARED_CREDENTIALS_FILE} and/or
-     * {@code AWS_PROFILE} as a profile, else the SDK's default chain; {@code AWS_CA_BUNDLE} (a PEM file,
-     * read now); {@code AWS_MAX_ATTEMPTS}. Everything else keeps the builder's defaults.
+     * {@code AWS_ENDPOINT_URL}); {@code AWS_ENDPOINT_URL_STS} (else {@code AWS_ENDPOINT_URL}) for STS;
+     * {@code AWS_ACCESS_KEY_ID} with {@code AWS_SECRET_ACCESS_KEY} and {@code AWS_SESSION_TOKEN} as
+     * static credentials, else {@code AWS_ROLE_ARN} with {@code AWS_WEB_IDENTITY_TOKEN_FILE} (and
+     * {@code AWS_ROLE_SESSION_NAME}) as web identity, else {@code AWS_SHARED_CREDENTIALS_FILE} and/or
+     * {@code AWS_PROFILE} as a profile, else the SDK's default chain; {@code AWS_CONFIG_FILE};
+     * {@code AWS_CA_BUNDLE} (a PEM file, read now, bounded); {@code AWS_MAX_ATTEMPTS}. Everything
+     * else keeps the builder's defaults.
      *
      * @throws IllegalArgumentException naming the variable whose value is unusable
      */

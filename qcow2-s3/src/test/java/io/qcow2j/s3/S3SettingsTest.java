@@ -84,6 +84,36 @@ class S3SettingsTest {
     }
 
     @Test
+    void webIdentityFromTheEnvironmentAfterKeysBeforeTheProfile() {
+        Map<String, String> env = Map.of("AWS_ROLE_ARN", "arn:aws:iam::1:role/r", "AWS_WEB_IDENTITY_TOKEN_FILE",
+                "/var/run/secrets/token", "AWS_ROLE_SESSION_NAME", "s", "AWS_SHARED_CREDENTIALS_FILE", "/creds/cloud",
+                "AWS_ENDPOINT_URL", "http://127.0.0.1:9000", "AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9001",
+                "AWS_CONFIG_FILE", "/creds/config");
+        S3Settings s = S3Settings.fromEnvironment(env);
+        assertEquals(S3Settings.CredentialsSource.WEB_IDENTITY, s.credentialsSource());
+        assertEquals(Optional.of("arn:aws:iam::1:role/r"), s.roleArn());
+        assertEquals(Optional.of(Path.of("/var/run/secrets/token")), s.webIdentityTokenFile());
+        assertEquals("AWS_WEB_IDENTITY_TOKEN_FILE", s.webIdentityTokenOrigin());
+        assertEquals(Optional.of("s"), s.roleSessionName());
+        assertEquals(Optional.of(URI.create("http://127.0.0.1:9001")), s.stsEndpoint());
+        assertEquals(Optional.of(Path.of("/creds/config")), s.configFile());
+        Map<String, String> keys = new java.util.HashMap<>(env);
+        keys.put("AWS_ACCESS_KEY_ID", "AKID");
+        keys.put("AWS_SECRET_ACCESS_KEY", "secret");
+        assertEquals(S3Settings.CredentialsSource.STATIC, S3Settings.fromEnvironment(keys).credentialsSource());
+        keys.remove("AWS_ENDPOINT_URL_STS");
+        assertEquals(Optional.of(URI.create("http://127.0.0.1:9000")), S3Settings.fromEnvironment(keys).stsEndpoint());
+    }
+
+    @Test
+    void theRequestDeadlineGrowsWithTheRequest() {
+        S3Settings s = S3Settings.builder().build();
+        assertEquals(Duration.ofSeconds(60), s.requestDeadline(0));
+        assertEquals(Duration.ofSeconds(60 + 128), s.requestDeadline(4 << 20));
+        assertMessage("bytesPerSecond", () -> S3Settings.builder().requestDeadline(Duration.ofSeconds(1), 0));
+    }
+
+    @Test
     void unusableVariablesAreNamed() {
         assertMessage("AWS_MAX_ATTEMPTS", () -> S3Settings.fromEnvironment(Map.of("AWS_MAX_ATTEMPTS", "many")));
         assertMessage("AWS_MAX_ATTEMPTS", () -> S3Settings.fromEnvironment(Map.of("AWS_MAX_ATTEMPTS", "0")));

@@ -141,6 +141,17 @@ class DatamoverCredentialsTest {
     }
 
     @Test
+    void aSourceProfileLoopOrAMissingSourceIsAConfigurationError() throws IOException {
+        Files.writeString(dm.credentials, "[default]\nrole_arn = " + ROLE + "\nsource_profile = a\n"
+                + "[profile a]\nrole_arn = " + ROLE + "\nsource_profile = default\n");
+        dm.assertRefused(DatamoverRun.run(env()), 2, "KUBEVIRT_DM_CREDENTIALS_FILE " + dm.credentials,
+                "profile 'default' is part of a source_profile loop");
+        Files.writeString(dm.credentials, "[default]\nrole_arn = " + ROLE + "\nsource_profile = nowhere\n");
+        dm.assertRefused(DatamoverRun.run(env()), 2, "source_profile 'nowhere' is not defined");
+        assertEquals(List.of(), sts.calls());
+    }
+
+    @Test
     void credentialProcess() throws IOException {
         Path script = dir.resolve("creds.sh");
         Files.writeString(script, "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"" + S3ProxyServer.ACCESS_KEY
