@@ -34,7 +34,8 @@ final class RestoreCommand implements Callable<Integer> {
     @Mixin
     DebugOption debug;
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "TARGET",
-            description = "Raw file (created sparse if missing, overwritten if present) or block device.")
+            description = {"Raw file or block device. A new file is made sparse beside it and renamed into place"
+                + " when complete; an existing one is overwritten in place."})
     Path output;
     @Mixin
     RestoreFlags flags;
@@ -81,6 +82,8 @@ final class RestoreCommand implements Callable<Integer> {
                 bar.finish();
             }
             guard.done();
+            // what the run itself found (leftovers of killed restores it removed), after the chain's notes
+            r.notes().stream().filter(n -> !chain.notes().contains(n)).forEach(n -> err.println("note: " + n));
             String verified = null;
             if (flags.verify) {
                 verified = DiskDigest.of(output, r.virtualSize());

@@ -50,6 +50,8 @@ public final class Restore {
     private final Sink sink;
     private final RestoreOptions options;
     private final AtomicBoolean cancelled = new AtomicBoolean();
+    /** The staging file being written, or null: a cancel discards it at once (see {@link #cancel()}). */
+    private volatile StagedFile staging;
     private RestorePlan plan;
     private TargetInspection inspection;
 
@@ -80,9 +82,23 @@ public final class Restore {
         }
     }
 
-    /** Asks a running restore to stop; it ends with {@link RestoreCancelledException}. */
+    /**
+     * Asks a running restore to stop; it ends with {@link RestoreCancelledException}. A staging file
+     * is unlinked at once, before the workers finish their blocks: it will never be renamed into
+     * place, and a process that ends before they finish (a second signal, a kill) leaves nothing.
+     */
     public void cancel() {
         cancelled.set(true);
+        StagedFile s = staging;
+        if (s != null) {
+            synchronized (s) { // not while it is being renamed into place
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // the restore removes it again when it ends
+                }
+            }
+        }
     }
 
     /**
@@ -260,14 +276,19 @@ public final class Restore {
             TargetInspection at = new TargetInspection(staged.staging(), TargetKind.NEW_FILE, 0);
             try (Sink opened = Targets.open(at, p.virtualSize(), targetOptions, name);
                  TargetLock lock = TargetLock.acquire(staged.staging(), name)) {
+                staging = staged;
                 RestoreResult r = execute(opened, p, failed, removed);
-                if (cancelled.get()) { // a late cancel still wins over publishing: the caller was told to stop
-                    throw new RestoreCancelledException(name, -1, "restore cancelled before the restored disk was"
-                            + " renamed into place", null, failed);
+                synchronized (staged) {
+                    if (cancelled.get()) { // a late cancel still wins over publishing: the caller was told to stop
+                        throw new RestoreCancelledException(name, -1, "restore cancelled before the restored disk was"
+                                + " renamed into place", null, failed);
+                    }
+                    staged.publish();
                 }
-                staged.publish();
                 return r;
             }
+        } finally {
+            staging = null;
         }
     }
 
