@@ -11,6 +11,7 @@ import io.qcow2j.restore.oadp.VmPlan;
 import io.qcow2j.restore.oadp.VmRestore;
 import io.qcow2j.restore.oadp.VmRestorePlanner;
 import io.qcow2j.restore.target.InvalidTargetException;
+import io.qcow2j.restore.target.TargetAccess;
 import io.qcow2j.s3.ObjectStore;
 import io.qcow2j.s3.S3BackupLocation;
 import io.qcow2j.s3.S3Settings;
@@ -111,7 +112,7 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) { // a name that is not a plain path component
             throw usage(e.getMessage(), e);
         }
-        List<Path> created = block ? List.of() : createDirectories(target.toAbsolutePath().getParent());
+        List<Path> created = block ? List.of() : createDirectories(target);
         boolean published = false;
         try {
             // a file is restored beside the target and renamed over it (StagedFile), mode 0600 from creation
@@ -182,8 +183,12 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         }
     }
 
-    /** Makes the missing directories of {@code dir} (mode 0700, as the downloader); returns them, deepest first. */
-    private static List<Path> createDirectories(Path dir) throws InvalidTargetException {
+    /**
+     * Makes the missing directories of {@code target}'s directory (mode 0700, as the downloader);
+     * returns them, deepest first.
+     */
+    private static List<Path> createDirectories(Path target) throws InvalidTargetException {
+        Path dir = target.toAbsolutePath().getParent();
         List<Path> missing = new ArrayList<>();
         for (Path d = dir; d != null && !Files.exists(d); d = d.getParent()) {
             missing.add(d);
@@ -194,8 +199,10 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             } catch (IOException e) {
                 removeDirectories(missing.subList(i + 1, missing.size()));
-                throw new InvalidTargetException(dir.toString(), "cannot make the target's directory "
-                        + missing.get(i) + ": " + e, e);
+                Path parent = missing.get(i).getParent();
+                throw new InvalidTargetException(target.toString(), "cannot make the target's directory "
+                        + missing.get(i) + ": " + (e instanceof java.nio.file.AccessDeniedException && parent != null
+                        ? TargetAccess.denied(parent) : e.toString()), e);
             }
         }
         return missing;

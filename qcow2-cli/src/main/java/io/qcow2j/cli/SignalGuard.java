@@ -132,7 +132,7 @@ final class SignalGuard {
             // names the disk being written (restore-vm) and what its restore left there
             name = ri.resource() != null ? ri.resource() : name;
             guest = ri.guestOffset();
-            what = by + ": " + ri.reason();
+            what = by + ": " + ri.reason() + written(ri.targetState());
         } else if (phase == Phase.VALIDATING || failure instanceof Qcow2Exception) {
             // a refusal (the target, a lock) comes before the first change
             what = by + " before anything was written; the target was left untouched";
@@ -140,9 +140,14 @@ final class SignalGuard {
             what = by + " after the restore completed; the target is complete";
         } else {
             what = by + (failure == null ? " while writing; the restore did not stop within " + WAIT_SECONDS + " s"
-                    : " while writing") + "; " + ifStoppedWriting.description();
+                    : " while writing") + "; " + ifStoppedWriting.description() + written(ifStoppedWriting);
         }
         return new ErrorReport("cancelled", status(s), name + ": " + what, name, null, -1, guest);
+    }
+
+    /** Said of a target written in place, which a caller might otherwise take as merely unfinished. */
+    private static String written(TargetState state) {
+        return state == TargetState.PARTIALLY_WRITTEN ? " (partially written: do not use it)" : "";
     }
 
     private static int status(Signal s) {

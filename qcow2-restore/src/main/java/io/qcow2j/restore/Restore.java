@@ -38,6 +38,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * writes, in any order. Memory is bounded whatever the disk size. Success is reported only after
  * the target was forced to stable storage.
  *
+ * <p>A new file (and, with {@link RestoreOptions#replaceExistingFile()}, an existing one) is
+ * restored into a staging file beside it ({@link StagedFile}, mode 0600) and renamed into place
+ * only when complete: a failure or a cancel leaves the path as it was. A file target is locked
+ * ({@link TargetLock}) from before its first change until after the rename; a block device is
+ * claimed with {@code O_EXCL}.
+ *
  * <p>Cancel with {@link #cancel()} from any thread, or by interrupting the thread running
  * {@link #run()}: the run then ends with a {@link RestoreCancelledException}.
  */

@@ -6,7 +6,7 @@ package io.qcow2j.restore;
  */
 public enum TargetState {
     /** Written in place (an existing file, a block device): part old, part new; do not use it. */
-    PARTIALLY_WRITTEN("the target is incomplete: partially written, do not use it"),
+    PARTIALLY_WRITTEN("the target is incomplete"),
     /** A new file that was staged beside its path and never renamed into place: no file was made. */
     NOT_CREATED("the restore is incomplete: the target was not created"),
     /** A file that was to be replaced whole (staged, not renamed): its old content is intact. */

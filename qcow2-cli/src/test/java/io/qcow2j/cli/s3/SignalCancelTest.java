@@ -227,7 +227,7 @@ class SignalCancelTest {
             try (CliProcess p = CliProcess.start(List.of(), null, awsEnv(), args.toArray(String[]::new))) {
                 duringWriting(p, "TERM");
                 String line = cancelled(p, "TERM", loop);
-                assertTrue(line.endsWith("the target is incomplete: partially written, do not use it"), line);
+                assertTrue(line.endsWith("the target is incomplete (partially written: do not use it)"), line);
             }
         } finally {
             Shell.run("losetup", "-d", loop);

@@ -12,7 +12,7 @@ import java.util.Locale;
  * operator needs when the volume's owner, group or mode do not fit the pod's user (the fix is in the
  * pod's security context, not in qcow2j).
  */
-final class TargetAccess {
+public final class TargetAccess {
     private TargetAccess() {
     }
 
@@ -20,7 +20,7 @@ final class TargetAccess {
      * Why {@code path} cannot be written by this process (or, for a directory, a file created in it),
      * with the fix: "a read-only file system: …" or "permission denied (owner …; this process …): …".
      */
-    static String denied(Path path) {
+    public static String denied(Path path) {
         try {
             if (Files.getFileStore(path).isReadOnly()) {
                 return "a read-only file system: mount the volume read-write";

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -34,7 +35,6 @@ public final class TargetLock implements Closeable {
     private static final short F_UNLCK = 2;
     private static final int EACCES = 13;
     private static final int EAGAIN = 11;
-    private static final int EINVAL = 22;
 
     private final Libc libc;
     private final int fd;
@@ -55,7 +55,13 @@ public final class TargetLock implements Closeable {
     public static TargetLock acquire(Path file, String name) throws IOException {
         Libc libc = Libc.loadOrNull();
         if (libc != null) {
-            int fd = libc.open(file.toString(), Libc.O_RDWR | Libc.O_CLOEXEC);
+            int fd;
+            try {
+                fd = libc.open(file.toString(), Libc.O_RDWR | Libc.O_CLOEXEC);
+            } catch (LastErrorException e) {
+                throw new InvalidTargetException(name, "cannot open the target: " + (e.getErrorCode() == EACCES
+                        ? TargetAccess.denied(file) : e.getMessage()), e);
+            }
             try {
                 libc.fcntl(fd, F_OFD_SETLK, request(F_WRLCK));
                 return new TargetLock(libc, fd, null);
@@ -64,25 +70,30 @@ public final class TargetLock implements Closeable {
                 if (e.getErrorCode() == EAGAIN || e.getErrorCode() == EACCES) {
                     throw held(name);
                 }
-                if (e.getErrorCode() != EINVAL) { // EINVAL: a kernel before 3.15 without OFD locks
-                    throw new IOException(name + ": cannot lock the target: " + e.getMessage(), e);
-                }
+                // no OFD locks (a kernel before 3.15, EINVAL; a file system without them): a POSIX lock below
             }
         }
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE);
+        FileChannel ch;
         try {
-            FileLock lock = ch.tryLock(START, LENGTH, false);
-            if (lock == null) {
-                throw held(name);
-            }
-            return new TargetLock(null, -1, ch);
+            ch = FileChannel.open(file, StandardOpenOption.WRITE);
+        } catch (AccessDeniedException e) {
+            throw new InvalidTargetException(name, "cannot open the target: " + TargetAccess.denied(file), e);
+        }
+        FileLock lock;
+        try {
+            lock = ch.tryLock(START, LENGTH, false);
         } catch (OverlappingFileLockException e) { // this JVM holds it already
+            lock = null;
+        } catch (IOException e) {
+            // a file system with no record locks at all (ENOLCK, some network ones): nothing can be locked
+            // there, by qemu either; the restore goes on as before locks existed
+            return new TargetLock(null, -1, ch);
+        }
+        if (lock == null) {
             ch.close();
             throw held(name);
-        } catch (IOException | RuntimeException e) {
-            ch.close();
-            throw e;
         }
+        return new TargetLock(null, -1, ch);
     }
 
     /**
