@@ -76,7 +76,8 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         }
         notes.forEach(n -> err.println("note: " + n));
         // SIGTERM (the DataDownload cancelled, the pod deleted): reported as cancelled, naming TARGET_PATH
-        try (SignalGuard.Armed guard = signals.arm(dm.targetPath().toString()); ObjectStore store = open(dm, settings)) {
+        try (SignalGuard.Armed guard = signals.arm(dm.targetPath().toString());
+             ObjectStore store = open(dm, settings)) {
             return restore(dm, store, out, err, guard);
         }
     }

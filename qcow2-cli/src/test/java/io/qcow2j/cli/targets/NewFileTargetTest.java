@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qcow2j.cli.CliRun;
 import io.qcow2j.cli.Main;
+import io.qcow2j.cli.QemuLockHolder;
 import io.qcow2j.core.testing.QemuImg;
 import io.qcow2j.core.testing.QemuIo;
 import io.qcow2j.core.testing.RequiresQemu;
@@ -72,7 +73,8 @@ class NewFileTargetTest {
         Shell.Result r = Shell.run(cmd.toArray(String[]::new));
         assertEquals(0, r.code(), r.err());
         List<String> calls = Files.readAllLines(trace).stream().filter(l -> l.contains(".disk.raw.tmp-")).toList();
-        assertTrue(calls.stream().anyMatch(l -> l.contains("openat(") && l.contains("O_CREAT") && l.contains(", 0600)")),
+        assertTrue(calls.stream().anyMatch(l -> l.contains("openat(") && l.contains("O_CREAT")
+                && l.contains(", 0600)")),
                 "no 0600 creation of the staging file: " + calls);
         assertTrue(calls.stream().noneMatch(l -> l.contains("chmod")), "the staging file was chmod-ed: " + calls);
         assertTrue(calls.stream().anyMatch(l -> l.contains("rename")), "not renamed into place: " + calls);
@@ -155,23 +157,13 @@ class NewFileTargetTest {
         Path target = dir.resolve("disk.raw");
         Path live = Files.write(dir.resolve(".disk.raw.tmp-live0"), new byte[4096]);
         // qemu-io takes qemu's locks on it: as a running restore's lock, an OFD lock on those bytes
-        Process holder = new ProcessBuilder("qemu-io", "-f", "raw", "-c", "sleep 60000", live.toString())
-                .redirectErrorStream(true).start();
-        try {
-            long ino = (Long) Files.getAttribute(live, "unix:ino");
-            long deadline = System.nanoTime() + 30_000_000_000L;
-            while (Files.readAllLines(Path.of("/proc/locks")).stream().noneMatch(l -> l.matches(".*:" + ino + "\\s.*"))) {
-                assertTrue(holder.isAlive() && System.nanoTime() < deadline, "qemu-io did not lock " + live);
-                Thread.sleep(50);
-            }
+        try (QemuLockHolder holder = QemuLockHolder.hold(live)) {
             CliRun r = restore(target);
             assertEquals(Main.INVALID_TARGET, r.exit(), r.err());
             assertTrue(r.lines("error: ").get(0).startsWith("error: " + target + ": ")
                     && r.err().contains("another restore to this path is running"), r.err());
             assertTrue(Files.exists(live), "a live restore's staging file was removed");
             assertFalse(Files.exists(target));
-        } finally {
-            holder.destroyForcibly().waitFor();
         }
     }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.qcow2j.cli.CliProcess;
 import io.qcow2j.cli.CliRun;
 import io.qcow2j.cli.Main;
+import io.qcow2j.cli.QemuLockHolder;
 import io.qcow2j.core.testing.QemuImg;
 import io.qcow2j.core.testing.RequiresQemu;
 import io.qcow2j.core.testing.TestData;
@@ -93,29 +94,13 @@ class TargetLockTest {
     /** qemu holding the image (qemu-io, read-write) keeps a restore off it. */
     @Test
     void aFileQemuHoldsIsRefused() throws Exception {
-        Process qemu = new ProcessBuilder("qemu-io", "-f", "raw", "-c", "sleep 60000", target.toString())
-                .redirectErrorStream(true).start();
-        try {
-            long ino = (Long) Files.getAttribute(target, "unix:ino");
-            long deadline = System.nanoTime() + 30_000_000_000L;
-            while (!locked(ino)) {
-                assertTrue(qemu.isAlive() && System.nanoTime() < deadline, "qemu-io did not lock " + target);
-                Thread.sleep(50);
-            }
+        try (QemuLockHolder qemu = QemuLockHolder.hold(target)) {
             List<String> args = new ArrayList<>(List.of("restore", "--progress=none", "--output", target.toString()));
             TestData.chain().forEach(p -> args.add(p.toString()));
             CliRun r = CliRun.cli(args);
             assertEquals(Main.INVALID_TARGET, r.exit(), r.err());
             assertTrue(r.lines("error: ").get(0).contains("locked by another process"), r.err());
             assertEquals(3, Files.size(target), "the file qemu holds was written");
-        } finally {
-            qemu.destroyForcibly().waitFor();
         }
-    }
-
-    /** True when /proc/locks lists a lock on inode {@code ino}. */
-    private static boolean locked(long ino) throws IOException {
-        return Files.readAllLines(Path.of("/proc/locks")).stream()
-                .anyMatch(l -> l.matches(".*\\s[0-9a-f]+:[0-9a-f]+:" + ino + "\\s.*"));
     }
 }

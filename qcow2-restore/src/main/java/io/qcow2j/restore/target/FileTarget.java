@@ -52,8 +52,8 @@ final class FileTarget implements Sink {
     /** Zero ranges written as zeros because the kernel could not zero them. */
     private final AtomicLong zerosWritten = new AtomicLong();
 
-    private FileTarget(Path path, String name, TargetKind kind, FileChannel channel, boolean writeZeros, KernelZeroer zeroer,
-            FileChannel direct, PageCacheRelease release, DeviceClaim claim) {
+    private FileTarget(Path path, String name, TargetKind kind, FileChannel channel, boolean writeZeros,
+            KernelZeroer zeroer, FileChannel direct, PageCacheRelease release, DeviceClaim claim) {
         this.path = path;
         this.name = name;
         this.kind = kind;
