@@ -99,9 +99,22 @@ public final class CliProcess implements AutoCloseable {
 
     /** Sends {@code signal} (e.g. "TERM", "STOP") to the JVM. */
     public void signal(String signal) throws IOException, InterruptedException {
-        int rc = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start().waitFor();
+        kill(signal, process.pid());
+    }
+
+    /**
+     * Sends {@code signal} to the JVM when the started command runs it as its child (a prefix such as
+     * {@code strace} that does not exec it).
+     */
+    public void signalChild(String signal) throws IOException, InterruptedException {
+        kill(signal, process.toHandle().children().findFirst()
+                .orElseThrow(() -> new IOException("no child of " + process.pid())).pid());
+    }
+
+    private static void kill(String signal, long pid) throws IOException, InterruptedException {
+        int rc = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start().waitFor();
         if (rc != 0) {
-            throw new IOException("kill -" + signal + " " + process.pid() + " failed");
+            throw new IOException("kill -" + signal + " " + pid + " failed");
         }
     }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.qcow2j.cli.CliProcess;
 import io.qcow2j.cli.CliRun;
 import io.qcow2j.cli.Main;
 import io.qcow2j.cli.QemuLockHolder;
@@ -122,6 +123,32 @@ class NewFileTargetTest {
             RestoreCancelledException e = assertThrows(RestoreCancelledException.class, restore[0]::run);
             assertEquals(TargetState.NOT_CREATED, e.targetState());
             assertEquals(target.toString(), e.resource());
+        }
+        assertEquals(List.of(), names(dir));
+    }
+
+    /**
+     * SIGTERM while the restored file is being forced to stable storage, before its rename: every
+     * {@code fsync} is held up 3 s (strace fault injection), the signal is sent once the last byte
+     * was written (the 100% progress event), so it lands in the final fsyncs. Exit 143, nothing at
+     * the path or beside it.
+     */
+    @Test
+    void aSigtermDuringTheFinalFsyncLeavesNoNewFile() throws Exception {
+        assumeTrue(Shell.run("strace", "-V").code() == 0, "strace is not installed");
+        Path target = dir.resolve("disk.raw");
+        List<String> args = new ArrayList<>(List.of("restore", "--progress", "json", "--output", target.toString()));
+        TestData.chain().forEach(p -> args.add(p.toString()));
+        List<String> strace = List.of("strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=fsync", "-e",
+                "inject=fsync:delay_enter=3000000");
+        try (CliProcess p = CliProcess.start(strace, null, java.util.Map.of(), args.toArray(String[]::new))) {
+            assertTrue(p.awaitErr(l -> l.contains("\"percent\":100.0"), 120), "never wrote it all: " + p.err());
+            p.signalChild("TERM");
+            assertEquals(143, p.waitFor(60), p.err());
+            List<String> errors = p.lines("error: ");
+            assertEquals(1, errors.size(), p.err());
+            assertTrue(errors.get(0).startsWith("error: " + target + ": cancelled: interrupted by a signal (SIGTERM)")
+                    && errors.get(0).endsWith("the target was not created"), errors.get(0));
         }
         assertEquals(List.of(), names(dir));
     }
