@@ -176,6 +176,14 @@ class NewFileTargetTest {
         assertTrue(notes.toString().contains("removed " + leftover) && notes.toString().contains("64.0 MiB"),
                 "the summary does not say so: " + notes);
         assertEquals(TestData.chainSha256(), Sha256.of(target));
+
+        // a name with glob characters is matched literally
+        Path odd = dir.resolve("d*sk[1].raw");
+        Path oddLeftover = Files.writeString(dir.resolve(".d*sk[1].raw.tmp-0a"), "left");
+        Path notOurs = Files.writeString(dir.resolve(".dXsk1.raw.tmp-0a"), "not ours");
+        assertEquals(0, restore(odd).exit());
+        assertFalse(Files.exists(oddLeftover), "the leftover of d*sk[1].raw stayed");
+        assertTrue(Files.exists(notOurs), "a file the glob would match was removed");
     }
 
     /** A staging file some process holds locked belongs to a live restore: refused, and kept. */

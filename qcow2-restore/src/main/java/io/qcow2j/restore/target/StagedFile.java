@@ -80,11 +80,14 @@ public final class StagedFile implements Closeable {
         if (!Files.isDirectory(abs.getParent())) {
             return found;
         }
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(abs.getParent(), prefix + "*")) {
+        // a filter, not a glob: the target's name may hold glob characters
+        DirectoryStream.Filter<Path> ours = p -> {
+            String name = p.getFileName().toString();
+            return name.startsWith(prefix) && RANDOM_PART.matcher(name.substring(prefix.length())).matches();
+        };
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(abs.getParent(), ours)) {
             for (Path p : dir) {
-                String name = p.getFileName().toString();
-                if (RANDOM_PART.matcher(name.substring(prefix.length())).matches()
-                        && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
                     if (TargetLock.heldByOther(p)) {
                         throw new InvalidTargetException(target.toString(), "another restore to this path is running"
                                 + " (its staging file " + p.getFileName() + " is locked); refusing to write it at the"
