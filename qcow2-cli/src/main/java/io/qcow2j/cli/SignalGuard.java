@@ -3,6 +3,7 @@ package io.qcow2j.cli;
 import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.restore.RestoreIncompleteException;
 import io.qcow2j.restore.TargetState;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -122,7 +123,8 @@ final class SignalGuard {
      * not stop) after a signal: kind {@code cancelled}, exit 128 + the signal's number, the target
      * and what is left there.
      */
-    ErrorReport report(Throwable failure) {
+    ErrorReport report(Throwable thrown) {
+        Throwable failure = thrown instanceof UncheckedIOException u ? u.getCause() : thrown;
         Signal s = received.get();
         String by = "cancelled: interrupted by a signal (SIG" + s.getName() + ")";
         String name = target;
