@@ -4,13 +4,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qcow2j.restore.RestoreOptions;
 import io.qcow2j.restore.RestoreResult;
+import io.qcow2j.restore.TargetState;
 import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.oadp.DiskPlan;
 import io.qcow2j.restore.oadp.VmPlan;
 import io.qcow2j.restore.oadp.VmRestore;
 import io.qcow2j.restore.oadp.VmRestorePlanner;
 import io.qcow2j.restore.target.InvalidTargetException;
-import io.qcow2j.restore.target.StagedFile;
+import io.qcow2j.restore.target.TargetAccess;
 import io.qcow2j.s3.ObjectStore;
 import io.qcow2j.s3.S3BackupLocation;
 import io.qcow2j.s3.S3Settings;
@@ -24,8 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -45,24 +44,17 @@ import picocli.CommandLine.Spec;
             + " downloader does, configured by its KUBEVIRT_DM_* environment (docs/cli-contract.md).",
             "Reads only the clusters that survive composition; needs no scratch volume."})
 final class DatamoverRestoreCommand implements Callable<Integer> {
-    private static final long SIGNAL_WAIT_SECONDS = 10;
-
     @Spec
     CommandSpec spec;
 
     private final Events events;
     private final Map<String, String> env;
-    /** Counted down once the command's outcome was reported: a SIGTERM hook waits for it. */
-    private final CountDownLatch reported = new CountDownLatch(1);
+    private final SignalGuard signals;
 
-    DatamoverRestoreCommand(Events events, Map<String, String> env) {
+    DatamoverRestoreCommand(Events events, Map<String, String> env, SignalGuard signals) {
         this.events = events;
         this.env = env;
-    }
-
-    /** Called by {@link Main} after it printed the outcome. */
-    void reported() {
-        reported.countDown();
+        this.signals = signals;
     }
 
     @Override
@@ -83,26 +75,10 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
             notes.add("ignored unknown variables " + String.join(", ", dm.unknown()));
         }
         notes.forEach(n -> err.println("note: " + n));
-        // SIGTERM (the DataDownload cancelled, the pod deleted): stop the restore and let the
-        // failure path remove the staging file and report, then let the JVM go
-        Thread main = Thread.currentThread();
-        Thread hook = new Thread(() -> {
-            main.interrupt();
-            try {
-                reported.await(SIGNAL_WAIT_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "qcow2j-signal");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try (ObjectStore store = open(dm, settings)) {
-            return restore(dm, store, out, err);
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook runs: it waits for the report
-            }
+        // SIGTERM (the DataDownload cancelled, the pod deleted): reported as cancelled, naming TARGET_PATH
+        try (SignalGuard.Armed guard = signals.arm(dm.targetPath().toString());
+             ObjectStore store = open(dm, settings)) {
+            return restore(dm, store, out, err, guard);
         }
     }
 
@@ -122,27 +98,26 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         return new CommandLine.ParameterException(spec.commandLine(), message, cause);
     }
 
-    private int restore(DatamoverEnvironment dm, ObjectStore store, PrintWriter out, PrintWriter err)
-            throws IOException {
+    private int restore(DatamoverEnvironment dm, ObjectStore store, PrintWriter out, PrintWriter err,
+                        SignalGuard.Armed guard) throws IOException {
         long start = System.nanoTime();
         Path target = dm.targetPath();
         boolean existed = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
         boolean block = isBlockDevice(target);
         checkTarget(dm, target, existed, block, err);
-        StagedFile staged = block ? null : StagedFile.beside(target);
-        Path restoreTo = block ? target : staged.staging();
         S3BackupLocation location = new S3BackupLocation(store, dm.bucket(), dm.prefix());
         VmPlan plan;
         try {
             plan = VmRestorePlanner.planVolume(location, dm.backup(), dm.namespace(), dm.vmName(), dm.volume(),
-                    restoreTo);
+                    target);
         } catch (IllegalArgumentException e) { // a name that is not a plain path component
             throw usage(e.getMessage(), e);
         }
-        List<Path> created = block ? List.of() : createDirectories(restoreTo.getParent());
+        List<Path> created = block ? List.of() : createDirectories(target);
         boolean published = false;
         try {
-            RestoreOptions options = RestoreOptions.builder().build();
+            // a file is restored beside the target and renamed over it (StagedFile), mode 0600 from creation
+            RestoreOptions options = RestoreOptions.builder().replaceExistingFile(true).build();
             try (VmRestore restore = VmRestore.prepare(plan, options)) {
                 long validationNanos = System.nanoTime() - start;
                 VmRestore.PreparedDisk disk = restore.disks().get(0);
@@ -153,16 +128,14 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
                 Progress bar = Progress.create(DatamoverEnvironment.jsonProgress(env) ? Progress.Mode.json
                         : Progress.Mode.none, err, events, target.toString(), n -> stats(n, store));
                 List<VmRestore.DiskResult> results;
+                guard.writing(block ? TargetState.PARTIALLY_WRITTEN : existed ? TargetState.UNCHANGED
+                        : TargetState.NOT_CREATED);
                 try {
                     results = restore.run(options.toBuilder().progress(bar).build());
                 } finally {
                     bar.finish();
                 }
-                if (staged != null) {
-                    // as the downloader leaves it: the restored disk is root's alone until the PV is rebound
-                    Files.setPosixFilePermissions(restoreTo, PosixFilePermissions.fromString("rw-------"));
-                    staged.publish();
-                }
+                guard.done();
                 published = true;
                 RestoreResult r = results.get(0).result();
                 ObjectNode done = events.event("done");
@@ -177,7 +150,7 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
             }
         } finally {
             if (!published) {
-                cleanUp(staged, created);
+                removeDirectories(created);
             }
         }
         return Main.OK;
@@ -212,8 +185,12 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         }
     }
 
-    /** Makes the missing directories of {@code dir} (mode 0700, as the downloader); returns them, deepest first. */
-    private static List<Path> createDirectories(Path dir) throws InvalidTargetException {
+    /**
+     * Makes the missing directories of {@code target}'s directory (mode 0700, as the downloader);
+     * returns them, deepest first.
+     */
+    private static List<Path> createDirectories(Path target) throws InvalidTargetException {
+        Path dir = target.toAbsolutePath().getParent();
         List<Path> missing = new ArrayList<>();
         for (Path d = dir; d != null && !Files.exists(d); d = d.getParent()) {
             missing.add(d);
@@ -223,25 +200,24 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
                 Files.createDirectory(missing.get(i),
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             } catch (IOException e) {
-                cleanUp(null, missing.subList(i + 1, missing.size()));
-                throw new InvalidTargetException(dir.toString(), "cannot make the target's directory "
-                        + missing.get(i) + ": " + e, e);
+                removeDirectories(missing.subList(i + 1, missing.size()));
+                Path parent = missing.get(i).getParent();
+                throw new InvalidTargetException(target.toString(), "cannot make the target's directory "
+                        + missing.get(i) + ": " + (e instanceof java.nio.file.AccessDeniedException && parent != null
+                        ? TargetAccess.denied(parent) : e.toString()), e);
             }
         }
         return missing;
     }
 
-    /** A failed restore leaves nothing: no staging file, no directory it made. */
-    private static void cleanUp(StagedFile staged, List<Path> created) {
+    /** A failed restore leaves no directory it made (the restore removed its staging file). */
+    private static void removeDirectories(List<Path> created) {
         try {
-            if (staged != null) {
-                staged.close();
-            }
             for (Path d : created) {
                 Files.deleteIfExists(d);
             }
         } catch (IOException | RuntimeException ignored) {
-            // the error being reported matters more; a leftover is named by its .tmp- name
+            // the error being reported matters more
         }
     }
 

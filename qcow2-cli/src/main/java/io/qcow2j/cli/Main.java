@@ -7,6 +7,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
@@ -75,10 +77,20 @@ public final class Main {
         Events events = new Events(err, argList.contains("--progress=json")
                 || Collections.indexOfSubList(argList, List.of("--progress", "json")) >= 0
                 || datamover && DatamoverEnvironment.jsonProgress(env));
-        ErrorReport[] failure = {null};
         // "could not check" is qemu-img check's exit 1, usage errors included
         int usageExit = args.length > 0 && args[0].equals("check") ? CheckResult.CHECK_FAILED : USAGE;
-        Factory factory = new Factory(events, env);
+        AtomicBoolean reported = new AtomicBoolean();
+        // one report per run: a signal's report may race the command's own (SignalGuard)
+        Consumer<ErrorReport> reporter = r -> {
+            if (reported.compareAndSet(false, true)) {
+                report(r, json, events, out, err);
+                if (datamover) {
+                    TerminationLog.write(env, r.message());
+                }
+            }
+        };
+        SignalGuard signals = new SignalGuard(reporter);
+        Factory factory = new Factory(events, env, signals);
         CommandLine cl = new CommandLine(new Main(), factory);
         Class<?> named = args.length > 0 ? SUBCOMMANDS.get(args[0]) : null;
         if (named != null && named != CommandLine.HelpCommand.class) {
@@ -90,42 +102,39 @@ public final class Main {
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, a) -> {
             ErrorReport r = ErrorReport.of(ex, usageExit);
-            failure[0] = r;
-            report(r, null, debug, json, events, out, err);
+            reporter.accept(r);
             String command = ex.getCommandLine().getCommandSpec().qualifiedName();
             err.println("Try '" + command + " --help'.");
             return r.exit();
         });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            ErrorReport r = ErrorReport.of(ex, usageExit);
-            failure[0] = r;
-            report(r, ex, debug, json, events, out, err);
+            // after SIGTERM/SIGINT, whatever the interrupted command threw is the cancellation
+            ErrorReport r = signals.signalled() ? signals.report(ex) : ErrorReport.of(ex, usageExit);
+            if (debug) {
+                ex.printStackTrace(err);
+            }
+            reporter.accept(r);
             return r.exit();
         });
         int rc;
         try {
             rc = cl.execute(args);
         } catch (Error e) { // picocli hands only Exceptions to the handler above
-            ErrorReport r = ErrorReport.of(e, usageExit);
-            failure[0] = r;
-            report(r, e, debug, json, events, out, err);
+            ErrorReport r = signals.signalled() ? signals.report(e) : ErrorReport.of(e, usageExit);
+            if (debug) {
+                e.printStackTrace(err);
+            }
+            reporter.accept(r);
             rc = r.exit();
         }
-        if (datamover && failure[0] != null) {
-            TerminationLog.write(env, failure[0].message());
-        }
-        factory.reported();
+        signals.finished();
         out.flush();
         err.flush();
         return rc;
     }
 
     /** The error line on stderr, the JSON error object with {@code --json}, the final error event. */
-    private static void report(ErrorReport r, Throwable t, boolean debug, boolean json, Events events,
-            PrintWriter out, PrintWriter err) {
-        if (debug && t != null) {
-            t.printStackTrace(err);
-        }
+    private static void report(ErrorReport r, boolean json, Events events, PrintWriter out, PrintWriter err) {
         err.println("error: " + r.message());
         err.flush();
         events.error(r);
@@ -139,33 +148,26 @@ public final class Main {
     private static final class Factory implements CommandLine.IFactory {
         private final Events events;
         private final Map<String, String> env;
-        private DatamoverRestoreCommand datamover;
+        private final SignalGuard signals;
 
-        Factory(Events events, Map<String, String> env) {
+        Factory(Events events, Map<String, String> env, SignalGuard signals) {
             this.events = events;
             this.env = env;
+            this.signals = signals;
         }
 
         @Override
         public <K> K create(Class<K> cls) throws Exception {
             if (cls == RestoreCommand.class) {
-                return cls.cast(new RestoreCommand(events, env));
+                return cls.cast(new RestoreCommand(events, env, signals));
             }
             if (cls == RestoreVmCommand.class) {
-                return cls.cast(new RestoreVmCommand(events, env));
+                return cls.cast(new RestoreVmCommand(events, env, signals));
             }
             if (cls == DatamoverRestoreCommand.class) {
-                datamover = new DatamoverRestoreCommand(events, env);
-                return cls.cast(datamover);
+                return cls.cast(new DatamoverRestoreCommand(events, env, signals));
             }
             return CommandLine.defaultFactory().create(cls);
-        }
-
-        /** The outcome was printed: a signal handler waiting for that may let the JVM go. */
-        void reported() {
-            if (datamover != null) {
-                datamover.reported();
-            }
         }
     }
 

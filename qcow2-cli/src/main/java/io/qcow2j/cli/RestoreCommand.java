@@ -4,12 +4,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qcow2j.restore.Chain;
 import io.qcow2j.restore.Restore;
-import io.qcow2j.restore.RestoreCancelledException;
 import io.qcow2j.restore.RestoreIncompleteException;
 import io.qcow2j.restore.RestoreOptions;
 import io.qcow2j.restore.RestorePlan;
 import io.qcow2j.restore.RestoreResult;
+import io.qcow2j.restore.TargetState;
 import io.qcow2j.restore.digest.DiskDigest;
+import io.qcow2j.restore.target.TargetKind;
 import io.qcow2j.s3.S3Location;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -33,7 +34,8 @@ final class RestoreCommand implements Callable<Integer> {
     @Mixin
     DebugOption debug;
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "TARGET",
-            description = "Raw file (created sparse if missing, overwritten if present) or block device.")
+            description = {"Raw file or block device. A new file is made sparse beside it and renamed into place"
+                + " when complete; an existing one is overwritten in place."})
     Path output;
     @Mixin
     RestoreFlags flags;
@@ -43,11 +45,13 @@ final class RestoreCommand implements Callable<Integer> {
 
     private final Events events;
     private final Map<String, String> env;
+    private final SignalGuard signals;
     private long validationNanos;
 
-    RestoreCommand(Events events, Map<String, String> env) {
+    RestoreCommand(Events events, Map<String, String> env, SignalGuard signals) {
         this.events = events;
         this.env = env;
+        this.signals = signals;
     }
 
     @Override
@@ -56,7 +60,8 @@ final class RestoreCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         RestoreOptions opts = flags.toOptions(spec);
         long openStart = System.nanoTime();
-        try (ObjectStorage remote = new ObjectStorage(); Chain chain = open(remote, opts)) {
+        try (SignalGuard.Armed guard = signals.arm(output.toString());
+             ObjectStorage remote = new ObjectStorage(); Chain chain = open(remote, opts)) {
             for (String note : chain.notes()) {
                 err.println("note: " + note);
             }
@@ -70,16 +75,16 @@ final class RestoreCommand implements Callable<Integer> {
             remote.warnings().forEach(w -> err.println("warning: " + w));
             events.emit(startEvent(plan));
             RestoreResult r;
-            try (SignalGuard guard = SignalGuard.install(restore, output, err, events)) {
-                try {
-                    r = restore.run();
-                } catch (Exception | Error e) {
-                    guard.handOver(e); // returns only when no signal is being handled
-                    throw e;
-                }
+            guard.writing(plan.targetKind() == TargetKind.NEW_FILE ? TargetState.NOT_CREATED
+                    : TargetState.PARTIALLY_WRITTEN);
+            try {
+                r = restore.run();
             } finally {
                 bar.finish();
             }
+            guard.done();
+            // what the run itself found (leftovers of killed restores it removed), after the chain's notes
+            r.notes().stream().filter(n -> !chain.notes().contains(n)).forEach(n -> err.println("note: " + n));
             String verified = null;
             if (flags.verify) {
                 verified = DiskDigest.of(output, r.virtualSize());
@@ -162,76 +167,6 @@ final class RestoreCommand implements Callable<Integer> {
                     r.megabytesPerSecond(), validationNanos / 1e9);
             out.printf("  digest         %s:%s%s%n", DiskDigest.NAME, r.digest(), verified != null ? " (verified)" : "");
             remote.print(out);
-        }
-    }
-
-    /**
-     * SIGTERM or SIGINT during the restore: without this the JVM exits 143/130 silently and the
-     * operator cannot tell a half-written target from a finished one. The shutdown hook cancels the
-     * restore, waits (bounded) for the workers to stop writing, and prints the one {@code error:}
-     * line saying the target is incomplete; the exit status stays the signal's.
-     */
-    private static final class SignalGuard implements AutoCloseable {
-        private static final long WAIT_SECONDS = 10;
-        private final Thread hook;
-        private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
-        private final java.util.concurrent.atomic.AtomicBoolean signalled =
-                new java.util.concurrent.atomic.AtomicBoolean();
-        private volatile Throwable failure;
-
-        private SignalGuard(Restore restore, Path target, PrintWriter err, Events events) {
-            hook = new Thread(() -> {
-                signalled.set(true);
-                restore.cancel();
-                try {
-                    stopped.await(WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                long at = failure instanceof RestoreIncompleteException ri ? ri.guestOffset() : -1;
-                RestoreIncompleteException e = new RestoreCancelledException(target.toString(), at,
-                        "restore interrupted by a signal", null);
-                err.println("error: " + e.getMessage());
-                // the process ends with the signal's status, which the JVM does not tell: -1 here
-                ErrorReport r = ErrorReport.of(e, Main.USAGE);
-                events.error(new ErrorReport(r.kind(), -1, r.message(), r.resource(), r.structure(), r.offset(),
-                        r.guestOffset()));
-                err.flush();
-            }, "qcow2j-signal");
-        }
-
-        static SignalGuard install(Restore restore, Path target, PrintWriter err, Events events) {
-            SignalGuard g = new SignalGuard(restore, target, err, events);
-            Runtime.getRuntime().addShutdownHook(g.hook);
-            return g;
-        }
-
-        /**
-         * Called with the restore's failure. During a signal the hook owns the output and the JVM
-         * is halting, so this never returns then; otherwise it returns and the caller rethrows.
-         */
-        void handOver(Throwable t) {
-            failure = t;
-            stopped.countDown();
-            if (signalled.get()) {
-                while (true) { // the VM halts once the hook has printed
-                    try {
-                        Thread.sleep(Long.MAX_VALUE);
-                    } catch (InterruptedException ignored) {
-                        // keep waiting for the halt
-                    }
-                }
-            }
-        }
-
-        @Override
-        public void close() {
-            stopped.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running or has run: it prints
-            }
         }
     }
 }

@@ -6,6 +6,7 @@ import io.qcow2j.core.Qcow2Image;
 import io.qcow2j.restore.RestoreIncompleteException;
 import io.qcow2j.restore.RestoreOptions;
 import io.qcow2j.restore.RestoreResult;
+import io.qcow2j.restore.TargetState;
 import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.oadp.BackupLocation;
 import io.qcow2j.restore.oadp.DirectoryBackupLocation;
@@ -60,10 +61,12 @@ final class RestoreVmCommand implements Callable<Integer> {
 
     private final Events events;
     private final Map<String, String> env;
+    private final SignalGuard signals;
 
-    RestoreVmCommand(Events events, Map<String, String> env) {
+    RestoreVmCommand(Events events, Map<String, String> env, SignalGuard signals) {
         this.events = events;
         this.env = env;
+        this.signals = signals;
     }
 
     @Override
@@ -92,13 +95,14 @@ final class RestoreVmCommand implements Callable<Integer> {
         if (root != null && s3.anyConnectionFlag()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--prefix and the S3 options need --bucket");
         }
-        try (ObjectStorage remote = new ObjectStorage()) {
-            return restore(out, err, opts, targets, remote);
+        String named = String.join(", ", targets.values().stream().map(Path::toString).toList());
+        try (SignalGuard.Armed guard = signals.arm(named); ObjectStorage remote = new ObjectStorage()) {
+            return restore(out, err, opts, targets, remote, guard);
         }
     }
 
     private int restore(PrintWriter out, PrintWriter err, RestoreOptions opts, Map<String, Path> targets,
-                        ObjectStorage remote) throws java.io.IOException {
+                        ObjectStorage remote, SignalGuard.Armed guard) throws java.io.IOException {
         VmPlan plan;
         try {
             BackupLocation location = root != null ? new DirectoryBackupLocation(root)
@@ -123,11 +127,14 @@ final class RestoreVmCommand implements Callable<Integer> {
             Progress bar = Progress.create(flags.progress, err, events, "vm " + namespace + "/" + vm, remote::addTo);
             List<VmRestore.DiskResult> results;
             long start = System.nanoTime();
+            // a failure names the disk it stopped at and what its restore left there; earlier ones are complete
+            guard.writing(TargetState.PARTIALLY_WRITTEN);
             try {
                 results = restore.run(opts.toBuilder().progress(bar).build());
             } finally {
                 bar.finish();
             }
+            guard.done();
             long nanos = System.nanoTime() - start;
             for (VmRestore.DiskResult r : results) {
                 if (flags.verify) {

@@ -11,11 +11,14 @@ import io.qcow2j.restore.pipeline.PipelineSettings;
 import io.qcow2j.restore.pipeline.Uninterruptible;
 import io.qcow2j.restore.target.InvalidTargetException;
 import io.qcow2j.restore.target.Sink;
+import io.qcow2j.restore.target.StagedFile;
 import io.qcow2j.restore.target.TargetInspection;
 import io.qcow2j.restore.target.TargetKind;
+import io.qcow2j.restore.target.TargetLock;
 import io.qcow2j.restore.target.TargetOptions;
 import io.qcow2j.restore.target.Targets;
 import io.qcow2j.restore.target.linux.Libc;
+import io.qcow2j.restore.target.linux.LoopDevice;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +38,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * writes, in any order. Memory is bounded whatever the disk size. Success is reported only after
  * the target was forced to stable storage.
  *
+ * <p>A new file (and, with {@link RestoreOptions#replaceExistingFile()}, an existing one) is
+ * restored into a staging file beside it ({@link StagedFile}, mode 0600) and renamed into place
+ * only when complete: a failure or a cancel leaves the path as it was. A file target is locked
+ * ({@link TargetLock}) from before its first change until after the rename; a block device is
+ * claimed with {@code O_EXCL}.
+ *
  * <p>Cancel with {@link #cancel()} from any thread, or by interrupting the thread running
  * {@link #run()}: the run then ends with a {@link RestoreCancelledException}.
  */
@@ -47,6 +56,8 @@ public final class Restore {
     private final Sink sink;
     private final RestoreOptions options;
     private final AtomicBoolean cancelled = new AtomicBoolean();
+    /** The staging file being written, or null: a cancel discards it at once (see {@link #cancel()}). */
+    private volatile StagedFile staging;
     private RestorePlan plan;
     private TargetInspection inspection;
 
@@ -77,9 +88,23 @@ public final class Restore {
         }
     }
 
-    /** Asks a running restore to stop; it ends with {@link RestoreCancelledException}. */
+    /**
+     * Asks a running restore to stop; it ends with {@link RestoreCancelledException}. A staging file
+     * is unlinked at once, before the workers finish their blocks: it will never be renamed into
+     * place, and a process that ends before they finish (a second signal, a kill) leaves nothing.
+     */
     public void cancel() {
         cancelled.set(true);
+        StagedFile s = staging;
+        if (s != null) {
+            synchronized (s) { // not while it is being renamed into place
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // the restore removes it again when it ends
+                }
+            }
+        }
     }
 
     /**
@@ -119,14 +144,25 @@ public final class Restore {
             inspection = Targets.inspect(targetPath, size);
             kind = inspection.kind();
             if (kind != TargetKind.NEW_FILE) {
+                LoopDevice.Backing loop = kind == TargetKind.BLOCK_DEVICE ? LoopDevice.backing(targetPath) : null;
                 for (Qcow2Image img : chain.images()) {
                     if (img.source() instanceof FileByteSource f && Files.isSameFile(f.path(), targetPath)) {
                         throw new InvalidTargetException(name,
                                 "the target is one of the chain's images (" + img.name() + "); refusing to overwrite it");
                     }
+                    if (loop != null && img.source() instanceof FileByteSource f && loop.is(f.path())) {
+                        throw new InvalidTargetException(name, "the target is a loop device backed by one of the"
+                                + " chain's images (" + img.name() + "); refusing to overwrite it");
+                    }
                 }
             }
-            needsZeroing = kind != TargetKind.NEW_FILE && !options.targetIsZero();
+            if (kind != TargetKind.BLOCK_DEVICE) {
+                if (kind == TargetKind.EXISTING_FILE && TargetLock.heldByOther(targetPath)) {
+                    throw TargetLock.held(name);
+                }
+                StagedFile.leftovers(targetPath); // refuses when a restore to the same path is running
+            }
+            needsZeroing = kind != TargetKind.NEW_FILE && !options.targetIsZero() && !staged(kind);
         }
         List<String> warnings = new ArrayList<>();
         boolean zeroOffload = true;
@@ -204,19 +240,66 @@ public final class Restore {
         return Uninterruptible.call(this::prepareAndRun, this::cancel, options.threadFactory());
     }
 
+    /** A regular file restored beside its path and renamed into place: a new file, or one replaced whole. */
+    private boolean staged(TargetKind kind) {
+        return kind == TargetKind.NEW_FILE || kind == TargetKind.EXISTING_FILE && options.replaceExistingFile();
+    }
+
     private RestoreResult prepareAndRun() throws IOException {
         RestorePlan p = prepare();
         if (sink != null) {
-            return execute(sink, p);
+            return execute(sink, p, TargetState.PARTIALLY_WRITTEN, List.of());
         }
         TargetOptions targetOptions = new TargetOptions(options.targetIsZero(), options.directIo(),
                 p.pageCacheRelease());
-        try (Sink opened = Targets.open(inspection, p.virtualSize(), targetOptions)) {
-            return execute(opened, p);
+        TargetKind kind = inspection.kind();
+        if (kind == TargetKind.BLOCK_DEVICE) { // claimed exclusively (O_EXCL) by the sink
+            try (Sink opened = Targets.open(inspection, p.virtualSize(), targetOptions)) {
+                return execute(opened, p, TargetState.PARTIALLY_WRITTEN, List.of());
+            }
+        }
+        // an existing file stays locked until it was replaced or completely written
+        try (TargetLock lock = kind == TargetKind.EXISTING_FILE ? TargetLock.acquire(targetPath, p.target()) : null) {
+            if (staged(kind)) {
+                return stageAndPublish(p, targetOptions);
+            }
+            try (Sink opened = Targets.open(inspection, p.virtualSize(), targetOptions)) {
+                return execute(opened, p, TargetState.PARTIALLY_WRITTEN, List.of());
+            }
         }
     }
 
-    private RestoreResult execute(Sink target, RestorePlan p) throws IOException {
+    /**
+     * Restores into a new file beside the target, locked from its creation, then renames it over the
+     * target once forced, unless cancelled meanwhile; any failure removes it, leaving the target
+     * path as it was. Leftovers of killed restores to the same path are removed first.
+     */
+    private RestoreResult stageAndPublish(RestorePlan p, TargetOptions targetOptions) throws IOException {
+        String name = p.target();
+        TargetState failed = inspection.kind() == TargetKind.NEW_FILE ? TargetState.NOT_CREATED : TargetState.UNCHANGED;
+        List<String> removed = StagedFile.removeLeftovers(targetPath);
+        try (StagedFile staged = StagedFile.beside(targetPath)) {
+            TargetInspection at = new TargetInspection(staged.staging(), TargetKind.NEW_FILE, 0);
+            try (Sink opened = Targets.open(at, p.virtualSize(), targetOptions, name);
+                 TargetLock lock = TargetLock.acquire(staged.staging(), name)) {
+                staging = staged;
+                RestoreResult r = execute(opened, p, failed, removed);
+                synchronized (staged) {
+                    if (cancelled.get()) { // a late cancel still wins over publishing: the caller was told to stop
+                        throw new RestoreCancelledException(name, -1, "restore cancelled before the restored disk was"
+                                + " renamed into place", null, failed);
+                    }
+                    staged.publish();
+                }
+                return r;
+            }
+        } finally {
+            staging = null;
+        }
+    }
+
+    private RestoreResult execute(Sink target, RestorePlan p, TargetState failed, List<String> notes)
+            throws IOException {
         long size = p.virtualSize();
         ProgressListener listener = options.progress();
         PipelineSettings settings = new PipelineSettings(p.workers(), options.flushEveryBytes(),
@@ -227,12 +310,15 @@ public final class Restore {
             r = new Pipeline(chain.images(), target, settings, cancelled).run();
         } catch (PipelineException e) {
             if (e.cancelled()) {
-                throw new RestoreCancelledException(target.name(), e.guestOffset(), e.getMessage(), e.getCause());
+                throw new RestoreCancelledException(target.name(), e.guestOffset(), e.getMessage(), e.getCause(),
+                        failed);
             }
-            throw new RestoreIncompleteException(target.name(), e.guestOffset(), e.getMessage(), e.getCause());
+            throw new RestoreIncompleteException(target.name(), e.guestOffset(), e.getMessage(), e.getCause(), failed);
         }
-        return new RestoreResult(target.name(), target.kind(), target.direct(), size, r.bytesWritten(),
-                r.zeroBytesSkipped(), r.dataBytes(), r.nanos(), r.digest(), chain.notes(), p.workers(),
+        List<String> allNotes = new ArrayList<>(chain.notes());
+        allNotes.addAll(notes);
+        return new RestoreResult(target.name(), p.targetKind(), target.direct(), size, r.bytesWritten(),
+                r.zeroBytesSkipped(), r.dataBytes(), r.nanos(), r.digest(), allNotes, p.workers(),
                 p.zeroOffload(), p.pageCacheRelease(), target.zeroBytesWritten(),
                 p.warnings());
     }

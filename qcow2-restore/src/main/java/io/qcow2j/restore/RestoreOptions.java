@@ -26,6 +26,7 @@ public final class RestoreOptions {
     private final ThreadFactory threadFactory;
     private final boolean requireNative;
     private final boolean allowBackingBase;
+    private final boolean replaceExistingFile;
 
     private RestoreOptions(Builder b) {
         this.targetIsZero = b.targetIsZero;
@@ -38,6 +39,7 @@ public final class RestoreOptions {
         this.threadFactory = b.threadFactory;
         this.requireNative = b.requireNative;
         this.allowBackingBase = b.allowBackingBase;
+        this.replaceExistingFile = b.replaceExistingFile;
     }
 
     /** The defaults: a worker per core (within the memory), no progress, background flushes, page cache released. */
@@ -63,6 +65,7 @@ public final class RestoreOptions {
         b.threadFactory = threadFactory;
         b.requireNative = requireNative;
         b.allowBackingBase = allowBackingBase;
+        b.replaceExistingFile = replaceExistingFile;
         return b;
     }
 
@@ -123,6 +126,15 @@ public final class RestoreOptions {
         return allowBackingBase;
     }
 
+    /**
+     * An existing regular-file target is replaced whole, as a new file is made: restored beside it
+     * and renamed over it once complete, so a failure leaves its old content. Off: it is written in
+     * place (sparse where it already reads as zeros).
+     */
+    public boolean replaceExistingFile() {
+        return replaceExistingFile;
+    }
+
     /** How {@link Restore#run(java.util.List, java.nio.file.Path, RestoreOptions)} opens the chain. */
     public ChainOptions chainOptions() {
         return new ChainOptions(open, allowBackingBase);
@@ -140,6 +152,7 @@ public final class RestoreOptions {
         private ThreadFactory threadFactory = daemonThreads();
         private boolean requireNative;
         private boolean allowBackingBase;
+        private boolean replaceExistingFile;
 
         private Builder() {
         }
@@ -211,6 +224,12 @@ public final class RestoreOptions {
         /** See {@link ChainOptions#allowBackingBase()}; off by default. */
         public Builder allowBackingBase(boolean v) {
             this.allowBackingBase = v;
+            return this;
+        }
+
+        /** See {@link RestoreOptions#replaceExistingFile()}; off by default. */
+        public Builder replaceExistingFile(boolean v) {
+            this.replaceExistingFile = v;
             return this;
         }
 

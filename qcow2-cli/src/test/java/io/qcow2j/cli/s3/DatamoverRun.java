@@ -72,6 +72,21 @@ final class DatamoverRun {
         return env;
     }
 
+    /** The environment of {@code restore} and {@code restore-vm} with S3Proxy's keys and {@code endpoint}. */
+    static Map<String, String> awsEnv(URI endpoint) {
+        Map<String, String> env = new HashMap<>();
+        System.getenv().forEach((k, v) -> {
+            if (!k.startsWith("AWS_")) {
+                env.put(k, v);
+            }
+        });
+        env.put("AWS_ACCESS_KEY_ID", S3ProxyServer.ACCESS_KEY);
+        env.put("AWS_SECRET_ACCESS_KEY", S3ProxyServer.SECRET_KEY);
+        env.put("AWS_REGION", "us-east-1");
+        env.put("AWS_ENDPOINT_URL", endpoint.toString());
+        return env;
+    }
+
     Map<String, String> env(String bucket, String backup) {
         return env(bucket, backup, "rootdisk", backups.server.endpoint());
     }

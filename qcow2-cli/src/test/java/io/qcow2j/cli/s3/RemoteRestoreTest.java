@@ -131,17 +131,7 @@ class RemoteRestoreTest {
     }
 
     private Map<String, String> awsEnv() {
-        Map<String, String> env = new HashMap<>();
-        System.getenv().forEach((k, v) -> {
-            if (!k.startsWith("AWS_")) {
-                env.put(k, v);
-            }
-        });
-        env.put("AWS_ACCESS_KEY_ID", S3ProxyServer.ACCESS_KEY);
-        env.put("AWS_SECRET_ACCESS_KEY", S3ProxyServer.SECRET_KEY);
-        env.put("AWS_REGION", "us-east-1");
-        env.put("AWS_ENDPOINT_URL", proxy.endpoint().toString());
-        return env;
+        return DatamoverRun.awsEnv(proxy.endpoint());
     }
 
     @Test

@@ -11,6 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -25,8 +28,11 @@ final class FileTarget implements Sink {
     private static final int MIN_FILE_HOLE = 64 << 10;
     /** Shortest zero run inside a block worth zeroing a device's range (see {@link #minZeroRun}). */
     private static final int MIN_DEVICE_ZEROOUT = 1 << 20;
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private final Path path;
+    /** What messages call it: the path, or a staging file's final path. */
+    private final String name;
     private final TargetKind kind;
     private final FileChannel channel;
     private final boolean writeZeros;
@@ -46,9 +52,10 @@ final class FileTarget implements Sink {
     /** Zero ranges written as zeros because the kernel could not zero them. */
     private final AtomicLong zerosWritten = new AtomicLong();
 
-    private FileTarget(Path path, TargetKind kind, FileChannel channel, boolean writeZeros, KernelZeroer zeroer,
-            FileChannel direct, PageCacheRelease release, DeviceClaim claim) {
+    private FileTarget(Path path, String name, TargetKind kind, FileChannel channel, boolean writeZeros,
+            KernelZeroer zeroer, FileChannel direct, PageCacheRelease release, DeviceClaim claim) {
         this.path = path;
+        this.name = name;
         this.kind = kind;
         this.channel = channel;
         this.writeZeros = writeZeros;
@@ -60,7 +67,8 @@ final class FileTarget implements Sink {
     }
 
     /** Opens (and for files creates or resizes) the target; see {@link Targets#open}. */
-    static FileTarget open(TargetInspection inspection, long virtualSize, TargetOptions options) throws IOException {
+    static FileTarget open(TargetInspection inspection, long virtualSize, TargetOptions options, String name)
+            throws IOException {
         Path path = inspection.path();
         TargetKind kind = inspection.kind();
         FileChannel ch = null;
@@ -72,14 +80,15 @@ final class FileTarget implements Sink {
                 claim = DeviceClaim.claim(path); // before the first write: a mounted device is refused
             }
             if (kind == TargetKind.NEW_FILE) {
-                ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                        StandardOpenOption.READ);
+                // owner-only from the start: a disk's content is nobody else's while it is written, or after
+                ch = FileChannel.open(path, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                        StandardOpenOption.READ), PosixFilePermissions.asFileAttribute(OWNER_ONLY));
                 created = true;
             } else {
                 ch = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.READ);
             }
             // before the first change: a target that refuses O_DIRECT is left as it was
-            dio = options.directIo() ? openDirect(path) : null;
+            dio = options.directIo() ? openDirect(path, name) : null;
             if (kind != TargetKind.BLOCK_DEVICE) {
                 setLength(path, ch, virtualSize);
             }
@@ -97,7 +106,7 @@ final class FileTarget implements Sink {
                 }
             }
             if (e instanceof NoSuchFileException && kind == TargetKind.EXISTING_FILE) {
-                throw new InvalidTargetException(path.toString(), "target disappeared");
+                throw new InvalidTargetException(name, "target disappeared");
             }
             throw e;
         }
@@ -106,10 +115,10 @@ final class FileTarget implements Sink {
                 ? KernelZeroer.open(path, true, inspection.currentSize())
                 : KernelZeroer.open(path, false, virtualSize);
         PageCacheRelease release = options.releasePageCache() ? PageCacheRelease.open(path) : null;
-        return new FileTarget(path, kind, ch, writeZeros, zeroer, dio, release, claim);
+        return new FileTarget(path, name, kind, ch, writeZeros, zeroer, dio, release, claim);
     }
 
-    private static FileChannel openDirect(Path path) throws IOException {
+    private static FileChannel openDirect(Path path, String name) throws IOException {
         FileChannel dio;
         try {
             dio = FileChannel.open(path, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
@@ -117,14 +126,14 @@ final class FileTarget implements Sink {
             throw e;
         } catch (IOException | UnsupportedOperationException e) {
             // ramfs, tmpfs before Linux 6.6 and some network file systems refuse O_DIRECT (EINVAL)
-            throw new InvalidTargetException(path.toString(), "direct I/O (O_DIRECT) is not supported for the target: "
+            throw new InvalidTargetException(name, "direct I/O (O_DIRECT) is not supported for the target: "
                     + e.getMessage());
         }
         // the JDK checks direct writes against the file system's block size (statvfs f_frsize)
         long align = Files.getFileStore(path).getBlockSize();
         if (align > Buffers.ALIGN || Long.bitCount(align) != 1) {
             dio.close();
-            throw new InvalidTargetException(path.toString(), "direct I/O needs " + align
+            throw new InvalidTargetException(name, "direct I/O needs " + align
                     + "-byte alignment here, more than the " + Buffers.ALIGN + " qcow2j aligns to");
         }
         return dio;
@@ -153,7 +162,7 @@ final class FileTarget implements Sink {
 
     @Override
     public String name() {
-        return path.toString();
+        return name;
     }
 
     @Override

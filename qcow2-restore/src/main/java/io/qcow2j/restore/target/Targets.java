@@ -1,6 +1,7 @@
 package io.qcow2j.restore.target;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -37,7 +38,7 @@ public final class Targets {
             }
             if (parent != null && !Files.isWritable(parent)) {
                 throw new InvalidTargetException(name, "cannot create the target: directory " + parent
-                        + " is not writable (permissions, or a read-only file system)");
+                        + " is not writable: " + TargetAccess.denied(parent));
             }
             return new TargetInspection(path, TargetKind.NEW_FILE, 0);
         }
@@ -46,8 +47,7 @@ public final class Targets {
         }
         if (Files.isRegularFile(path)) {
             if (!Files.isWritable(path)) {
-                throw new InvalidTargetException(name, "target is not writable (permissions, or a read-only file"
-                        + " system)");
+                throw new InvalidTargetException(name, "target is not writable: " + TargetAccess.denied(path));
             }
             return new TargetInspection(path, TargetKind.EXISTING_FILE, Files.size(path));
         }
@@ -55,9 +55,18 @@ public final class Targets {
         if ((mode & S_IFMT) != S_IFBLK) {
             throw new InvalidTargetException(name, "target is neither a regular file nor a block device");
         }
+        // access(2) first: opening a device for writing just to find out would make udev re-probe it
+        if (!Files.isReadable(path) || !Files.isWritable(path)) {
+            throw new InvalidTargetException(name, "cannot open the block device for writing: "
+                    + TargetAccess.denied(path));
+        }
         long size;
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             size = ch.size();
+        } catch (AccessDeniedException e) {
+            throw new InvalidTargetException(name, "cannot open the block device: " + TargetAccess.denied(path), e);
+        } catch (IOException e) {
+            throw new InvalidTargetException(name, "cannot open the block device: " + e.getMessage(), e);
         }
         if (size < virtualSize) {
             throw new InvalidTargetException(name, "block device holds " + size
@@ -76,13 +85,26 @@ public final class Targets {
      * @throws InvalidTargetException when the target turned out unusable; nothing was changed
      */
     public static Sink open(TargetInspection inspection, long virtualSize, TargetOptions options) throws IOException {
+        return open(inspection, virtualSize, options, inspection.path().toString());
+    }
+
+    /**
+     * As {@link #open(TargetInspection, long, TargetOptions)}, the sink and its errors named
+     * {@code name}: a staging file's final path, which is what the caller knows it by.
+     */
+    public static Sink open(TargetInspection inspection, long virtualSize, TargetOptions options, String name)
+            throws IOException {
         try {
-            return FileTarget.open(inspection, virtualSize, options);
+            return FileTarget.open(inspection, virtualSize, options, name);
         } catch (InvalidTargetException e) {
             throw e;
+        } catch (AccessDeniedException e) {
+            throw new InvalidTargetException(name, "cannot open the target: " + TargetAccess.denied(
+                    inspection.kind() == TargetKind.NEW_FILE ? inspection.path().toAbsolutePath().getParent()
+                            : inspection.path()), e);
         } catch (IOException e) {
             // nothing was written (a new file is removed again): the target is unusable, not incomplete
-            throw new InvalidTargetException(inspection.path().toString(), "cannot open the target: "
+            throw new InvalidTargetException(name, "cannot open the target: "
                     + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()), e);
         }
     }

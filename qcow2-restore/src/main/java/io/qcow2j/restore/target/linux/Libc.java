@@ -4,6 +4,7 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
+import com.sun.jna.Structure;
 
 /**
  * The Linux libc calls the restore makes on a target through JNA (hole punching, zeroing, page
@@ -12,6 +13,7 @@ import com.sun.jna.NativeLong;
 public interface Libc extends Library {
     int O_RDONLY = 0;
     int O_WRONLY = 1;
+    int O_RDWR = 2;
     int O_EXCL = 0200;
     int O_CLOEXEC = 0x80000;
 
@@ -31,6 +33,12 @@ public interface Libc extends Library {
 
     int open(String path, int flags) throws LastErrorException;
 
+    /** {@code fcntl(fd, cmd, struct flock *)}: the record-lock commands. */
+    int fcntl(int fd, int cmd, Flock lock) throws LastErrorException;
+
+    /** {@code ioctl(fd, request, buffer)}: a request that fills a structure of longs. */
+    int ioctl(int fd, NativeLong request, byte[] buffer) throws LastErrorException;
+
     int close(int fd) throws LastErrorException;
 
     int fallocate(int fd, int mode, long offset, long len) throws LastErrorException;
@@ -41,6 +49,16 @@ public interface Libc extends Library {
 
     /** Returns the error number instead of setting errno. */
     int posix_fadvise(int fd, long offset, long len, int advice);
+
+    /** {@code struct flock} (Linux, 64-bit {@code off_t}); JNA adds the platform's padding. */
+    @Structure.FieldOrder({"l_type", "l_whence", "l_start", "l_len", "l_pid"})
+    class Flock extends Structure {
+        public short l_type;
+        public short l_whence;
+        public long l_start;
+        public long l_len;
+        public int l_pid;
+    }
 
     /**
      * The one load, with its reason when it failed: JNA's classes stay unusable after a failed
