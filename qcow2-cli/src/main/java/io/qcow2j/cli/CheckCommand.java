@@ -2,6 +2,7 @@ package io.qcow2j.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qcow2j.core.PrintableText;
 import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.core.check.CheckProblem;
 import io.qcow2j.core.check.CheckResult;
@@ -66,7 +67,7 @@ final class CheckCommand implements Callable<Integer> {
             printHuman(r, out);
         }
         if (r.checkErrors() > 0) {
-            err.println("error: " + image + ": check failed: " + r.checkErrors()
+            err.println("error: " + PrintableText.escape(image.toString()) + ": check failed: " + r.checkErrors()
                     + " internal errors occurred during the check");
         }
         return r.exitCode();
