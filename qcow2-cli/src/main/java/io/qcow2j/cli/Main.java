@@ -71,7 +71,8 @@ public final class Main {
         // the downloader drop-in has no flags: its output options come from its environment
         boolean datamover = args.length > 0 && args[0].equals("datamover-restore");
         boolean debug = argList.contains("--debug") || datamover && DatamoverEnvironment.debug(env);
-        boolean json = argList.contains("--json") || datamover;
+        // datamover-restore: its JSON only when asked, and on one line (the pod log's one record)
+        boolean json = argList.contains("--json") || datamover && DatamoverEnvironment.jsonSummary(env);
         Events events = new Events(err, argList.contains("--progress=json")
                 || Collections.indexOfSubList(argList, List.of("--progress", "json")) >= 0
                 || datamover && DatamoverEnvironment.jsonProgress(env));
@@ -91,7 +92,7 @@ public final class Main {
         cl.setParameterExceptionHandler((ex, a) -> {
             ErrorReport r = ErrorReport.of(ex, usageExit);
             failure[0] = r;
-            report(r, null, debug, json, events, out, err);
+            report(r, null, debug, json, datamover, events, out, err);
             String command = ex.getCommandLine().getCommandSpec().qualifiedName();
             err.println("Try '" + command + " --help'.");
             return r.exit();
@@ -99,7 +100,7 @@ public final class Main {
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             ErrorReport r = ErrorReport.of(ex, usageExit);
             failure[0] = r;
-            report(r, ex, debug, json, events, out, err);
+            report(r, ex, debug, json, datamover, events, out, err);
             return r.exit();
         });
         int rc;
@@ -108,7 +109,7 @@ public final class Main {
         } catch (Error e) { // picocli hands only Exceptions to the handler above
             ErrorReport r = ErrorReport.of(e, usageExit);
             failure[0] = r;
-            report(r, e, debug, json, events, out, err);
+            report(r, e, debug, json, datamover, events, out, err);
             rc = r.exit();
         }
         if (datamover && failure[0] != null) {
@@ -121,8 +122,8 @@ public final class Main {
     }
 
     /** The error line on stderr, the JSON error object with {@code --json}, the final error event. */
-    private static void report(ErrorReport r, Throwable t, boolean debug, boolean json, Events events,
-            PrintWriter out, PrintWriter err) {
+    private static void report(ErrorReport r, Throwable t, boolean debug, boolean json, boolean oneLine,
+            Events events, PrintWriter out, PrintWriter err) {
         if (debug && t != null) {
             t.printStackTrace(err);
         }
@@ -130,7 +131,7 @@ public final class Main {
         err.flush();
         events.error(r);
         if (json) {
-            out.println(Json.pretty(r.toJson()));
+            out.println(oneLine ? Json.line(r.toJson()) : Json.pretty(r.toJson()));
             out.flush();
         }
     }
