@@ -145,7 +145,14 @@ else
     echo "error: only $archived classes came from the application's class-data-sharing archive" >&2
     failed=1
 fi
+# the help of datamover-restore names docs/cli-contract.md: the archive carries it
+if [ -f "$dist/docs/cli-contract.md" ] && [ -f "$dist/docs/deploy.md" ]; then
+    echo "check-distribution: docs/ shipped (cli-contract.md, deploy.md)"
+else
+    echo "error: the archive has no docs/cli-contract.md or docs/deploy.md" >&2
+    failed=1
+fi
 if [ "$failed" != 0 ]; then
     exit 1
 fi
-echo "check-distribution: 4 passed, 0 failed"
+echo "check-distribution: 5 passed, 0 failed"
