@@ -13,19 +13,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-archive=${1:-}
-if [ -z "$archive" ]; then
-    archive=$(ls qcow2-cli/target/qcow2j-*-linux-x86_64.tar.gz 2>/dev/null | head -n 1 || true)
-fi
-if [ -z "$archive" ] || [ ! -f "$archive" ]; then
-    java_home=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.home = //p')
-    if [ ! -f "$java_home/jmods/java.base.jmod" ]; then
-        echo "dispatcher: skipped: no archive, and $java_home has no jmods to build one with jlink"
-        exit 0
-    fi
-    echo "error: no qcow2-cli/target/qcow2j-*-linux-x86_64.tar.gz; build it with mvn -B package" >&2
-    exit 1
-fi
+. scripts/distribution-archive.sh
+distribution_archive dispatcher "${1:-}"
 for tool in cc python3; do
     command -v "$tool" >/dev/null 2>&1 || { echo "error: $tool is needed (the stand-in, the silent endpoint)" >&2; exit 1; }
 done

@@ -1,5 +1,7 @@
 package io.qcow2j.cli.hardening;
 
+import static io.qcow2j.cli.HostileText.assertOneErrorLine;
+import static io.qcow2j.cli.HostileText.assertPrintable;
 import static io.qcow2j.restore.oadp.ControllerBackup.DiskChain.data;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qcow2j.cli.CliRun;
+import io.qcow2j.cli.HostileText;
 import io.qcow2j.core.testing.Qemu;
 import io.qcow2j.core.testing.QemuImg;
 import io.qcow2j.core.testing.RequiresQemu;
@@ -131,14 +134,7 @@ class UntrustedTextTest {
 
     @Test
     void indexFieldsOfADirectoryBackupAreEscaped() throws IOException {
-        String hostile = "x\r\nerror: forged\u001b[2J\u0007";
-        String escaped = "x\\r\\nerror: forged\\e[2J\\x07";
-        // every field of the index the checks quote: a checkpoint's type, its parent, a file name
-        List<Consumer<ControllerBackup>> breaks = List.of(
-                b -> b.entry("cp2").put("type", hostile),
-                b -> b.entry("cp2").put("parent", hostile),
-                b -> b.file("cp2", "rootdisk").put("filename", hostile));
-        for (Consumer<ControllerBackup> broken : breaks) {
+        for (Consumer<ControllerBackup> broken : HostileText.indexBreaks()) {
             ControllerBackup b = backup();
             broken.accept(b);
             Path root = Files.createTempDirectory(dir, "bsl");
@@ -148,7 +144,7 @@ class UntrustedTextTest {
                     ControllerBackup.NS, "--vm", ControllerBackup.VM, "--target", "rootdisk-pvc=" + target);
             assertEquals(3, r.exit(), r.err());
             assertPrintable(r);
-            assertOneErrorLine(r, escaped);
+            assertOneErrorLine(r, HostileText.FIELD_ESCAPED);
             assertFalse(Files.exists(target));
         }
     }
@@ -163,23 +159,5 @@ class UntrustedTextTest {
         b.checkpoint("cp2", "incremental", "cp1", Map.of("rootdisk", disk.images().get(1)));
         b.backup("b2", "cp1", "cp2");
         return b;
-    }
-
-    /** No control character on stdout or stderr but the line ends. */
-    static void assertPrintable(CliRun r) {
-        for (String s : List.of(r.out(), r.err())) {
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                boolean control = c < 0x20 && c != '\n' || c >= 0x7f && c <= 0x9f;
-                int at = i;
-                assertFalse(control, () -> String.format("raw U+%04X at %d of: %s", (int) c, at, s));
-            }
-        }
-    }
-
-    static void assertOneErrorLine(CliRun r, String fragment) {
-        List<String> errors = r.err().lines().filter(l -> l.contains("error:")).toList();
-        assertEquals(1, errors.size(), r.err());
-        assertTrue(errors.get(0).startsWith("error: ") && errors.get(0).contains(fragment), r.err());
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qcow2j.cli.CliRun;
+import io.qcow2j.cli.HostileText;
 import io.qcow2j.core.testing.RequiresQemu;
 import io.qcow2j.restore.oadp.ControllerBackup;
 import java.io.IOException;
@@ -90,23 +91,13 @@ class DatamoverLogTest {
 
     @Test
     void indexFieldsOfABucketAreEscaped() throws IOException {
-        String hostile = "x\r\nerror: forged\u001b[2J\u0007";
-        String escaped = "x\\r\\nerror: forged\\e[2J\\x07";
-        List<Consumer<ControllerBackup>> breaks = List.of(
-                b -> b.entry("cp2").put("type", hostile),
-                b -> b.entry("cp2").put("parent", hostile),
-                b -> b.file("cp2", "rootdisk").put("filename", hostile));
-        for (Consumer<ControllerBackup> broken : breaks) {
+        for (Consumer<ControllerBackup> broken : HostileText.indexBreaks()) {
             layout = dm.backups.layout();
             broken.accept(layout);
             CliRun r = DatamoverRun.run(env(null));
             assertEquals(3, r.exit(), r.err());
-            for (String s : List.of(r.out(), r.err())) {
-                assertFalse(s.chars().anyMatch(c -> c < 0x20 && c != '\n' || c >= 0x7f && c <= 0x9f), s);
-            }
-            List<String> errors = r.err().lines().filter(l -> l.contains("error:")).toList();
-            assertEquals(1, errors.size(), r.err());
-            assertTrue(errors.get(0).startsWith("error: ") && errors.get(0).contains(escaped), r.err());
+            HostileText.assertPrintable(r);
+            HostileText.assertOneErrorLine(r, HostileText.FIELD_ESCAPED);
             assertFalse(Files.exists(dm.target));
         }
     }
