@@ -122,7 +122,7 @@ final class CheckCommand implements Callable<Integer> {
     /** Findings one per line, then qemu-img check's summary text. */
     static void printHuman(CheckResult r, PrintWriter out) {
         for (CheckProblem p : r.problems()) {
-            out.println(p);
+            out.println(PrintableText.escape(p.toString()));
         }
         if (r.problemsOmitted() > 0) {
             out.println("... and " + r.problemsOmitted() + " more findings (counted, not listed)");
