@@ -124,7 +124,8 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
         StringBuilder b = new StringBuilder("%nEnvironment (an empty value is unset; docs/cli-contract.md, in docs/ of"
                 + " the distribution):%n");
         for (Variable v : VARIABLES) {
-            b.append(String.format("  %s (default: %s)%%n      %s%%n", v.name(), v.fallback(), v.meaning()));
+            String fallback = v.fallback().equals("required") ? "required" : "default: " + v.fallback();
+            b.append(String.format("  %s (%s)%%n      %s%%n", v.name(), fallback, v.meaning()));
         }
         b.append("Other KUBEVIRT_DM_* variables of the controller are read and ignored.%n");
         return b.toString();

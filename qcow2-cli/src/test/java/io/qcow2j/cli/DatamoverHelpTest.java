@@ -36,9 +36,9 @@ class DatamoverHelpTest {
         for (String name : names) {
             List<String> lines = r.out().lines().filter(l -> l.startsWith("  " + name + " ")).toList();
             assertEquals(1, lines.size(), name + " in the help:\n" + r.out());
-            assertTrue(lines.get(0).contains("(default: "), lines.get(0));
+            assertTrue(lines.get(0).contains("(default: ") || lines.get(0).endsWith(" (required)"), lines.get(0));
         }
-        assertTrue(r.out().contains("KUBEVIRT_DM_TARGET_PATH") && r.out().contains("(default: /restore-data/disk.raw)"),
-                r.out());
+        assertTrue(r.out().contains("  KUBEVIRT_DM_TARGET_PATH (default: /restore-data/disk.raw)"), r.out());
+        assertTrue(r.out().contains("  KUBEVIRT_DM_BSL_BUCKET (required)"), r.out());
     }
 }
