@@ -101,4 +101,22 @@ class DatamoverLogTest {
             assertFalse(Files.exists(dm.target));
         }
     }
+
+    @Test
+    void environmentValuesAreEscapedInTheErrorAndTheTerminationMessage() throws IOException {
+        Path log = Files.writeString(dir.resolve("termination-log"), "");
+        for (String variable : List.of("KUBEVIRT_DM_VM_NAME", "KUBEVIRT_DM_TARGET_IS_BLOCK_DEVICE",
+                "KUBEVIRT_DM_BSL_S3_URL")) {
+            Map<String, String> env = env(null);
+            env.put(variable, HostileText.FIELD);
+            env.put("QCOW2J_TERMINATION_LOG", log.toString());
+            CliRun r = DatamoverRun.run(env);
+            assertTrue(r.exit() == 2 || r.exit() == 3, variable + ": " + r.err());
+            HostileText.assertPrintable(r);
+            HostileText.assertOneErrorLine(r, HostileText.FIELD_ESCAPED);
+            String message = Files.readString(log);
+            assertTrue(message.endsWith("\n") && message.lines().count() == 1
+                    && message.contains(HostileText.FIELD_ESCAPED), message);
+        }
+    }
 }
