@@ -24,20 +24,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 
-archive=${1:-}
-if [ -z "$archive" ]; then
-    archive=$(ls qcow2-cli/target/qcow2j-*-linux-x86_64.tar.gz 2>/dev/null | head -n 1 || true)
-fi
-if [ -z "$archive" ] || [ ! -f "$archive" ]; then
-    java_home=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.home = //p')
-    if [ ! -f "$java_home/jmods/java.base.jmod" ]; then
-        echo "check-distribution: skipped: no archive, and $java_home has no jmods to build one with jlink"
-        exit 0
-    fi
-    echo "error: no qcow2-cli/target/qcow2j-*-linux-x86_64.tar.gz; build it with mvn -B package" >&2
-    exit 1
-fi
-archive=$(cd "$(dirname "$archive")" && pwd)/$(basename "$archive")
+. scripts/distribution-archive.sh
+distribution_archive check-distribution "${1:-}"
 name=$(basename "$archive" -linux-x86_64.tar.gz)
 version=${name#qcow2j-}
 expected=$(cut -d ' ' -f 1 testdata/expected/chain.sha256)
@@ -163,7 +151,14 @@ else
     cat "$out/sts.txt" >&2
     failed=1
 fi
+# the help of datamover-restore names docs/cli-contract.md: the archive carries it
+if [ -f "$dist/docs/cli-contract.md" ] && [ -f "$dist/docs/deploy.md" ]; then
+    echo "check-distribution: docs/ shipped (cli-contract.md, deploy.md)"
+else
+    echo "error: the archive has no docs/cli-contract.md or docs/deploy.md" >&2
+    failed=1
+fi
 if [ "$failed" != 0 ]; then
     exit 1
 fi
-echo "check-distribution: 5 passed, 0 failed"
+echo "check-distribution: 6 passed, 0 failed"

@@ -8,6 +8,7 @@
 #     lib/qcow2-restore.jsa    its class-data-sharing archive, recorded with runtime/
 #     lib/native/              zstd-jni, lz4-java and JNA for linux-x86_64 (nothing unpacks to /tmp)
 #     runtime/                 a jlink Java runtime with MODULES only, and its own base CDS archive
+#     docs/                    the contract (cli-contract.md), deploy.md and the rest of docs/
 #     LICENSE NOTICE licenses/
 #
 # usage: distribution.sh VERSION JDK TARGET_DIR PROJECT_DIR MODULES
@@ -34,6 +35,8 @@ cp "$target/qcow2-restore.jar" "$stage/lib/"
 cp -R "$target/native" "$stage/lib/native"
 cp "$project/LICENSE" "$project/NOTICE" "$stage/"
 cp -R "$project/licenses" "$stage/licenses"
+# datamover-restore --help points to docs/cli-contract.md: it travels with the program
+cp -R "$project/docs" "$stage/docs"
 
 # The archive of the application's classes, recorded by the distribution's own launcher and
 # runtime restoring the sample chain onto an existing file (as the build tree's, qcow2-cli/pom.xml).

@@ -2,6 +2,7 @@ package io.qcow2j.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qcow2j.core.PrintableText;
 import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.core.check.CheckProblem;
 import io.qcow2j.core.check.CheckResult;
@@ -66,7 +67,7 @@ final class CheckCommand implements Callable<Integer> {
             printHuman(r, out);
         }
         if (r.checkErrors() > 0) {
-            err.println("error: " + image + ": check failed: " + r.checkErrors()
+            err.println("error: " + PrintableText.escape(image.toString()) + ": check failed: " + r.checkErrors()
                     + " internal errors occurred during the check");
         }
         return r.exitCode();
@@ -121,7 +122,7 @@ final class CheckCommand implements Callable<Integer> {
     /** Findings one per line, then qemu-img check's summary text. */
     static void printHuman(CheckResult r, PrintWriter out) {
         for (CheckProblem p : r.problems()) {
-            out.println(p);
+            out.println(PrintableText.escape(p.toString()));
         }
         if (r.problemsOmitted() > 0) {
             out.println("... and " + r.problemsOmitted() + " more findings (counted, not listed)");

@@ -53,6 +53,8 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
     static final String REQUIRE_ETAG = "KUBEVIRT_DM_REQUIRE_ETAG";
     /** Ours: stack traces with errors. */
     static final String DEBUG = "KUBEVIRT_DM_DEBUG";
+    /** Ours: {@code json} for the JSON summary (and error object) on stdout; by default one line of text. */
+    static final String SUMMARY = "KUBEVIRT_DM_SUMMARY";
     static final String DEFAULT_TARGET_PATH = "/restore-data/disk.raw";
     static final String DEFAULT_CREDENTIALS_FILE = "/credentials/cloud";
     static final int SSE_C_KEY_BYTES = 32;
@@ -71,7 +73,73 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
             "KUBEVIRT_DM_BSL_ACTIVE_DIRECTORY_AUTHORITY_URI");
     private static final Set<String> KNOWN = Set.of(PROVIDER, BUCKET, BSL_PREFIX, REGION, S3_URL, FORCE_PATH_STYLE,
             INSECURE, CA_CERT, CREDENTIALS_FILE, PROFILE, SSE_C_KEY_FILE, VM_NAME, VM_NAMESPACE, BACKUP, TARGET_VOLUME,
-            TARGET_PATH, TARGET_IS_BLOCK, DATADOWNLOAD_NAME, DATADOWNLOAD_UID, PROGRESS, DEBUG, REQUIRE_ETAG);
+            TARGET_PATH, TARGET_IS_BLOCK, DATADOWNLOAD_NAME, DATADOWNLOAD_UID, PROGRESS, DEBUG, REQUIRE_ETAG, SUMMARY);
+
+    /** One variable {@code datamover-restore} reads, for its help: the name, its default, what it is. */
+    record Variable(String name, String fallback, String meaning) {
+    }
+
+    /**
+     * Every variable {@code datamover-restore} reads, in the help's order (docs/cli-contract.md has
+     * the details). A variable read anywhere in the command belongs here.
+     */
+    static final List<Variable> VARIABLES = List.of(
+            new Variable(PROVIDER, "required", "gcp and azure are refused; anything else is S3"),
+            new Variable(BUCKET, "required", "the bucket"),
+            new Variable(BSL_PREFIX, "none", "the location's prefix in full (ending in -kubevirt-datamover)"),
+            new Variable(REGION, "AWS_REGION, else us-east-1", "the bucket's region"),
+            new Variable(S3_URL, "AWS's endpoint", "an S3-compatible endpoint, http:// or https://"),
+            new Variable(FORCE_PATH_STYLE, "false", "path-style addressing (automatic for an IP or localhost)"),
+            new Variable(INSECURE, "false", "no TLS certificate check"),
+            new Variable(CA_CERT, "none", "PEM text trusted besides the runtime's CAs"),
+            new Variable(CREDENTIALS_FILE, DEFAULT_CREDENTIALS_FILE, "AWS shared credentials file"),
+            new Variable(PROFILE, "AWS_PROFILE, else default", "the profile in that file"),
+            new Variable(SSE_C_KEY_FILE, "none", "SSE-C key file, 32 bytes"),
+            new Variable(VM_NAME, "required", "the VM"),
+            new Variable(VM_NAMESPACE, "required", "its namespace"),
+            new Variable(BACKUP, "required", "the Velero backup"),
+            new Variable(TARGET_VOLUME, "required", "the volume (files[].diskName)"),
+            new Variable(TARGET_PATH, DEFAULT_TARGET_PATH, "where the disk goes: a file (staged, renamed) or a"
+                    + " block device"),
+            new Variable(TARGET_IS_BLOCK, "false", "TARGET_PATH must be a block device"),
+            new Variable(DATADOWNLOAD_NAME, "none", "reported in the summary"),
+            new Variable(DATADOWNLOAD_UID, "none", "reported in the summary"),
+            new Variable(SUMMARY, "text", "json: the JSON summary or error object on stdout, one line"),
+            new Variable(PROGRESS, "none", "json: progress events on stderr"),
+            new Variable(DEBUG, "false", "stack traces with errors"),
+            new Variable(REQUIRE_ETAG, "false", "true: refuse an object whose HEAD has no ETag (else a warning)"),
+            new Variable("AWS_ACCESS_KEY_ID", "none", "with the next two: wins over the credentials file"),
+            new Variable("AWS_SECRET_ACCESS_KEY", "none", "its secret"),
+            new Variable("AWS_SESSION_TOKEN", "none", "a session token for that key"),
+            new Variable("AWS_ROLE_ARN", "none", "with the next: a role assumed by web identity (STS)"),
+            new Variable("AWS_WEB_IDENTITY_TOKEN_FILE", "none", "the token file for AWS_ROLE_ARN"),
+            new Variable("AWS_ROLE_SESSION_NAME", "qcow2j-<time>", "the STS session name"),
+            new Variable("AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL, else AWS's", "the STS endpoint"),
+            new Variable("AWS_CONFIG_FILE", "none", "an AWS config file besides the credentials file"),
+            new Variable("AWS_REGION", "AWS_DEFAULT_REGION", "the region when " + REGION + " is unset"),
+            new Variable("AWS_DEFAULT_REGION", "none", "see AWS_REGION"),
+            new Variable("AWS_PROFILE", "default", "the profile when " + PROFILE + " is unset"),
+            new Variable("AWS_SHARED_CREDENTIALS_FILE", "none", "used when " + CREDENTIALS_FILE + " does not"
+                    + " exist"),
+            new Variable("AWS_CA_BUNDLE", "none", "a CA bundle file"),
+            new Variable("AWS_MAX_ATTEMPTS", "the SDK's", "attempts per request"),
+            new Variable("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "the endpoint when " + S3_URL + " is unset"),
+            new Variable("AWS_ENDPOINT_URL", "none", "see AWS_ENDPOINT_URL_S3"),
+            new Variable(TerminationLog.PATH_VARIABLE, TerminationLog.DEFAULT_PATH, "where a failure's"
+                    + " message goes"),
+            new Variable("JAVA_OPTS", "the launcher's", "JVM options (bin/qcow2-restore)"));
+
+    /** The help's section on the environment: each {@link #VARIABLES} entry, its default, then what it is. */
+    static String help() {
+        StringBuilder b = new StringBuilder("%nEnvironment (an empty value is unset; docs/cli-contract.md, in docs/ of"
+                + " the distribution):%n");
+        for (Variable v : VARIABLES) {
+            String fallback = v.fallback().equals("required") ? "required" : "default: " + v.fallback();
+            b.append(String.format("  %s (%s)%%n      %s%%n", v.name(), fallback, v.meaning()));
+        }
+        b.append("Other KUBEVIRT_DM_* variables of the controller are read and ignored.%n");
+        return b.toString();
+    }
 
     static DatamoverEnvironment parse(Map<String, String> env) {
         boolean block = bool(env, TARGET_IS_BLOCK);
@@ -201,11 +269,22 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
         }
     }
 
-    /** Checks {@code KUBEVIRT_DM_PROGRESS}: json, none, or unset. */
+    /** Whether {@code KUBEVIRT_DM_SUMMARY} asks for the JSON summary (read before parsing). */
+    static boolean jsonSummary(Map<String, String> env) {
+        String v = get(env, SUMMARY);
+        return v != null && v.trim().equalsIgnoreCase("json");
+    }
+
+    /** Checks {@code KUBEVIRT_DM_PROGRESS} (json, none) and {@code KUBEVIRT_DM_SUMMARY} (json, text), or unset. */
     static void checkProgress(Map<String, String> env) {
-        String v = get(env, PROGRESS);
-        if (v != null && !v.trim().equalsIgnoreCase("json") && !v.trim().equalsIgnoreCase("none")) {
-            throw new IllegalArgumentException(PROGRESS + "=" + v + ": expected json or none");
+        checkChoice(env, PROGRESS, "none");
+        checkChoice(env, SUMMARY, "text");
+    }
+
+    private static void checkChoice(Map<String, String> env, String name, String other) {
+        String v = get(env, name);
+        if (v != null && !v.trim().equalsIgnoreCase("json") && !v.trim().equalsIgnoreCase(other)) {
+            throw new IllegalArgumentException(name + "=" + v + ": expected json or " + other);
         }
     }
 

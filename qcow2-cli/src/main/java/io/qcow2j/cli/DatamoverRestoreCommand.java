@@ -2,6 +2,7 @@ package io.qcow2j.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qcow2j.core.PrintableText;
 import io.qcow2j.restore.RestoreOptions;
 import io.qcow2j.restore.RestoreResult;
 import io.qcow2j.restore.TargetState;
@@ -44,8 +45,14 @@ import picocli.CommandLine.Spec;
             + " downloader does, configured by its KUBEVIRT_DM_* environment (docs/cli-contract.md).",
             "Reads only the clusters that survive composition; needs no scratch volume."})
 final class DatamoverRestoreCommand implements Callable<Integer> {
-    @Spec
     CommandSpec spec;
+
+    /** Picocli's model of this command; its help gets the variables the command reads. */
+    @Spec
+    void spec(CommandSpec spec) {
+        this.spec = spec;
+        spec.usageMessage().footer(DatamoverEnvironment.help());
+    }
 
     private final Events events;
     private final Map<String, String> env;
@@ -74,7 +81,7 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         if (!dm.unknown().isEmpty()) {
             notes.add("ignored unknown variables " + String.join(", ", dm.unknown()));
         }
-        notes.forEach(n -> err.println("note: " + n));
+        notes.forEach(n -> err.println("note: " + PrintableText.escape(n)));
         // SIGTERM (the DataDownload cancelled, the pod deleted): reported as cancelled, naming TARGET_PATH
         try (SignalGuard.Armed guard = signals.arm(dm.targetPath().toString());
              ObjectStore store = open(dm, settings)) {
@@ -121,9 +128,9 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
             try (VmRestore restore = VmRestore.prepare(plan, options)) {
                 long validationNanos = System.nanoTime() - start;
                 VmRestore.PreparedDisk disk = restore.disks().get(0);
-                disk.chain().notes().forEach(n -> err.println("note: " + n));
-                disk.restore().warnings().forEach(w -> err.println("warning: " + w));
-                store.warnings().forEach(w -> err.println("warning: " + w));
+                disk.chain().notes().forEach(n -> err.println("note: " + PrintableText.escape(n)));
+                disk.restore().warnings().forEach(w -> err.println("warning: " + PrintableText.escape(w)));
+                store.warnings().forEach(w -> err.println("warning: " + PrintableText.escape(w)));
                 events.emit(startEvent(dm, plan, disk, existed, block));
                 Progress bar = Progress.create(DatamoverEnvironment.jsonProgress(env) ? Progress.Mode.json
                         : Progress.Mode.none, err, events, target.toString(), n -> stats(n, store));
@@ -145,8 +152,9 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
                 done.put("digest", DiskDigest.NAME + ":" + r.digest());
                 stats(done, store);
                 events.emit(done);
-                out.println(Json.pretty(summary(dm, plan, disk, r, kind(existed, block), start, validationNanos,
-                        store)));
+                ObjectNode summary = summary(dm, plan, disk, r, kind(existed, block), start, validationNanos, store);
+                // one record in the pod log: the controller logs every line it reads as one
+                out.println(DatamoverEnvironment.jsonSummary(env) ? Json.line(summary) : summaryLine(summary));
             }
         } finally {
             if (!published) {
@@ -172,7 +180,7 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
             throw new InvalidTargetException(name, "is neither a regular file nor a block device");
         }
         if (block && !dm.targetIsBlockDevice()) {
-            err.println("note: " + name + " is a block device: written in place (a device node is never replaced),"
+            err.println("note: " + PrintableText.escape(name) + " is a block device: written in place (a device node is never replaced),"
                     + " although " + DatamoverEnvironment.TARGET_IS_BLOCK + " is not true");
         }
     }
@@ -247,6 +255,18 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         ArrayNode imgs = n.putArray("images");
         disk.restore().images().forEach(imgs::add);
         return n;
+    }
+
+    /** The summary as one line of text: what an operator reads in the pod log. */
+    private static String summaryLine(ObjectNode s) {
+        return String.format("restored volume %s of VM %s/%s from backup %s (%d checkpoints) onto %s (%s): %,d bytes"
+                        + " virtual, %,d written, %,d fetched in %d requests (%d retries), %.1f s, %s",
+                PrintableText.name(s.path("volume").asText()), PrintableText.name(s.path("namespace").asText()),
+                PrintableText.name(s.path("vm").asText()), PrintableText.name(s.path("backup").asText()),
+                s.path("checkpoints").size(), PrintableText.escape(s.path("target").asText()),
+                s.path("target-kind").asText(), s.path("virtual-size").asLong(), s.path("bytes-written").asLong(),
+                s.path("bytes-fetched").asLong(), s.path("requests").asLong(), s.path("retries").asLong(),
+                s.path("seconds").asDouble(), s.path("digest").asText());
     }
 
     private ObjectNode summary(DatamoverEnvironment dm, VmPlan plan, VmRestore.PreparedDisk disk, RestoreResult r,

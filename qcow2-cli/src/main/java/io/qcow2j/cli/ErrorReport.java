@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qcow2j.core.CorruptDataException;
 import io.qcow2j.core.InvalidImageException;
 import io.qcow2j.core.NativeLibraryUnavailableException;
+import io.qcow2j.core.PrintableText;
 import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.core.SourceAccessException;
 import io.qcow2j.core.UnsupportedImageException;
@@ -31,6 +32,11 @@ import picocli.CommandLine;
  */
 record ErrorReport(String kind, int exit, String message, String resource, String structure, long offset,
         long guestOffset) {
+
+    /** The message is one line whatever it quotes: a path, a stored name, another library's text. */
+    ErrorReport {
+        message = PrintableText.escape(message);
+    }
 
     /** Classifies {@code t}; {@code usageExit} is the exit code of a usage error for this command. */
     static ErrorReport of(Throwable t, int usageExit) {

@@ -6,6 +6,7 @@ import io.qcow2j.core.FeatureBits;
 import io.qcow2j.core.Header;
 import io.qcow2j.core.HeaderExtension;
 import io.qcow2j.core.OpenOptions;
+import io.qcow2j.core.PrintableText;
 import io.qcow2j.core.Qcow2Image;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,26 +106,28 @@ final class InfoCommand implements Callable<Integer> {
 
     private void printHuman(ObjectNode n) {
         var out = spec.commandLine().getOut();
-        out.println("image: " + n.get("filename").asText());
+        out.println("image: " + PrintableText.escape(n.get("filename").asText()));
         out.println("file format: qcow2");
         out.println("virtual size: " + n.get("virtual-size").asLong() + " bytes");
         out.println("file size: " + n.get("file-size").asLong() + " bytes");
         out.println("cluster_size: " + n.get("cluster-size").asLong());
         if (n.has("backing-filename")) {
-            out.println("backing file: " + n.get("backing-filename").asText() + " (stored in the header; never opened)");
+            out.println("backing file: " + PrintableText.name(n.get("backing-filename").asText())
+                    + " (stored in the header; never opened)");
         }
         out.println("Format specific information:");
         n.get("format-specific").get("data").fields()
-                .forEachRemaining(e -> out.println("    " + e.getKey().replace('-', ' ') + ": " + e.getValue().asText()));
+                .forEachRemaining(e -> out.println("    " + e.getKey().replace('-', ' ') + ": "
+                        + PrintableText.name(e.getValue().asText())));
         ObjectNode q = (ObjectNode) n.get("qcow2j");
         out.println("    dirty: " + n.get("dirty-flag").asBoolean());
         q.fields().forEachRemaining(e -> out.println("    " + e.getKey().replace('-', ' ') + ": "
-                + (e.getValue().isArray() ? joined((ArrayNode) e.getValue()) : e.getValue().asText())));
+                + PrintableText.escape(e.getValue().isArray() ? joined((ArrayNode) e.getValue()) : e.getValue().asText())));
     }
 
     private static String joined(ArrayNode a) {
         StringBuilder sb = new StringBuilder();
-        a.forEach(x -> sb.append(sb.length() == 0 ? "" : ", ").append(x.asText()));
+        a.forEach(x -> sb.append(sb.length() == 0 ? "" : ", ").append(PrintableText.name(x.asText())));
         return sb.length() == 0 ? "-" : sb.toString();
     }
 }

@@ -73,7 +73,8 @@ public final class Main {
         // the downloader drop-in has no flags: its output options come from its environment
         boolean datamover = args.length > 0 && args[0].equals("datamover-restore");
         boolean debug = argList.contains("--debug") || datamover && DatamoverEnvironment.debug(env);
-        boolean json = argList.contains("--json") || datamover;
+        // datamover-restore: its JSON only when asked, and on one line (the pod log's one record)
+        boolean json = argList.contains("--json") || datamover && DatamoverEnvironment.jsonSummary(env);
         Events events = new Events(err, argList.contains("--progress=json")
                 || Collections.indexOfSubList(argList, List.of("--progress", "json")) >= 0
                 || datamover && DatamoverEnvironment.jsonProgress(env));
@@ -83,7 +84,7 @@ public final class Main {
         // one report per run: a signal's report may race the command's own (SignalGuard)
         Consumer<ErrorReport> reporter = r -> {
             if (reported.compareAndSet(false, true)) {
-                report(r, json, events, out, err);
+                report(r, json, datamover, events, out, err);
                 if (datamover) {
                     TerminationLog.write(env, r.message());
                 }
@@ -134,12 +135,13 @@ public final class Main {
     }
 
     /** The error line on stderr, the JSON error object with {@code --json}, the final error event. */
-    private static void report(ErrorReport r, boolean json, Events events, PrintWriter out, PrintWriter err) {
+    private static void report(ErrorReport r, boolean json, boolean oneLine, Events events, PrintWriter out,
+            PrintWriter err) {
         err.println("error: " + r.message());
         err.flush();
         events.error(r);
         if (json) {
-            out.println(Json.pretty(r.toJson()));
+            out.println(oneLine ? Json.line(r.toJson()) : Json.pretty(r.toJson()));
             out.flush();
         }
     }

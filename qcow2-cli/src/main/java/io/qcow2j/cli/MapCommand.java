@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qcow2j.core.Extent;
 import io.qcow2j.core.OpenOptions;
+import io.qcow2j.core.PrintableText;
 import io.qcow2j.core.Qcow2Image;
 import io.qcow2j.restore.Chain;
 import io.qcow2j.restore.ChainOptions;
@@ -64,7 +65,7 @@ final class MapCommand implements Callable<Integer> {
 
     private void single(Qcow2Image img, PrintWriter out) throws java.io.IOException {
         if (!json) {
-            out.printf("%-16s %-16s %-16s %s%n", "Offset", "Length", "Mapped to", "Kind");
+            out.print(PrintableText.format("%-16s %-16s %-16s %s%n", "Offset", "Length", "Mapped to", "Kind"));
         } else {
             out.print("[");
         }
@@ -94,8 +95,8 @@ final class MapCommand implements Callable<Integer> {
             out.print(first ? "" : ",\n");
             out.print(qemuStyle(entry(e, 0, null)));
         } else if (e.kind() != Extent.Kind.UNALLOCATED) {
-            out.printf("%#-16x %#-16x %-16s %s%n", e.guestOffset(), e.length(),
-                    e.hostOffset() >= 0 ? String.format("%#x", e.hostOffset()) : "-", e.kind().name().toLowerCase());
+            out.print(PrintableText.format("%#-16x %#-16x %-16s %s%n", e.guestOffset(), e.length(),
+                    e.hostOffset() >= 0 ? String.format("%#x", e.hostOffset()) : "-", e.kind().name().toLowerCase()));
         }
     }
 
@@ -152,17 +153,17 @@ final class MapCommand implements Callable<Integer> {
             out.println(Json.pretty(root));
             return;
         }
-        out.printf("%-16s %-16s %-10s %s%n", "Offset", "Length", "Kind", "Image");
+        out.print(PrintableText.format("%-16s %-16s %-10s %s%n", "Offset", "Length", "Kind", "Image"));
         for (ComposedExtent c : map.extents()) {
-            out.printf("%#-16x %#-16x %-10s %s%n", c.start(), c.length(), c.kind().name().toLowerCase(),
-                    c.image() < 0 ? "(none: zeros)" : chain.images().get(c.image()).name());
+            out.print(PrintableText.format("%#-16x %#-16x %-10s %s%n", c.start(), c.length(), c.kind().name().toLowerCase(),
+                    c.image() < 0 ? "(none: zeros)" : chain.images().get(c.image()).name()));
         }
         out.println();
         out.println("Bytes supplied per image:");
         for (int i = 0; i < n; i++) {
-            out.printf("  %,20d  %s (%s)%n", map.contributed()[i], chain.images().get(i).name(),
-                    Chain.isIncremental(chain.images().get(i)) ? "incremental: stores a backing file name" : "full");
+            out.print(PrintableText.format("  %,20d  %s (%s)%n", map.contributed()[i], chain.images().get(i).name(),
+                    Chain.isIncremental(chain.images().get(i)) ? "incremental: stores a backing file name" : "full"));
         }
-        out.printf("  %,20d  (no image: zeros)%n", map.unallocatedBytes());
+        out.print(PrintableText.format("  %,20d  (no image: zeros)%n", map.unallocatedBytes()));
     }
 }

@@ -2,6 +2,7 @@ package io.qcow2j.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qcow2j.core.PrintableText;
 import io.qcow2j.restore.Chain;
 import io.qcow2j.restore.Restore;
 import io.qcow2j.restore.RestoreIncompleteException;
@@ -63,14 +64,14 @@ final class RestoreCommand implements Callable<Integer> {
         try (SignalGuard.Armed guard = signals.arm(output.toString());
              ObjectStorage remote = new ObjectStorage(); Chain chain = open(remote, opts)) {
             for (String note : chain.notes()) {
-                err.println("note: " + note);
+                err.println("note: " + PrintableText.escape(note));
             }
             Progress bar = Progress.create(flags.progress, err, events, output.toString(), remote::addTo);
             Restore restore = Restore.of(chain, output, opts.toBuilder().progress(bar).build());
             RestorePlan plan = restore.prepare();
             validationNanos = System.nanoTime() - openStart;
             for (String w : plan.warnings()) {
-                err.println("warning: " + w);
+                err.println("warning: " + PrintableText.escape(w));
             }
             remote.warnings().forEach(w -> err.println("warning: " + w));
             events.emit(startEvent(plan));
@@ -155,7 +156,7 @@ final class RestoreCommand implements Callable<Integer> {
             remote.addTo(n);
             out.println(Json.pretty(n));
         } else {
-            out.printf("restored %d images onto %s (%s%s)%n", chain.images().size(), r.target(),
+            out.printf("restored %d images onto %s (%s%s)%n", chain.images().size(), PrintableText.escape(r.target()),
                     r.targetKind().label().replace('-', ' '), r.directIo() ? ", O_DIRECT" : "");
             out.printf("  virtual size   %,d bytes%n", r.virtualSize());
             out.printf("  written        %,d bytes (%,d from data clusters)%n", r.bytesWritten(), r.dataBytes());

@@ -2,6 +2,7 @@ package io.qcow2j.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qcow2j.core.PrintableText;
 import io.qcow2j.core.Qcow2Image;
 import io.qcow2j.restore.RestoreIncompleteException;
 import io.qcow2j.restore.RestoreOptions;
@@ -113,10 +114,11 @@ final class RestoreVmCommand implements Callable<Integer> {
         }
         try (VmRestore restore = VmRestore.prepare(plan, opts)) {
             for (VmRestore.PreparedDisk d : restore.disks()) {
-                d.chain().notes().forEach(n -> err.println("note: PVC " + d.plan().pvc() + ": " + n));
+                d.chain().notes().forEach(n -> err.println(PrintableText.escape("note: PVC " + d.plan().pvc() + ": " + n)));
             }
             for (VmRestore.PreparedDisk d : restore.disks()) {
-                d.restore().warnings().forEach(w -> err.println("warning: PVC " + d.plan().pvc() + ": " + w));
+                d.restore().warnings().forEach(w -> err.println(PrintableText.escape("warning: PVC " + d.plan().pvc() + ": "
+                        + w)));
             }
             remote.warnings().forEach(w -> err.println("warning: " + w));
             if (dryRun) {
@@ -217,17 +219,17 @@ final class RestoreVmCommand implements Callable<Integer> {
             out.println(Json.pretty(n));
             return;
         }
-        out.printf("plan: restore VM %s/%s from backup %s (%d disk(s)); nothing written (--dry-run)%n",
-                plan.namespace(), plan.vm(), plan.backup(), restore.disks().size());
+        out.print(PrintableText.format("plan: restore VM %s/%s from backup %s (%d disk(s)); nothing written (--dry-run)%n",
+                plan.namespace(), plan.vm(), plan.backup(), restore.disks().size()));
         for (VmRestore.PreparedDisk d : restore.disks()) {
-            out.printf("%nPVC %s -> %s (%s)%n", d.plan().pvc(), d.plan().target(), kind(d));
-            out.printf("  virtual size %,d bytes (PVC size %,d), will write %,d bytes%n", d.virtualSize(),
-                    d.plan().pvcSizeBytes(), d.bytesToWrite());
+            out.print(PrintableText.format("%nPVC %s -> %s (%s)%n", d.plan().pvc(), d.plan().target(), kind(d)));
+            out.print(PrintableText.format("  virtual size %,d bytes (PVC size %,d), will write %,d bytes%n", d.virtualSize(),
+                    d.plan().pvcSizeBytes(), d.bytesToWrite()));
             for (int i = 0; i < d.chain().images().size(); i++) {
                 Qcow2Image img = d.chain().images().get(i);
-                out.printf("  %d. %-12s %s  (%,d bytes on disk, virtual %,d, cluster %d)%n", i + 1,
+                out.print(PrintableText.format("  %d. %-12s %s  (%,d bytes on disk, virtual %,d, cluster %d)%n", i + 1,
                         d.plan().checkpointIds().get(i), img.name(), img.source().size(),
-                        img.virtualSize(), img.clusterSize());
+                        img.virtualSize(), img.clusterSize()));
             }
         }
     }
@@ -279,13 +281,13 @@ final class RestoreVmCommand implements Callable<Integer> {
             out.println(Json.pretty(n));
             return;
         }
-        out.printf("restored VM %s/%s from backup %s: %d disk(s), %,d bytes written in %.3f s%n", plan.namespace(),
-                plan.vm(), plan.backup(), results.size(), written, nanos / 1e9);
+        out.print(PrintableText.format("restored VM %s/%s from backup %s: %d disk(s), %,d bytes written in %.3f s%n", plan.namespace(),
+                plan.vm(), plan.backup(), results.size(), written, nanos / 1e9));
         for (VmRestore.DiskResult dr : results) {
             RestoreResult r = dr.result();
-            out.printf("  PVC %s -> %s%s: %,d bytes (virtual %,d), %.1f MB/s, digest %s:%s%s%n", dr.pvc(),
+            out.print(PrintableText.format("  PVC %s -> %s%s: %,d bytes (virtual %,d), %.1f MB/s, digest %s:%s%s%n", dr.pvc(),
                     r.target(), r.directIo() ? " (O_DIRECT)" : "", r.bytesWritten(), r.virtualSize(),
-                    r.megabytesPerSecond(), DiskDigest.NAME, r.digest(), flags.verify ? " (verified)" : "");
+                    r.megabytesPerSecond(), DiskDigest.NAME, r.digest(), flags.verify ? " (verified)" : ""));
         }
         remote.print(out);
     }

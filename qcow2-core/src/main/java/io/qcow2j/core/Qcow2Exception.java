@@ -6,7 +6,8 @@ import java.io.IOException;
  * Root of every error qcow2j reports about its input or output. Each carries the resource (file
  * name), the structure being read (e.g. {@code "header"}, {@code "L2 table"}), the byte offset where
  * the problem lies (or -1 when no single offset applies) and a human reason, so a message can be
- * printed on one line without a stack trace.
+ * printed on one line without a stack trace. The message is that line: control characters in any
+ * part of it (a path, a stored name) are escaped ({@link PrintableText}).
  */
 public class Qcow2Exception extends IOException {
     private static final long serialVersionUID = 1L;
@@ -42,16 +43,16 @@ public class Qcow2Exception extends IOException {
     private static String format(String resource, String structure, long offset, String reason) {
         StringBuilder sb = new StringBuilder();
         if (resource != null) {
-            sb.append(resource).append(": ");
+            sb.append(PrintableText.escape(resource)).append(": ");
         }
         if (structure != null) {
-            sb.append(structure);
+            sb.append(PrintableText.escape(structure));
             if (offset >= 0) {
                 sb.append(" at offset ").append(offset);
             }
             sb.append(": ");
         }
-        return sb.append(reason).toString();
+        return sb.append(PrintableText.escape(reason)).toString();
     }
 
     /** The file (or other byte source) the problem was found in; may be null. */

@@ -2,6 +2,7 @@ package io.qcow2j.restore;
 
 import io.qcow2j.core.ByteSource;
 import io.qcow2j.core.OpenOptions;
+import io.qcow2j.core.PrintableText;
 import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.core.Qcow2Image;
 import java.io.Closeable;
@@ -230,9 +231,9 @@ public final class Chain implements Closeable {
             img.header().backingFile().ifPresent(b -> byName.computeIfAbsent(b, k -> new ArrayList<>()).add(img.name()));
         }
         List<String> notes = new ArrayList<>();
-        byName.forEach((b, names) -> notes.add((names.size() == 1 ? names.get(0) + ": stores"
-                : names.size() + " images, " + names.get(0) + " to " + names.get(names.size() - 1) + ", store")
-                + " backing file name '" + b + "' (ignored: the chain order comes from the caller)"));
+        // one short line: the name (escaped and cut, it is the image's text) and that it was not used
+        byName.forEach((b, names) -> notes.add((names.size() == 1 ? PrintableText.escape(names.get(0)) + ": stores"
+                : names.size() + " images store") + " backing file name '" + PrintableText.name(b) + "' (not opened)"));
         return notes;
     }
 
@@ -247,7 +248,7 @@ public final class Chain implements Closeable {
         Qcow2Image first = images.get(0);
         if (isIncremental(first) && !allowBackingBase) {
             throw new InvalidChainException(first.name(), "the full backup must come first: this image names a"
-                    + " backing file ('" + first.header().backingFile().get() + "'), it is an incremental"
+                    + " backing file ('" + PrintableText.name(first.header().backingFile().get()) + "'), it is an incremental"
                     + " (--allow-backing-base restores a deliberate partial chain)");
         }
         for (int i = 1; i < images.size(); i++) {

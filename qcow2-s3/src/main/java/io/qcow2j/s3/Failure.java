@@ -1,5 +1,6 @@
 package io.qcow2j.s3;
 
+import io.qcow2j.core.PrintableText;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
@@ -206,12 +207,8 @@ final class Failure {
         return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + oneLine(t.getMessage()));
     }
 
-    /** Newlines and runs of spaces folded, cut to a bounded length: messages stay one line. */
+    /** Newlines and runs of spaces folded, control characters escaped, cut: messages stay one line. */
     static String oneLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        String line = s.replaceAll("\\s+", " ").trim();
-        return line.length() <= MAX_TEXT ? line : line.substring(0, MAX_TEXT) + "…";
+        return PrintableText.message(s, MAX_TEXT);
     }
 }

@@ -69,6 +69,7 @@ final class DatamoverRun {
         env.put("KUBEVIRT_DM_SCRATCH_PATH", "/scratch");
         env.put("KUBEVIRT_DM_DATADOWNLOAD_NAME", "dd-1");
         env.put("KUBEVIRT_DM_DATADOWNLOAD_UID", "00000000-0000-0000-0000-000000000001");
+        env.put("KUBEVIRT_DM_SUMMARY", "json"); // the assertions read the JSON summary or error object
         return env;
     }
 

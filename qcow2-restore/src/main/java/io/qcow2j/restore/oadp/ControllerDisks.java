@@ -1,5 +1,6 @@
 package io.qcow2j.restore.oadp;
 
+import io.qcow2j.core.PrintableText;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -26,13 +27,13 @@ final class ControllerDisks {
         for (Checkpoint c : chain) {
             for (CheckpointFile f : c.files()) {
                 if (f.diskName() == null || f.diskName().isEmpty()) {
-                    throw p.indexError("checkpoint " + c.id(), "file " + f.filename() + " names no disk (diskName);"
+                    throw p.indexError("checkpoint " + c.id(), "file " + PrintableText.name(f.filename()) + " names no disk (diskName);"
                             + " every disk of VM " + p.namespace + "/" + p.vm + " must be told apart to restore it");
                 }
                 if (c == first) {
                     volumes.add(f.diskName());
                 } else if (!volumes.contains(f.diskName())) {
-                    throw p.indexError("checkpoint " + c.id(), "volume " + f.diskName() + " is not in the full"
+                    throw p.indexError("checkpoint " + c.id(), "volume " + PrintableText.name(f.diskName()) + " is not in the full"
                             + " checkpoint " + first.id() + ", so it has no base image to restore from");
                 }
             }
@@ -79,12 +80,12 @@ final class ControllerDisks {
         }
         CheckpointFile f = matches.get(0);
         if (!OadpLayout.isPlainComponent(f.filename())) {
-            throw p.indexError(where, "invalid checkpoint filename \"" + OadpJson.oneLine(f.filename())
+            throw p.indexError(where, "invalid checkpoint filename \"" + PrintableText.name(f.filename())
                     + "\" of volume " + volume + " (it must be a plain file name)");
         }
         String want = OadpLayout.checkpointKey(p.namespace, p.vm, c.id(), f.filename());
         if (f.objectPath() != null && !f.objectPath().equals(want)) {
-            throw p.indexError(where, "file " + f.filename() + " has object path \"" + OadpJson.oneLine(f.objectPath())
+            throw p.indexError(where, "file " + PrintableText.name(f.filename()) + " has object path \"" + PrintableText.name(f.objectPath())
                     + "\", want \"" + want + "\" under this VM's checkpoint prefix (nothing outside it is read)");
         }
         return new DiskImage(c.id(), want, f.filename(), f.size());

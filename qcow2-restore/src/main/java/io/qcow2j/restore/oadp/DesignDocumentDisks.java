@@ -1,5 +1,6 @@
 package io.qcow2j.restore.oadp;
 
+import io.qcow2j.core.PrintableText;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -58,7 +59,7 @@ final class DesignDocumentDisks {
                 throw p.indexError(where, "PVC " + pvc + " is listed twice");
             }
             if (!OadpLayout.isPlainComponent(file)) {
-                throw p.indexError(where, "file \"" + OadpJson.oneLine(file) + "\" of PVC " + pvc
+                throw p.indexError(where, "file \"" + PrintableText.name(file) + "\" of PVC " + pvc
                         + " is not a plain file name inside the checkpoint directory (no /, no \"..\")");
             }
             String other = pvcOfFile.putIfAbsent(file, pvc);

@@ -1,6 +1,7 @@
 package io.qcow2j.restore.oadp;
 
 import io.qcow2j.core.ByteSource;
+import io.qcow2j.core.PrintableText;
 import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.core.Qcow2Image;
 import io.qcow2j.core.SourceAccessException;
@@ -132,7 +133,8 @@ final class DiskSources {
             Optional<String> backing = img.header().backingFile();
             if (i == 0 && backing.isPresent()) {
                 throw new InvalidBackupLayoutException(img.name(), where, "the full backup of " + disk.label()
-                        + " unexpectedly stores a backing file name '" + backing.get() + "'; refusing to restore");
+                        + " unexpectedly stores a backing file name '" + PrintableText.name(backing.get())
+                        + "'; refusing to restore");
             }
             if (i > 0 && backing.isEmpty()) {
                 throw new InvalidBackupLayoutException(img.name(), where, "the incremental of " + disk.label()

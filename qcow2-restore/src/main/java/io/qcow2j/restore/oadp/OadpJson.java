@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.qcow2j.core.PrintableText;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -175,7 +176,7 @@ final class OadpJson {
 
     /** Exception messages end up on one stderr line, so embedded newlines would split them. */
     static String oneLine(String s) {
-        return s == null ? "" : s.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
+        return PrintableText.message(s, PrintableText.MAX_MESSAGE);
     }
 
     private static String kind(JsonNode node) {

@@ -1,5 +1,6 @@
 package io.qcow2j.restore.oadp;
 
+import io.qcow2j.core.PrintableText;
 import io.qcow2j.restore.target.InvalidTargetException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -180,7 +181,7 @@ public final class VmRestorePlanner {
             for (int i = 0; i < chain.size(); i++) {
                 String id = chain.get(i);
                 if (!OadpLayout.isPlainComponent(id)) {
-                    throw manifestError("checkpointChain", "checkpoint id \"" + OadpJson.oneLine(id)
+                    throw manifestError("checkpointChain", "checkpoint id \"" + PrintableText.name(id)
                             + "\" is not a plain directory name (no /, no \"..\")");
                 }
                 Integer earlier = firstPosition.putIfAbsent(id, i);
@@ -216,14 +217,14 @@ public final class VmRestorePlanner {
         private void checkTypesAndParents(List<Checkpoint> chain) throws InvalidBackupLayoutException {
             Checkpoint first = chain.get(0);
             if (!is(first, Checkpoint.FULL)) {
-                throw indexError("checkpoint " + first.id(), "type is \"" + first.type() + "\", but the first"
+                throw indexError("checkpoint " + first.id(), "type is \"" + PrintableText.name(first.type()) + "\", but the first"
                         + " checkpoint of backup " + md.backup() + " must be \"" + Checkpoint.FULL + "\"");
             }
             // the design document's full checkpoint may name a parent: nothing is composed under it;
             // the controller's downloader refuses one, and so do we there
             if (controller && first.parent() != null && !first.parent().isEmpty()) {
                 throw indexError("checkpoint " + first.id(), "is first in the chain of backup " + md.backup()
-                        + " (a full backup) but has a parent " + first.parent());
+                        + " (a full backup) but has a parent " + PrintableText.name(first.parent()));
             }
             for (int i = 1; i < chain.size(); i++) {
                 Checkpoint c = chain.get(i);
@@ -232,7 +233,7 @@ public final class VmRestorePlanner {
                     String why = is(c, Checkpoint.FULL)
                             ? "only the first checkpoint of a chain (" + first.id() + ") may be full"
                             : "expected \"" + Checkpoint.INCREMENTAL + "\" (only full and incremental are known)";
-                    throw indexError("checkpoint " + c.id(), "type is \"" + c.type() + "\" at position " + (i + 1)
+                    throw indexError("checkpoint " + c.id(), "type is \"" + PrintableText.name(c.type()) + "\" at position " + (i + 1)
                             + " of backup " + md.backup() + "; " + why);
                 }
                 if (c.parent() == null || c.parent().isEmpty()) {
@@ -240,7 +241,7 @@ public final class VmRestorePlanner {
                             + previous + ", the previous checkpoint of backup " + md.backup());
                 }
                 if (!c.parent().equals(previous)) {
-                    throw indexError("checkpoint " + c.id(), "parent is " + c.parent() + ", but the previous"
+                    throw indexError("checkpoint " + c.id(), "parent is " + PrintableText.name(c.parent()) + ", but the previous"
                             + " checkpoint in the chain of backup " + md.backup() + " is " + previous
                             + " (composing it onto the wrong parent would restore the wrong data)");
                 }
