@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -149,6 +150,18 @@ public final class ObjectStore implements Closeable {
             read(info, ByteBuffer.wrap(content), 0, content.length, null);
         }
         return content;
+    }
+
+    /**
+     * The names directly under {@code prefix} (its key, ending in {@code /}): objects and common
+     * prefixes one segment deep, without the trailing {@code /}, sorted; one LIST request per
+     * 1000 names, retried as every request.
+     *
+     * @throws ObjectStoreException when the bucket cannot be listed
+     */
+    public List<String> list(S3Location prefix) throws IOException {
+        ensureOpen();
+        return requests.list(Objects.requireNonNull(prefix, "prefix"));
     }
 
     /** Requests sent, retries among them, and object bytes received so far. */
