@@ -1,7 +1,5 @@
 package io.qcow2j.restore.oadp;
 
-import io.qcow2j.core.ByteSource;
-import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.restore.Chain;
 import io.qcow2j.restore.ProgressListener;
 import io.qcow2j.restore.Restore;
@@ -88,28 +86,10 @@ public final class VmRestore implements Closeable {
         List<PreparedDisk> prepared = new ArrayList<>();
         try {
             for (DiskPlan d : plan.disks()) {
-                DiskSources.Opened opened = DiskSources.open(plan.location(), d);
-                List<ByteSource> sources = opened.sources();
-                long imageBytes = opened.bytes();
-                Chain chain;
-                try {
-                    chain = Chain.of(sources, options.chainOptions()); // owns the sources from here
-                    prepared.add(new PreparedDisk(d, chain, null, false, imageBytes)); // closed with the others on failure
-                    chain.requireDecompressors();
-                    if (plan.layout() == OadpLayout.Kind.CONTROLLER) {
-                        DiskSources.checkBackingNames(plan.location(), d, chain);
-                    }
-                } catch (InvalidBackupLayoutException e) {
-                    throw e;
-                } catch (Qcow2Exception e) {
-                    throw DiskSources.inContext(plan.location(), d, e);
-                }
-                long size = chain.virtualSize();
-                if (d.pvcSizeBytes() >= 0 && size > d.pvcSizeBytes()) {
-                    throw new InvalidBackupLayoutException(chain.newest().name(), null, d.label()
-                            + ": disk of checkpoint " + last(d.checkpointIds()) + " has virtual size " + size
-                            + " bytes, larger than the PVC size " + d.pvcSizeBytes() + " bytes in the index");
-                }
+                DiskChains.Validated v = DiskChains.open(plan, d, options.chainOptions());
+                Chain chain = v.chain();
+                long imageBytes = v.imageBytes();
+                prepared.add(new PreparedDisk(d, chain, null, false, imageBytes)); // closed with the others on failure
                 RestorePlan r;
                 try {
                     r = Restore.of(chain, d.target(), options).prepare();
@@ -126,10 +106,6 @@ public final class VmRestore implements Closeable {
             }
             throw e;
         }
-    }
-
-    private static String last(List<String> ids) {
-        return ids.get(ids.size() - 1);
     }
 
     /** The plan this restore carries out. */
