@@ -51,6 +51,8 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
     static final String PROGRESS = "KUBEVIRT_DM_PROGRESS";
     /** Ours: stack traces with errors. */
     static final String DEBUG = "KUBEVIRT_DM_DEBUG";
+    /** Ours: the digest the restored disk must have, else the restore fails (exit 4, nothing published). */
+    static final String EXPECT_DIGEST = "KUBEVIRT_DM_EXPECT_DIGEST";
     static final String DEFAULT_TARGET_PATH = "/restore-data/disk.raw";
     static final String DEFAULT_CREDENTIALS_FILE = "/credentials/cloud";
     static final int SSE_C_KEY_BYTES = 32;
@@ -67,9 +69,18 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
             "KUBEVIRT_DM_BSL_ACTIVE_DIRECTORY_AUTHORITY_URI");
     private static final Set<String> KNOWN = Set.of(PROVIDER, BUCKET, BSL_PREFIX, REGION, S3_URL, FORCE_PATH_STYLE,
             INSECURE, CA_CERT, CREDENTIALS_FILE, PROFILE, SSE_C_KEY_FILE, VM_NAME, VM_NAMESPACE, BACKUP, TARGET_VOLUME,
-            TARGET_PATH, TARGET_IS_BLOCK, DATADOWNLOAD_NAME, DATADOWNLOAD_UID, PROGRESS, DEBUG);
+            TARGET_PATH, TARGET_IS_BLOCK, DATADOWNLOAD_NAME, DATADOWNLOAD_UID, PROGRESS, DEBUG, EXPECT_DIGEST);
 
     static DatamoverEnvironment parse(Map<String, String> env) {
+        return parse(env, List.of(PROVIDER, BUCKET, VM_NAME, VM_NAMESPACE, BACKUP, TARGET_VOLUME));
+    }
+
+    /** The location alone, for {@code datamover-verify}: the VM, backup and volume may be unset. */
+    static DatamoverEnvironment parseLocation(Map<String, String> env) {
+        return parse(env, List.of(PROVIDER, BUCKET));
+    }
+
+    private static DatamoverEnvironment parse(Map<String, String> env, List<String> required) {
         boolean block = bool(env, TARGET_IS_BLOCK);
         String target = get(env, TARGET_PATH);
         if (target == null && block) {
@@ -85,7 +96,7 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
                     + ")");
         }
         List<String> missing = new ArrayList<>();
-        for (String name : List.of(PROVIDER, BUCKET, VM_NAME, VM_NAMESPACE, BACKUP, TARGET_VOLUME)) {
+        for (String name : required) {
             if (get(env, name) == null) {
                 missing.add(name);
             }
