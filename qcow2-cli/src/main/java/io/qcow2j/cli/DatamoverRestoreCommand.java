@@ -54,6 +54,8 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
     private final Map<String, String> env;
     /** Counted down once the command's outcome was reported: a SIGTERM hook waits for it. */
     private final CountDownLatch reported = new CountDownLatch(1);
+    /** {@code KUBEVIRT_DM_EXPECT_DIGEST}: checked before a staged file is published. */
+    private ExpectedDigest expected;
 
     DatamoverRestoreCommand(Events events, Map<String, String> env) {
         this.events = events;
@@ -75,6 +77,8 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         try {
             DatamoverEnvironment.checkProgress(env);
             dm = DatamoverEnvironment.parse(env);
+            String want = env.get(DatamoverEnvironment.EXPECT_DIGEST);
+            expected = want == null || want.isBlank() ? null : ExpectedDigest.parse(DatamoverEnvironment.EXPECT_DIGEST, want);
             settings = dm.settings(env, notes);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage(), e);
@@ -156,6 +160,9 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
                     results = restore.run(options.toBuilder().progress(bar).build());
                 } finally {
                     bar.finish();
+                }
+                if (expected != null) {
+                    expected.check(target.toString(), "", results.get(0).result().digest());
                 }
                 if (staged != null) {
                     // as the downloader leaves it: the restored disk is root's alone until the PV is rebound

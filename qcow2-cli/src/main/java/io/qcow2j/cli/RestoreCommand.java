@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,6 +38,9 @@ final class RestoreCommand implements Callable<Integer> {
     Path output;
     @Mixin
     RestoreFlags flags;
+    @Option(names = "--expect-digest", paramLabel = "DIGEST", description = "Fail (exit 4) unless the restored"
+            + " disk has this digest (xxh64-64k:..., as verify-backup --deep prints it).")
+    String expectDigest;
     @Parameters(paramLabel = "IMAGE", arity = "1..*", description = {"qcow2 images, full backup first, newest last:",
         "paths, or s3://bucket/key objects (AWS_* environment, shared files, AWS_ENDPOINT_URL)."})
     List<String> images;
@@ -50,10 +54,19 @@ final class RestoreCommand implements Callable<Integer> {
         this.env = env;
     }
 
+    private ExpectedDigest expectedDigest(String text) {
+        try {
+            return ExpectedDigest.parse("--expect-digest", text);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        ExpectedDigest expected = expectDigest == null ? null : expectedDigest(expectDigest);
         RestoreOptions opts = flags.toOptions(spec);
         long openStart = System.nanoTime();
         try (ObjectStorage remote = new ObjectStorage(); Chain chain = open(remote, opts)) {
@@ -86,6 +99,9 @@ final class RestoreCommand implements Callable<Integer> {
                     throw new RestoreIncompleteException(output.toString(), -1, "verification failed: target digest "
                             + verified + " differs from the restored stream's " + r.digest(), null);
                 }
+            }
+            if (expected != null) {
+                expected.check(output.toString(), "", r.digest());
             }
             ObjectNode done = events.event("done");
             done.put("target", r.target());

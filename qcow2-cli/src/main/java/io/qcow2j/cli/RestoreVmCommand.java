@@ -55,11 +55,15 @@ final class RestoreVmCommand implements Callable<Integer> {
     List<String> targetSpecs = new ArrayList<>();
     @Mixin
     RestoreFlags flags;
+    @Option(names = "--expect-digest", paramLabel = "PVC=DIGEST", description = "Fail (exit 4) unless that PVC's"
+            + " restored disk has this digest (xxh64-64k:..., as verify-backup --deep prints it); repeatable.")
+    List<String> expectSpecs = new ArrayList<>();
     @Option(names = "--dry-run", description = "Validate everything and print the plan; write nothing.")
     boolean dryRun;
 
     private final Events events;
     private final Map<String, String> env;
+    private Map<String, ExpectedDigest> expected = Map.of();
 
     RestoreVmCommand(Events events, Map<String, String> env) {
         this.events = events;
@@ -85,6 +89,19 @@ final class RestoreVmCommand implements Callable<Integer> {
                         + " (" + targets.get(pvc) + " and " + t.substring(eq + 1) + ")");
             }
         }
+        Map<String, ExpectedDigest> expected = new LinkedHashMap<>();
+        for (String t : expectSpecs) {
+            int eq = t.indexOf('=');
+            try {
+                if (eq <= 0 || expected.put(t.substring(0, eq), ExpectedDigest.parse("--expect-digest " + t,
+                        t.substring(eq + 1))) != null) {
+                    throw new IllegalArgumentException("--expect-digest " + t + ": expected PVC=DIGEST, once per PVC");
+                }
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+            }
+        }
+        this.expected = expected;
         if ((root == null) == (s3.bucket == null)) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "give the backup location: --root DIR, or --bucket BUCKET [--prefix PREFIX] (not both)");
@@ -106,6 +123,12 @@ final class RestoreVmCommand implements Callable<Integer> {
             plan = VmRestorePlanner.plan(location, backup, namespace, vm, targets);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        for (String pvc : expected.keySet()) {
+            if (plan.disk(pvc).isEmpty()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--expect-digest names PVC " + pvc
+                        + ", which is not a disk of VM " + namespace + "/" + vm + " in backup " + backup);
+            }
         }
         try (VmRestore restore = VmRestore.prepare(plan, opts)) {
             for (VmRestore.PreparedDisk d : restore.disks()) {
@@ -136,6 +159,13 @@ final class RestoreVmCommand implements Callable<Integer> {
                                 + ": verification failed: target digest " + d + " differs from the restored stream's "
                                 + r.result().digest(), null);
                     }
+                }
+            }
+            for (VmRestore.DiskResult r : results) {
+                var d = restore.plan().disk(r.pvc()).orElseThrow();
+                ExpectedDigest e = expected.containsKey(d.pvc()) ? expected.get(d.pvc()) : expected.get(d.diskName());
+                if (e != null) {
+                    e.check(r.result().target(), "PVC " + r.pvc() + ": ", r.result().digest());
                 }
             }
             ObjectNode done = events.event("done");
