@@ -149,6 +149,18 @@ class VerifyBackupTest {
                 && b3.path("winning-bytes").asLong() < b3.path("image-bytes").asLong(), b3.toString());
         assertEquals(0, report.path("missing-checkpoints").size());
         assertEquals(0, report.path("unreferenced-checkpoints").size());
+        // every field docs/cli-contract.md names
+        for (String f : List.of("status", "location", "deep", "checked", "broken", "disks", "missing-checkpoints",
+                "unreferenced-checkpoints", "problems", "location-calls", "bytes-read", "seconds", "bytes-fetched",
+                "requests", "retries")) {
+            assertTrue(report.has(f), f);
+        }
+        for (String f : List.of("backup", "namespace", "vm", "pvc", "disk", "status", "chain-length", "checkpoints",
+                "virtual-size", "pvc-size", "image-bytes", "winning-bytes", "requests", "bytes-read", "findings")) {
+            assertTrue(b3.has(f), f);
+        }
+        assertEquals(1L << 30, b3.path("pvc-size").asLong());
+        assertTrue(b3.path("bytes-read").asLong() > 0 && b3.path("requests").asLong() > 0, b3.toString());
         List<JsonNode> events = r.events();
         assertEquals("start", events.get(0).path("event").asText());
         assertEquals(6, events.stream().filter(e -> e.path("event").asText().equals("progress")).count());
