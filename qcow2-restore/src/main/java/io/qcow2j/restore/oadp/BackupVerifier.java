@@ -183,9 +183,13 @@ public final class BackupVerifier {
                 try (Chain chain = v.chain()) {
                     virtual = chain.virtualSize();
                     images = v.imageBytes();
+                    // the restore's own memory checks (buffers, the chain's metadata in the heap), so a
+                    // backup that passes here is one a restore in the same pod can take
+                    Restore restore = Restore.of(chain, new DiscardingSink(), options.restore());
+                    restore.prepare();
                     winning = new Composition(chain.images()).dataBytes();
                     if (options.deep()) {
-                        digest = Restore.of(chain, new DiscardingSink(), options.restore()).run().digest();
+                        digest = restore.run().digest();
                     }
                 }
             } catch (InsufficientMemoryException | NativeLibraryUnavailableException e) {
