@@ -98,8 +98,8 @@ public final class BackupVerifier {
             List<String> backups = scope.backup() != null ? List.of(scope.backup()) : loc.list("manifests");
             List<VmRef> out = new ArrayList<>();
             for (String b : backups) {
-                if (scope.vm() != null) {
-                    out.add(new VmRef(b, scope.namespace(), scope.vm()));
+                if (scope.vm() != null && scope.backup() != null) {
+                    out.add(new VmRef(b, scope.namespace(), scope.vm())); // named: its absence is a finding
                     continue;
                 }
                 Set<VmRef> seen = new LinkedHashSet<>();
@@ -114,7 +114,8 @@ public final class BackupVerifier {
                             continue; // a directory, or gone since the listing
                         }
                         VmManifest m = OadpJson.parseManifest(loc.nameOf(key), bytes);
-                        if (scope.namespace() == null || scope.namespace().equals(m.namespace())) {
+                        if ((scope.namespace() == null || scope.namespace().equals(m.namespace()))
+                                && (scope.vm() == null || scope.vm().equals(m.name()))) {
                             seen.add(new VmRef(b, m.namespace(), m.name()));
                         }
                     } catch (InvalidBackupLayoutException e) {

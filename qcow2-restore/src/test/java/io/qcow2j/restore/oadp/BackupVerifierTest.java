@@ -209,6 +209,21 @@ class BackupVerifierTest {
     }
 
     @Test
+    void aVmOnlyInSomeBackupsIsCheckedWhereItIs() throws IOException {
+        b.writeTo(root);
+        ControllerBackup other = new ControllerBackup(NS, "vm2");
+        other.checkpoint("cq1", "full", null, Map.of("rootdisk", disk.images().get(3)));
+        other.backup("b3", "cq1");
+        other.writeTo(root);
+        VerifyReport r = BackupVerifier.verify(new DirectoryBackupLocation(root),
+                new VerifyScope(null, NS, "vm2", null), VerifyOptions.metadata());
+        assertTrue(r.ok(), () -> String.valueOf(r.disks()));
+        assertEquals(List.of("b3"), r.disks().stream().map(DiskVerification::backup).toList());
+        assertEquals(4, BackupVerifier.verify(new DirectoryBackupLocation(root), VerifyScope.all(),
+                VerifyOptions.metadata()).disks().size(), "b1, b2, b3 of vm1 and b3 of vm2");
+    }
+
+    @Test
     void scopeOfOneBackupAndDisk() throws IOException {
         b.writeTo(root);
         Files.delete(root.resolve(b.key("cp3", "rootdisk")));
