@@ -78,7 +78,8 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
             DatamoverEnvironment.checkProgress(env);
             dm = DatamoverEnvironment.parse(env);
             String want = env.get(DatamoverEnvironment.EXPECT_DIGEST);
-            expected = want == null || want.isBlank() ? null : ExpectedDigest.parse(DatamoverEnvironment.EXPECT_DIGEST, want);
+            expected = want == null || want.isBlank() ? null
+                    : ExpectedDigest.parse(DatamoverEnvironment.EXPECT_DIGEST, want);
             settings = dm.settings(env, notes);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage(), e);

@@ -28,7 +28,8 @@ final class VerifyBackupCommand implements Callable<Integer> {
     CommandSpec spec;
     @Mixin
     DebugOption debug;
-    @Option(names = "--root", paramLabel = "DIR", description = "Backup location root (has manifests/ and checkpoints/).")
+    @Option(names = "--root", paramLabel = "DIR",
+            description = "Backup location root (has manifests/ and checkpoints/).")
     Path root;
     @Mixin
     S3Flags s3;

@@ -13,6 +13,7 @@ import io.qcow2j.restore.oadp.VerifyOptions;
 import io.qcow2j.restore.oadp.VerifyReport;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.function.Consumer;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
@@ -78,7 +79,8 @@ final class VerifyOutput {
     }
 
     private static String label(DiskVerification d) {
-        return "backup " + d.backup() + " VM " + d.namespace() + "/" + d.vm() + (d.pvc() == null ? "" : " PVC " + d.pvc());
+        return "backup " + d.backup() + " VM " + d.namespace() + "/" + d.vm()
+                + (d.pvc() == null ? "" : " PVC " + d.pvc());
     }
 
     private static ObjectNode json(VerifyReport r, boolean deep, Consumer<ObjectNode> stats) {
@@ -126,7 +128,7 @@ final class VerifyOutput {
     }
 
     /** Every finding as the error object's fields: kind, message, resource, structure, offset. */
-    private static void findings(ArrayNode into, java.util.List<Qcow2Exception> findings) {
+    private static void findings(ArrayNode into, List<Qcow2Exception> findings) {
         for (Qcow2Exception f : findings) {
             ErrorReport.of(f, Main.USAGE).fill(into.addObject());
         }
