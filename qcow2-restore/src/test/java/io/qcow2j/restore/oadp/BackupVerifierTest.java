@@ -224,6 +224,20 @@ class BackupVerifierTest {
     }
 
     @Test
+    void designDocumentLayoutIsFoundAndItsImagesProven() throws IOException {
+        VmLayoutFixture f = new VmLayoutFixture(dir.resolve("design"));
+        f.write(); // dummy images: planning passes, opening them as qcow2 does not
+        VerifyReport r = BackupVerifier.verify(f.location, VerifyScope.all(), VerifyOptions.metadata());
+        assertEquals(List.of("bk-3/my-vm-pvc-0", "bk-3/my-vm-pvc-1", "bk-4/my-vm-pvc-0", "bk-4/my-vm-pvc-1"),
+                r.disks().stream().map(d -> d.backup() + "/" + d.pvc()).toList());
+        for (DiskVerification d : r.disks()) {
+            assertFalse(d.ok());
+            assertTrue(d.findings().get(0).getMessage().contains("checkpoint cp-001"), d.findings().toString());
+            assertEquals(d.pvc().endsWith("0") ? 10L << 20 : 20L << 20, d.pvcSize(), "pvcSizes of the newest");
+        }
+    }
+
+    @Test
     void scopeOfOneBackupAndDisk() throws IOException {
         b.writeTo(root);
         Files.delete(root.resolve(b.key("cp3", "rootdisk")));
