@@ -347,6 +347,19 @@ class VerifyBackupTest {
     }
 
     @Test
+    void localDirectory() throws IOException {
+        Path root = dir.resolve("bsl");
+        layout.writeTo(root);
+        CliRun ok = CliRun.cli("verify-backup", "--json", "--root", root.toString());
+        assertEquals(0, ok.exit(), ok.err());
+        assertEquals(6, JSON.readTree(ok.out()).path("checked").asInt());
+        Files.delete(root.resolve(layout.key("cp4", "datadisk")));
+        CliRun r = CliRun.cli("verify-backup", "--json", "--root", root.toString());
+        assertEquals(3, r.exit(), r.err());
+        assertEquals(Set.of("b5/datadisk"), broken(JSON.readTree(r.out())));
+    }
+
+    @Test
     void usage() {
         assertEquals(2, CliRun.cli("verify-backup", "--root", dir.toString(), "--vm", "vm1").exit());
         assertEquals(2, CliRun.cli("verify-backup").exit());
