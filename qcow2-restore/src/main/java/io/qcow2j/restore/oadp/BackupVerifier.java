@@ -95,7 +95,7 @@ public final class BackupVerifier {
 
         /** The VMs of the scope's backups: named, or found by listing the manifests. */
         List<VmRef> find() throws IOException {
-            List<String> backups = scope.backup() != null ? List.of(scope.backup()) : loc.list("manifests");
+            List<String> backups = scope.backup() != null ? List.of(scope.backup()) : plain(loc.list("manifests"));
             List<VmRef> out = new ArrayList<>();
             for (String b : backups) {
                 if (scope.vm() != null && scope.backup() != null) {
@@ -253,6 +253,11 @@ public final class BackupVerifier {
             return -1;
         }
 
+        /** Listed names no key can be built from (a backslash, from a copied directory): not ours. */
+        private static List<String> plain(List<String> names) {
+            return names.stream().filter(OadpLayout::isPlainComponent).toList();
+        }
+
         private static Qcow2Exception layoutProblem(Exception e) {
             return e instanceof Qcow2Exception q ? q : new InvalidBackupLayoutException(null, null, e.getMessage(), e);
         }
@@ -278,9 +283,10 @@ public final class BackupVerifier {
             if (scope.vm() != null) {
                 vms.add(new String[] {scope.namespace(), scope.vm()});
             } else {
-                List<String> nss = scope.namespace() != null ? List.of(scope.namespace()) : loc.list("checkpoints");
+                List<String> nss = scope.namespace() != null ? List.of(scope.namespace())
+                        : plain(loc.list("checkpoints"));
                 for (String ns : nss) {
-                    for (String vm : loc.list("checkpoints/" + OadpLayout.segment("namespace", ns))) {
+                    for (String vm : plain(loc.list("checkpoints/" + OadpLayout.segment("namespace", ns)))) {
                         vms.add(new String[] {ns, vm});
                     }
                 }
