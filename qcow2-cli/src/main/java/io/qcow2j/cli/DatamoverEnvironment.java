@@ -55,6 +55,8 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
     static final String DEBUG = "KUBEVIRT_DM_DEBUG";
     /** Ours: {@code json} for the JSON summary (and error object) on stdout; by default one line of text. */
     static final String SUMMARY = "KUBEVIRT_DM_SUMMARY";
+    /** Ours: the digest the restored disk must have, else the restore fails (exit 4, nothing published). */
+    static final String EXPECT_DIGEST = "KUBEVIRT_DM_EXPECT_DIGEST";
     static final String DEFAULT_TARGET_PATH = "/restore-data/disk.raw";
     static final String DEFAULT_CREDENTIALS_FILE = "/credentials/cloud";
     static final int SSE_C_KEY_BYTES = 32;
@@ -73,7 +75,8 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
             "KUBEVIRT_DM_BSL_ACTIVE_DIRECTORY_AUTHORITY_URI");
     private static final Set<String> KNOWN = Set.of(PROVIDER, BUCKET, BSL_PREFIX, REGION, S3_URL, FORCE_PATH_STYLE,
             INSECURE, CA_CERT, CREDENTIALS_FILE, PROFILE, SSE_C_KEY_FILE, VM_NAME, VM_NAMESPACE, BACKUP, TARGET_VOLUME,
-            TARGET_PATH, TARGET_IS_BLOCK, DATADOWNLOAD_NAME, DATADOWNLOAD_UID, PROGRESS, DEBUG, REQUIRE_ETAG, SUMMARY);
+            TARGET_PATH, TARGET_IS_BLOCK, DATADOWNLOAD_NAME, DATADOWNLOAD_UID, PROGRESS, DEBUG, REQUIRE_ETAG, SUMMARY,
+            EXPECT_DIGEST);
 
     /** One variable {@code datamover-restore} reads, for its help: the name, its default, what it is. */
     record Variable(String name, String fallback, String meaning) {
@@ -107,6 +110,8 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
             new Variable(SUMMARY, "text", "json: the JSON summary or error object on stdout, one line"),
             new Variable(PROGRESS, "none", "json: progress events on stderr"),
             new Variable(DEBUG, "false", "stack traces with errors"),
+            new Variable(EXPECT_DIGEST, "none", "xxh64-64k:<16 hex digits>: the restored disk must have it"
+                    + " (verify-backup --deep prints it), else exit 4 and nothing published"),
             new Variable(REQUIRE_ETAG, "false", "true: refuse an object whose HEAD has no ETag (else a warning)"),
             new Variable("AWS_ACCESS_KEY_ID", "none", "with the next two: wins over the credentials file"),
             new Variable("AWS_SECRET_ACCESS_KEY", "none", "its secret"),
@@ -142,6 +147,15 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
     }
 
     static DatamoverEnvironment parse(Map<String, String> env) {
+        return parse(env, List.of(PROVIDER, BUCKET, VM_NAME, VM_NAMESPACE, BACKUP, TARGET_VOLUME));
+    }
+
+    /** The location alone, for {@code datamover-verify}: the VM, backup and volume may be unset. */
+    static DatamoverEnvironment parseLocation(Map<String, String> env) {
+        return parse(env, List.of(PROVIDER, BUCKET));
+    }
+
+    private static DatamoverEnvironment parse(Map<String, String> env, List<String> required) {
         boolean block = bool(env, TARGET_IS_BLOCK);
         String target = get(env, TARGET_PATH);
         if (target == null && block) {
@@ -157,7 +171,7 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
                     + ")");
         }
         List<String> missing = new ArrayList<>();
-        for (String name : List.of(PROVIDER, BUCKET, VM_NAME, VM_NAMESPACE, BACKUP, TARGET_VOLUME)) {
+        for (String name : required) {
             if (get(env, name) == null) {
                 missing.add(name);
             }

@@ -57,6 +57,8 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
     private final Events events;
     private final Map<String, String> env;
     private final SignalGuard signals;
+    /** {@code KUBEVIRT_DM_EXPECT_DIGEST}: checked before a staged file is published. */
+    private ExpectedDigest expected;
 
     DatamoverRestoreCommand(Events events, Map<String, String> env, SignalGuard signals) {
         this.events = events;
@@ -74,6 +76,9 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         try {
             DatamoverEnvironment.checkProgress(env);
             dm = DatamoverEnvironment.parse(env);
+            String want = env.get(DatamoverEnvironment.EXPECT_DIGEST);
+            expected = want == null || want.isBlank() ? null
+                    : ExpectedDigest.parse(DatamoverEnvironment.EXPECT_DIGEST, want);
             settings = dm.settings(env, notes);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage(), e);
@@ -124,7 +129,8 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         boolean published = false;
         try {
             // a file is restored beside the target and renamed over it (StagedFile), mode 0600 from creation
-            RestoreOptions options = RestoreOptions.builder().replaceExistingFile(true).build();
+            RestoreOptions options = RestoreOptions.builder().replaceExistingFile(true)
+                    .expectedDigest(expected == null ? null : expected.hex()).build();
             try (VmRestore restore = VmRestore.prepare(plan, options)) {
                 long validationNanos = System.nanoTime() - start;
                 VmRestore.PreparedDisk disk = restore.disks().get(0);

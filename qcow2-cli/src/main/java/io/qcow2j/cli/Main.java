@@ -44,6 +44,8 @@ public final class Main {
         m.put("restore-vm", RestoreVmCommand.class);
         m.put("datamover-restore", DatamoverRestoreCommand.class);
         m.put("check", CheckCommand.class);
+        m.put("verify-backup", VerifyBackupCommand.class);
+        m.put("datamover-verify", DatamoverVerifyCommand.class);
         m.put("help", CommandLine.HelpCommand.class);
         return Collections.unmodifiableMap(m);
     }
@@ -165,6 +167,12 @@ public final class Main {
             }
             if (cls == RestoreVmCommand.class) {
                 return cls.cast(new RestoreVmCommand(events, env, signals));
+            }
+            if (cls == VerifyBackupCommand.class) {
+                return cls.cast(new VerifyBackupCommand(events, env));
+            }
+            if (cls == DatamoverVerifyCommand.class) {
+                return cls.cast(new DatamoverVerifyCommand(events, env));
             }
             if (cls == DatamoverRestoreCommand.class) {
                 return cls.cast(new DatamoverRestoreCommand(events, env, signals));

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -40,6 +41,9 @@ final class RestoreCommand implements Callable<Integer> {
     Path output;
     @Mixin
     RestoreFlags flags;
+    @Option(names = "--expect-digest", paramLabel = "DIGEST", description = "Fail (exit 4) unless the restored"
+            + " disk has this digest (xxh64-64k:..., as verify-backup --deep prints it).")
+    String expectDigest;
     @Parameters(paramLabel = "IMAGE", arity = "1..*", description = {"qcow2 images, full backup first, newest last:",
         "paths, or s3://bucket/key objects (AWS_* environment, shared files, AWS_ENDPOINT_URL)."})
     List<String> images;
@@ -55,11 +59,21 @@ final class RestoreCommand implements Callable<Integer> {
         this.signals = signals;
     }
 
+    private ExpectedDigest expectedDigest(String text) {
+        try {
+            return ExpectedDigest.parse("--expect-digest", text);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        RestoreOptions opts = flags.toOptions(spec);
+        ExpectedDigest expected = expectDigest == null ? null : expectedDigest(expectDigest);
+        RestoreOptions opts = flags.toOptions(spec).toBuilder()
+                .expectedDigest(expected == null ? null : expected.hex()).build();
         long openStart = System.nanoTime();
         try (SignalGuard.Armed guard = signals.arm(output.toString());
              ObjectStorage remote = new ObjectStorage(); Chain chain = open(remote, opts)) {
@@ -73,7 +87,7 @@ final class RestoreCommand implements Callable<Integer> {
             for (String w : plan.warnings()) {
                 err.println("warning: " + PrintableText.escape(w));
             }
-            remote.warnings().forEach(w -> err.println("warning: " + w));
+            remote.warnings().forEach(w -> err.println("warning: " + PrintableText.escape(w)));
             events.emit(startEvent(plan));
             RestoreResult r;
             guard.writing(plan.targetKind() == TargetKind.NEW_FILE ? TargetState.NOT_CREATED
@@ -85,7 +99,7 @@ final class RestoreCommand implements Callable<Integer> {
             }
             guard.done();
             // what the run itself found (leftovers of killed restores it removed), after the chain's notes
-            r.notes().stream().filter(n -> !chain.notes().contains(n)).forEach(n -> err.println("note: " + n));
+            r.notes().stream().filter(n -> !chain.notes().contains(n)).forEach(n -> err.println("note: " + PrintableText.escape(n)));
             String verified = null;
             if (flags.verify) {
                 verified = DiskDigest.of(output, r.virtualSize());

@@ -57,12 +57,16 @@ final class RestoreVmCommand implements Callable<Integer> {
     List<String> targetSpecs = new ArrayList<>();
     @Mixin
     RestoreFlags flags;
+    @Option(names = "--expect-digest", paramLabel = "PVC=DIGEST", description = "Fail (exit 4) unless that PVC's"
+            + " restored disk has this digest (xxh64-64k:..., as verify-backup --deep prints it); repeatable.")
+    List<String> expectSpecs = new ArrayList<>();
     @Option(names = "--dry-run", description = "Validate everything and print the plan; write nothing.")
     boolean dryRun;
 
     private final Events events;
     private final Map<String, String> env;
     private final SignalGuard signals;
+    private Map<String, ExpectedDigest> expected = Map.of();
 
     RestoreVmCommand(Events events, Map<String, String> env, SignalGuard signals) {
         this.events = events;
@@ -89,6 +93,19 @@ final class RestoreVmCommand implements Callable<Integer> {
                         + " (" + targets.get(pvc) + " and " + t.substring(eq + 1) + ")");
             }
         }
+        Map<String, ExpectedDigest> expected = new LinkedHashMap<>();
+        for (String t : expectSpecs) {
+            int eq = t.indexOf('=');
+            try {
+                if (eq <= 0 || expected.put(t.substring(0, eq), ExpectedDigest.parse("--expect-digest " + t,
+                        t.substring(eq + 1))) != null) {
+                    throw new IllegalArgumentException("--expect-digest " + t + ": expected PVC=DIGEST, once per PVC");
+                }
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+            }
+        }
+        this.expected = expected;
         if ((root == null) == (s3.bucket == null)) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "give the backup location: --root DIR, or --bucket BUCKET [--prefix PREFIX] (not both)");
@@ -102,6 +119,13 @@ final class RestoreVmCommand implements Callable<Integer> {
         }
     }
 
+    /** The {@code --expect-digest} digests by PVC (or disk name), as the library takes them. */
+    private Map<String, String> expectedHex() {
+        Map<String, String> hex = new LinkedHashMap<>();
+        expected.forEach((pvc, d) -> hex.put(pvc, d.hex()));
+        return hex;
+    }
+
     private int restore(PrintWriter out, PrintWriter err, RestoreOptions opts, Map<String, Path> targets,
                         ObjectStorage remote, SignalGuard.Armed guard) throws java.io.IOException {
         VmPlan plan;
@@ -112,6 +136,12 @@ final class RestoreVmCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
+        for (String pvc : expected.keySet()) {
+            if (plan.disk(pvc).isEmpty()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--expect-digest names PVC " + pvc
+                        + ", which is not a disk of VM " + namespace + "/" + vm + " in backup " + backup);
+            }
+        }
         try (VmRestore restore = VmRestore.prepare(plan, opts)) {
             for (VmRestore.PreparedDisk d : restore.disks()) {
                 d.chain().notes().forEach(n -> err.println(PrintableText.escape("note: PVC " + d.plan().pvc() + ": " + n)));
@@ -120,7 +150,7 @@ final class RestoreVmCommand implements Callable<Integer> {
                 d.restore().warnings().forEach(w -> err.println(PrintableText.escape("warning: PVC " + d.plan().pvc() + ": "
                         + w)));
             }
-            remote.warnings().forEach(w -> err.println("warning: " + w));
+            remote.warnings().forEach(w -> err.println("warning: " + PrintableText.escape(w)));
             if (dryRun) {
                 printPlan(out, restore, remote);
                 return Main.OK;
@@ -132,7 +162,7 @@ final class RestoreVmCommand implements Callable<Integer> {
             // a failure names the disk it stopped at and what its restore left there; earlier ones are complete
             guard.writing(TargetState.PARTIALLY_WRITTEN);
             try {
-                results = restore.run(opts.toBuilder().progress(bar).build());
+                results = restore.run(opts.toBuilder().progress(bar).build(), expectedHex());
             } finally {
                 bar.finish();
             }

@@ -3,6 +3,7 @@ package io.qcow2j.restore;
 import io.qcow2j.core.FileByteSource;
 import io.qcow2j.core.NativeLibraryUnavailableException;
 import io.qcow2j.core.Qcow2Image;
+import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.pipeline.MemoryBudget;
 import io.qcow2j.restore.pipeline.Pipeline;
 import io.qcow2j.restore.pipeline.PipelineException;
@@ -314,6 +315,12 @@ public final class Restore {
                         failed);
             }
             throw new RestoreIncompleteException(target.name(), e.guestOffset(), e.getMessage(), e.getCause(), failed);
+        }
+        String expected = options.expectedDigest();
+        if (expected != null && !expected.equals(r.digest())) { // before a staged file is published
+            throw new RestoreIncompleteException(target.name(), -1, "digest mismatch: the restored disk is "
+                    + DiskDigest.NAME + ":" + r.digest() + ", expected " + DiskDigest.NAME + ":" + expected
+                    + "; the restore is not a success, do not use the target", null, failed);
         }
         List<String> allNotes = new ArrayList<>(chain.notes());
         allNotes.addAll(notes);

@@ -27,6 +27,7 @@ public final class RestoreOptions {
     private final boolean requireNative;
     private final boolean allowBackingBase;
     private final boolean replaceExistingFile;
+    private final String expectedDigest;
 
     private RestoreOptions(Builder b) {
         this.targetIsZero = b.targetIsZero;
@@ -40,6 +41,7 @@ public final class RestoreOptions {
         this.requireNative = b.requireNative;
         this.allowBackingBase = b.allowBackingBase;
         this.replaceExistingFile = b.replaceExistingFile;
+        this.expectedDigest = b.expectedDigest;
     }
 
     /** The defaults: a worker per core (within the memory), no progress, background flushes, page cache released. */
@@ -66,6 +68,7 @@ public final class RestoreOptions {
         b.requireNative = requireNative;
         b.allowBackingBase = allowBackingBase;
         b.replaceExistingFile = replaceExistingFile;
+        b.expectedDigest = expectedDigest;
         return b;
     }
 
@@ -135,6 +138,15 @@ public final class RestoreOptions {
         return replaceExistingFile;
     }
 
+    /**
+     * The digest ({@link io.qcow2j.restore.digest.DiskDigest}, 16 lower-case hex digits) the restored
+     * disk must have, or null. A restore whose disk differs fails with
+     * {@link RestoreIncompleteException} before a staged file is renamed into place.
+     */
+    public String expectedDigest() {
+        return expectedDigest;
+    }
+
     /** How {@link Restore#run(java.util.List, java.nio.file.Path, RestoreOptions)} opens the chain. */
     public ChainOptions chainOptions() {
         return new ChainOptions(open, allowBackingBase);
@@ -153,6 +165,7 @@ public final class RestoreOptions {
         private boolean requireNative;
         private boolean allowBackingBase;
         private boolean replaceExistingFile;
+        private String expectedDigest;
 
         private Builder() {
         }
@@ -228,6 +241,20 @@ public final class RestoreOptions {
         }
 
         /** See {@link RestoreOptions#replaceExistingFile()}; off by default. */
+        /**
+         * See {@link RestoreOptions#expectedDigest()}; null for none.
+         *
+         * @throws IllegalArgumentException unless 16 hex digits
+         */
+        public Builder expectedDigest(String hex) {
+            if (hex != null && !hex.matches("[0-9a-f]{16}")) {
+                throw new IllegalArgumentException("expected digest: 16 lower-case hex digits, not " + hex.length()
+                        + " characters");
+            }
+            this.expectedDigest = hex;
+            return this;
+        }
+
         public Builder replaceExistingFile(boolean v) {
             this.replaceExistingFile = v;
             return this;

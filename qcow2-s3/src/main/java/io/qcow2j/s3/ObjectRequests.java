@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
@@ -23,6 +24,8 @@ import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 
 /**
  * HEAD and ranged GET with our own retry loop (the SDK's is off): the SDK retries only until a
@@ -108,6 +111,30 @@ final class ObjectRequests {
             }
             throw e;
         }
+    }
+
+    /** LIST with delimiter {@code /}, page after page; every page retried on its own. */
+    List<String> list(S3Location prefix) throws IOException {
+        String p = prefix.key();
+        List<String> names = new ArrayList<>();
+        String token = null;
+        do {
+            ListObjectsV2Request.Builder b = ListObjectsV2Request.builder().bucket(prefix.bucket()).prefix(p)
+                    .delimiter("/");
+            if (token != null) {
+                b.continuationToken(token);
+            }
+            ListObjectsV2Request request = b.build();
+            ListObjectsV2Response r = call(prefix, null, -1, "LIST", () -> {
+                requests.incrementAndGet();
+                return s3.listObjectsV2(request);
+            });
+            r.commonPrefixes().forEach(c -> names.add(c.prefix().substring(p.length(), c.prefix().length() - 1)));
+            r.contents().forEach(o -> names.add(o.key().substring(p.length())));
+            token = Boolean.TRUE.equals(r.isTruncated()) ? r.nextContinuationToken() : null;
+        } while (token != null);
+        names.removeIf(String::isEmpty);
+        return names.stream().sorted().toList();
     }
 
     /** The same request as a GET of one byte, whose error answer carries the S3 code and message. */

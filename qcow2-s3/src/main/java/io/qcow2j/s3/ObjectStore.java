@@ -167,6 +167,18 @@ public final class ObjectStore implements Closeable {
         return requests.warnings();
     }
 
+    /**
+     * The names directly under {@code prefix} (its key, ending in {@code /}): objects and common
+     * prefixes one segment deep, without the trailing {@code /}, sorted; one LIST request per
+     * 1000 names, retried as every request.
+     *
+     * @throws ObjectStoreException when the bucket cannot be listed
+     */
+    public List<String> list(S3Location prefix) throws IOException {
+        ensureOpen();
+        return requests.list(Objects.requireNonNull(prefix, "prefix"));
+    }
+
     /** Requests sent, retries among them, and object bytes received so far. */
     public ObjectStoreStatistics statistics() {
         return new ObjectStoreStatistics(requests.requests.get(), requests.retries.get(), requests.bytesFetched.get());

@@ -5,6 +5,7 @@ import io.qcow2j.restore.oadp.BackupLocation;
 import io.qcow2j.restore.oadp.InvalidBackupLayoutException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -90,6 +91,11 @@ public final class S3BackupLocation implements BackupLocation {
             absent(e);
             return OptionalLong.empty();
         }
+    }
+
+    @Override
+    public List<String> list(String dirKey) throws IOException {
+        return store.list(location(dirKey + "/"));
     }
 
     /** No such key: absent. No such bucket: nothing in it can be told, so that is the error. */

@@ -3,6 +3,7 @@ package io.qcow2j.restore.oadp;
 import io.qcow2j.core.ByteSource;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -48,6 +49,17 @@ public interface BackupLocation {
      * @return empty when no object has that key
      */
     OptionalLong size(String key) throws IOException;
+
+    /**
+     * The names directly under the key prefix {@code dirKey + "/"} (objects and "directories", one
+     * segment each, sorted), for {@link BackupVerifier} to find every backup and checkpoint; empty
+     * when there is nothing there. Restores never list: they are told what to read.
+     *
+     * @throws UnsupportedOperationException when this kind of location cannot list
+     */
+    default List<String> list(String dirKey) throws IOException {
+        throw new UnsupportedOperationException(name() + ": this location cannot list its objects");
+    }
 
     /**
      * The local directory the keys resolve in, when the location is one: restore targets are then

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -100,6 +101,17 @@ public final class DirectoryBackupLocation implements BackupLocation {
             return OptionalLong.of(Files.size(resolve(key)));
         } catch (NoSuchFileException e) {
             return OptionalLong.empty();
+        }
+    }
+
+    @Override
+    public List<String> list(String dirKey) throws IOException {
+        Path dir = resolve(dirKey);
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (var children = Files.list(dir)) {
+            return children.map(c -> c.getFileName().toString()).sorted().toList();
         }
     }
 

@@ -1,7 +1,5 @@
 package io.qcow2j.restore.oadp;
 
-import io.qcow2j.core.ByteSource;
-import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.restore.Chain;
 import io.qcow2j.restore.ProgressListener;
 import io.qcow2j.restore.Restore;
@@ -16,6 +14,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Restores every disk of a VM from a {@link VmPlan}. Every chain is opened and fully validated,
@@ -88,28 +87,10 @@ public final class VmRestore implements Closeable {
         List<PreparedDisk> prepared = new ArrayList<>();
         try {
             for (DiskPlan d : plan.disks()) {
-                DiskSources.Opened opened = DiskSources.open(plan.location(), d);
-                List<ByteSource> sources = opened.sources();
-                long imageBytes = opened.bytes();
-                Chain chain;
-                try {
-                    chain = Chain.of(sources, options.chainOptions()); // owns the sources from here
-                    prepared.add(new PreparedDisk(d, chain, null, false, imageBytes)); // closed with the others on failure
-                    chain.requireDecompressors();
-                    if (plan.layout() == OadpLayout.Kind.CONTROLLER) {
-                        DiskSources.checkBackingNames(plan.location(), d, chain);
-                    }
-                } catch (InvalidBackupLayoutException e) {
-                    throw e;
-                } catch (Qcow2Exception e) {
-                    throw DiskSources.inContext(plan.location(), d, e);
-                }
-                long size = chain.virtualSize();
-                if (d.pvcSizeBytes() >= 0 && size > d.pvcSizeBytes()) {
-                    throw new InvalidBackupLayoutException(chain.newest().name(), null, d.label()
-                            + ": disk of checkpoint " + last(d.checkpointIds()) + " has virtual size " + size
-                            + " bytes, larger than the PVC size " + d.pvcSizeBytes() + " bytes in the index");
-                }
+                DiskChains.Validated v = DiskChains.open(plan, d, options.chainOptions());
+                Chain chain = v.chain();
+                long imageBytes = v.imageBytes();
+                prepared.add(new PreparedDisk(d, chain, null, false, imageBytes)); // closed with the others on failure
                 RestorePlan r;
                 try {
                     r = Restore.of(chain, d.target(), options).prepare();
@@ -126,10 +107,6 @@ public final class VmRestore implements Closeable {
             }
             throw e;
         }
-    }
-
-    private static String last(List<String> ids) {
-        return ids.get(ids.size() - 1);
     }
 
     /** The plan this restore carries out. */
@@ -152,6 +129,14 @@ public final class VmRestore implements Closeable {
      * add up over the VM. A failure stops at the failing disk; earlier disks are complete.
      */
     public List<DiskResult> run(RestoreOptions options) throws IOException {
+        return run(options, Map.of());
+    }
+
+    /**
+     * As {@link #run(RestoreOptions)}, each disk whose PVC (or disk name) is a key of
+     * {@code expectedDigests} held to that digest ({@link RestoreOptions#expectedDigest()}).
+     */
+    public List<DiskResult> run(RestoreOptions options, Map<String, String> expectedDigests) throws IOException {
         long total = totalSize();
         List<DiskResult> results = new ArrayList<>();
         long before = 0;
@@ -160,6 +145,10 @@ public final class VmRestore implements Closeable {
             long base = before;
             RestoreOptions o = vmProgress == ProgressListener.NONE ? options : options.toBuilder()
                     .progress((done, t) -> vmProgress.progress(base + done, total)).build();
+            String expected = expectedDigests.getOrDefault(d.plan().pvc(), expectedDigests.get(d.plan().diskName()));
+            if (expected != null) {
+                o = o.toBuilder().expectedDigest(expected).build();
+            }
             try {
                 RestoreResult r = Restore.of(d.chain(), d.plan().target(), o).run();
                 results.add(new DiskResult(d.plan().pvc(), r));

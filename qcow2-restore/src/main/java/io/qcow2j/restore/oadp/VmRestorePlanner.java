@@ -114,6 +114,17 @@ public final class VmRestorePlanner {
         return p.finish(List.of(disk));
     }
 
+    /**
+     * Every disk of the VM with the checks of {@link #plan} but no targets ({@link PlanTargets#UNASSIGNED}):
+     * for {@link BackupVerifier}, which writes nothing.
+     */
+    static VmPlan planUntargeted(BackupLocation location, BackupMetadata metadata, String namespace, String vm)
+            throws InvalidBackupLayoutException {
+        Planning p = new Planning(location, metadata, namespace, vm);
+        List<Checkpoint> chain = p.chain();
+        return p.finish(p.controller ? ControllerDisks.all(p, chain) : DesignDocumentDisks.all(p, chain));
+    }
+
     /** One planning run; holds the names every error message needs. */
     static final class Planning {
         final BackupLocation location;
