@@ -7,8 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qcow2j.core.testing.Qcow2Writer;
 import io.qcow2j.restore.Shell;
+import io.qcow2j.restore.oadp.VmLayoutFixture;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Metadata that cannot fit in the heap is refused before it is loaded, with exit 3, the resource
- * and the numbers, and nothing written: images whose L1 tables together exceed the heap. Each run is the CLI in a JVM of its own with {@link #HEAP}, the heap the
+ * and the numbers, and nothing written: images whose L1 tables together exceed the heap, and a JSON
+ * index whose tree would. Each run is the CLI in a JVM of its own with {@link #HEAP}, the heap the
  * launcher gives a pod limited to 256 MiB.
  */
 class MetadataBudgetTest {
@@ -102,6 +106,47 @@ class MetadataBudgetTest {
         assertArrayEquals(old, Files.readAllBytes(existing), "an existing target is untouched");
         try (var files = Files.list(dir)) {
             assertEquals(9, files.count(), "nothing but the images and the existing target");
+        }
+    }
+
+    /**
+     * A 33 MB checkpoint index (under the 64 MiB cap) of 160,000 checkpoints: its tree would take
+     * ~200 MiB. Refused naming the index, before parsing it, with the numbers.
+     */
+    @Test
+    void aThirtyThreeMegabyteIndexIsRefusedNamingIt() throws IOException {
+        VmLayoutFixture fx = new VmLayoutFixture(dir);
+        fx.write();
+        ArrayNode checkpoints = fx.index.withArray("checkpoints");
+        for (int i = 0; i < 160_000; i++) {
+            ObjectNode c = checkpoints.addObject();
+            c.put("id", String.format("pad-%06d", i));
+            c.put("type", "incremental");
+            c.put("parent", String.format("pad-%06d", i - 1));
+            c.put("timestamp", "2025-01-01T10:00:00Z");
+            c.put("vmBackup", "vmb-pad");
+            c.putArray("files").add("vmb-pad-disk0.qcow2");
+            c.putArray("pvcs").add(VmLayoutFixture.PVC0);
+            c.putArray("pvcSizes").add("10Mi");
+            c.putArray("referencedBy");
+        }
+        Files.writeString(fx.indexFile(), fx.index.toString());
+        long size = Files.size(fx.indexFile());
+        assertTrue(size > 33_000_000 && size < 64 * M, "size " + size);
+        Files.createDirectories(fx.targetDir);
+        Path t0 = fx.targets.get(VmLayoutFixture.PVC0);
+        Path t1 = fx.targets.get(VmLayoutFixture.PVC1);
+
+        Shell.Result r = CliJvm.run(List.of(HEAP), "restore-vm", "--root", fx.root.toString(), "--backup", "bk-3",
+                "--namespace", VmLayoutFixture.NS, "--vm", VmLayoutFixture.VM, "--target",
+                VmLayoutFixture.PVC0 + "=" + t0, "--target", VmLayoutFixture.PVC1 + "=" + t1, "--json");
+        JsonNode error = refusal(r);
+        assertEquals(fx.indexFile().toString(), error.get("resource").asText(), r.out());
+        String message = error.get("message").asText();
+        assertTrue(message.contains(size + " bytes of JSON"), message);
+        assertNumbers(message);
+        try (var files = Files.list(fx.targetDir)) {
+            assertEquals(0, files.count(), "no target created");
         }
     }
 }
