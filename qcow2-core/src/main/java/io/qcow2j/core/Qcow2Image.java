@@ -90,6 +90,16 @@ public final class Qcow2Image implements Closeable {
     }
 
     /**
+     * The first guest offset at or after {@code offset} that may be allocated in this image (the
+     * start of the range of its next L2 table), or the virtual size: every byte in between is
+     * unallocated here, known without reading an L2 table. Lets a walk over a huge, nearly empty
+     * disk cost its allocated entries, not its size.
+     */
+    public long nextMapped(long offset) {
+        return map.nextMapped(offset);
+    }
+
+    /**
      * Heap bytes this image's metadata can take while it is read: its L1 entries and refcount block
      * offsets, held since open, and its L2 cache when full ({@link OpenOptions#l2CacheBytes()}, or
      * less when its tables need less). A restore adds these up to know, before it writes, whether

@@ -225,6 +225,21 @@ public final class ClusterMap {
     }
 
     /**
+     * The first guest offset at or after {@code offset} that an L2 table of this image maps (the
+     * start of the table's range), or the virtual size when no later table covers the disk: every
+     * byte before it is unallocated here. Skips pages of the L1 table without tables at once.
+     */
+    public long nextMapped(long offset) {
+        long size = header.virtualSize();
+        if (offset >= size) {
+            return size;
+        }
+        int span = header.l2Bits() + header.clusterBits();
+        int i = l1.nextAllocated((int) (offset >>> span), l1.size());
+        return i >= l1.size() ? size : Math.min(size, Math.max(offset, (long) i << span));
+    }
+
+    /**
      * Appends the extents of guest range [{@code offset}, {@code offset + length}), clamped to the
      * virtual size, to {@code out}, merging with its last element.
      *
