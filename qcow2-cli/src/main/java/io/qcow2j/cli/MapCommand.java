@@ -72,7 +72,7 @@ final class MapCommand implements Callable<Integer> {
         // merged across windows as qemu-img map merges; all but the last run of a window are final
         List<Extent> runs = new ArrayList<>();
         boolean[] first = {true};
-        Windows.forEach(img.virtualSize(), (s, e) -> {
+        Windows.forEach(img.virtualSize(), img::nextMapped, (s, e) -> {
             for (Extent x : img.mapExtents(s, e - s)) {
                 Runs.appendExact(runs, x);
             }

@@ -4,7 +4,6 @@ import static io.qcow2j.core.format.Layout.HDR_COMPRESSION_TYPE;
 
 import io.qcow2j.core.compress.ZstdDecompressor;
 import io.qcow2j.core.format.ClusterMap;
-import io.qcow2j.core.format.HeaderParser;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -23,7 +22,7 @@ public final class Qcow2Image implements Closeable {
     private final long fileSize;
     private final ClusterMap map;
 
-    private Qcow2Image(ByteSource source, Header header, long fileSize, ClusterMap map) {
+    Qcow2Image(ByteSource source, Header header, long fileSize, ClusterMap map) {
         this.source = source;
         this.header = header;
         this.fileSize = fileSize;
@@ -47,20 +46,7 @@ public final class Qcow2Image implements Closeable {
      *         source is closed then)
      */
     public static Qcow2Image open(ByteSource source, OpenOptions options) throws IOException {
-        try {
-            ByteSource opening = ClusterMap.opening(source);
-            Header h = HeaderParser.read(opening, options);
-            long fileSize = source.size();
-            ClusterMap map = ClusterMap.read(opening, source, h, fileSize, options.l2CacheBytes());
-            return new Qcow2Image(source, h, fileSize, map);
-        } catch (IOException | RuntimeException e) {
-            try {
-                source.close();
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
+        return ImageOpening.start(source, options).open();
     }
 
     /** The file (or object) name, for messages. */
@@ -101,6 +87,16 @@ public final class Qcow2Image implements Closeable {
     /** Number of L1 entries that point to an L2 table. */
     public int allocatedL2Tables() {
         return map.allocatedL2Tables();
+    }
+
+    /**
+     * The first guest offset at or after {@code offset} that may be allocated in this image (the
+     * start of the range of its next L2 table), or the virtual size: every byte in between is
+     * unallocated here, known without reading an L2 table. Lets a walk over a huge, nearly empty
+     * disk cost its allocated entries, not its size.
+     */
+    public long nextMapped(long offset) {
+        return map.nextMapped(offset);
     }
 
     /**

@@ -25,7 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -49,9 +48,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link #run()}: the run then ends with a {@link RestoreCancelledException}.
  */
 public final class Restore {
-    /** Heap kept for the run's own objects beyond the chain's metadata: composed windows, blocks in flight. */
-    private static final long HEAP_RESERVE = 4L << 20;
-
     private final Chain chain;
     private final Path targetPath;
     private final Sink sink;
@@ -210,24 +206,19 @@ public final class Restore {
 
     /**
      * Refuses a chain whose metadata (L1 tables, refcount blocks, L2 caches when full) cannot fit in
-     * the heap that is free, with {@link #HEAP_RESERVE} for the run's own objects, before the first
+     * the heap that is free, with {@link FreeHeap#RESERVE} for the run's own objects, before the first
      * write rather than as an OutOfMemoryError halfway. What the chain already holds is counted
      * twice, a margin too. Garbage is collected before refusing.
      */
     private static void requireHeap(String name, Chain chain) throws InsufficientMemoryException {
-        long need = chain.metadataBytes() + HEAP_RESERVE;
-        Runtime rt = Runtime.getRuntime();
-        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        long need = chain.metadataBytes() + FreeHeap.RESERVE;
+        long free = FreeHeap.free(need);
         if (need > free) {
-            System.gc();
-            free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-        }
-        if (need > free) {
-            throw new InsufficientMemoryException(name, String.format(Locale.ROOT, "not enough heap for the"
-                    + " chain's metadata: its %d images need up to %.1f MiB (L1 tables, refcount blocks, L2"
-                    + " caches, and the run's own objects), %.1f MiB of the heap is free (maximum %.1f MiB); raise -Xmx or the"
-                    + " container's memory limit", chain.images().size(), need / 1048576.0, free / 1048576.0,
-                    rt.maxMemory() / 1048576.0));
+            throw new InsufficientMemoryException(name, "not enough heap for the chain's metadata: its "
+                    + chain.images().size() + " images need up to " + FreeHeap.mib(need) + " (L1 tables, refcount"
+                    + " blocks, L2 caches, and the run's own objects), " + FreeHeap.mib(free) + " of the heap is"
+                    + " free (maximum " + FreeHeap.mib(FreeHeap.max()) + "); raise -Xmx or the container's memory"
+                    + " limit");
         }
     }
 

@@ -68,6 +68,7 @@ public final class S3BackupLocation implements BackupLocation {
                 throw new InvalidBackupLayoutException(s.name(), null, "object is " + size
                         + " bytes, larger than any plausible metadata object (limit " + maxBytes + "); not downloaded");
             }
+            BackupLocation.requireHeapToRead(s.name(), size);
             byte[] content = new byte[(int) size];
             s.readFully(ByteBuffer.wrap(content), 0, "metadata");
             return Optional.of(content);

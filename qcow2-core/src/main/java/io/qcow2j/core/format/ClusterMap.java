@@ -1,5 +1,6 @@
 package io.qcow2j.core.format;
 
+import static io.qcow2j.core.format.Layout.L1_OFFSET_MASK;
 import static io.qcow2j.core.format.Layout.SUBCLUSTER_BITS;
 
 import io.qcow2j.core.ByteSource;
@@ -41,8 +42,7 @@ public final class ClusterMap {
         this.l1 = l1;
         this.refcounts = refcounts;
         this.cacheBudget = cacheBudget;
-        this.sliceBits = sliceBits(header, cacheBudget,
-                source.preferredConcurrency() > 0 ? REMOTE_SLICES_IN_BUDGET : SLICES_IN_BUDGET);
+        this.sliceBits = sliceBits(source, header, cacheBudget);
         this.tables = new L2TableReader(source, header, l1, fileSize, sliceBits);
         this.cache = new L2Cache(cacheBudget, tables::load);
         this.walker = new ExtentWalker(header, l1, cache, sliceBits);
@@ -93,6 +93,12 @@ public final class ClusterMap {
         return Long.numberOfTrailingZeros(bytes / header.l2EntryBytes());
     }
 
+    /** {@link #sliceBits(Header, long, int)} for an image read from {@code source}. */
+    private static int sliceBits(ByteSource source, Header header, long cacheBudget) {
+        return sliceBits(header, cacheBudget,
+                source.preferredConcurrency() > 0 ? REMOTE_SLICES_IN_BUDGET : SLICES_IN_BUDGET);
+    }
+
     /** log2 of the smallest unit with its own state: the subcluster with extended L2, else the cluster. */
     static int subclusterBits(Header header) {
         return header.features().extendedL2() ? header.clusterBits() - SUBCLUSTER_BITS : header.clusterBits();
@@ -114,23 +120,76 @@ public final class ClusterMap {
      * kept for reuse; or every slice of the disk when they all fit the budget).
      */
     public long metadataBytes() {
+        return metadataBytes(header, sliceBits, cacheBudget, l1.heapBytes(), refcounts.heapBytes(), slicesInDisk());
+    }
+
+    /**
+     * The most {@link #metadataBytes()} can be for the image {@code header} describes, from the
+     * header and the file size alone, before any table is read: every L1 page holds a table, every
+     * slice of the disk is cached (up to the budget), every cluster of the file is a refcount block.
+     */
+    public static long metadataBound(ByteSource source, Header header, long fileSize, long cacheBudget) {
+        int bits = sliceBits(source, header, cacheBudget);
+        int span = header.clusterBits() + bits;
+        long diskSlices = (header.virtualSize() + (1L << span) - 1) >>> span;
+        long refcountBlocks = Math.min(RefcountTable.entries(header), fileSize / header.clusterSize());
+        return metadataBytes(header, bits, cacheBudget,
+                L1Table.heapBytes(header.l1Size(), L1Table.pageCount(header.l1Size())),
+                RefcountTable.heapBytes(refcountBlocks), diskSlices);
+    }
+
+    /**
+     * {@link #metadataBytes()} of the image {@code header} describes, counted by reading its L1 and
+     * refcount tables a chunk at a time and keeping nothing (nor checking them: an entry that
+     * opening would refuse counts as a table): for a chain whose {@link #metadataBound bounds} do
+     * not fit, what opening it would really hold.
+     */
+    public static long countMetadataBytes(ByteSource source, Header header, long fileSize, long cacheBudget)
+            throws IOException {
+        int bits = sliceBits(source, header, cacheBudget);
+        long[] pages = {0};
+        long[] slices = {0};
+        int[] lastPage = {-1};
+        TableScan.forEachNonZero(source, header.l1TableOffset(), header.l1Size(), "L1 table", (i, e) -> {
+            if ((e & L1_OFFSET_MASK) == 0) {
+                return;
+            }
+            if (L1Table.pageOf(i) != lastPage[0]) {
+                lastPage[0] = L1Table.pageOf(i);
+                pages[0]++;
+            }
+            slices[0] += slicesOfEntry(header, bits, i);
+        });
+        long[] blocks = {0};
+        TableScan.forEachNonZero(source, header.refcountTableOffset(), RefcountTable.entries(header),
+                "refcount table", (i, e) -> blocks[0]++);
+        return metadataBytes(header, bits, cacheBudget, L1Table.heapBytes(header.l1Size(), pages[0]),
+                RefcountTable.heapBytes(Math.min(blocks[0], fileSize / header.clusterSize())), slices[0]);
+    }
+
+    private static long metadataBytes(Header header, int sliceBits, long cacheBudget, long l1Bytes,
+            long refcountBytes, long slices) {
         long slice = L2Slice.heapBytes(1 << sliceBits, header.features().extendedL2());
-        long all = slicesInDisk() * slice;
+        long all = slices * slice;
         long cacheMax = all <= cacheBudget ? all : Math.max(cacheBudget, slice) + slice;
-        return l1.heapBytes() + refcounts.heapBytes() + cacheMax;
+        return l1Bytes + refcountBytes + cacheMax;
     }
 
     /** The slices of the allocated L2 tables that cover part of the disk. */
     private long slicesInDisk() {
+        long n = 0;
+        for (int i = l1.nextAllocated(0, l1.size()); i < l1.size(); i = l1.nextAllocated(i + 1, l1.size())) {
+            n += slicesOfEntry(header, sliceBits, i);
+        }
+        return n;
+    }
+
+    /** The slices of L1 entry {@code index}'s table that cover part of the disk. */
+    private static long slicesOfEntry(Header header, int sliceBits, int index) {
         int span = header.clusterBits() + sliceBits;
         long slicesPerTable = 1L << (header.l2Bits() - sliceBits);
         long diskSlices = (header.virtualSize() + (1L << span) - 1) >>> span;
-        long n = 0;
-        for (int i = l1.nextAllocated(0, l1.size()); i < l1.size(); i = l1.nextAllocated(i + 1, l1.size())) {
-            long first = i * slicesPerTable;
-            n += Math.max(0, Math.min(slicesPerTable, diskSlices - first));
-        }
-        return n;
+        return Math.max(0, Math.min(slicesPerTable, diskSlices - index * slicesPerTable));
     }
 
     /**
@@ -163,6 +222,21 @@ public final class ClusterMap {
                 tables.validateTable(i, buf, entries, bitmaps);
             }
         }
+    }
+
+    /**
+     * The first guest offset at or after {@code offset} that an L2 table of this image maps (the
+     * start of the table's range), or the virtual size when no later table covers the disk: every
+     * byte before it is unallocated here. Skips pages of the L1 table without tables at once.
+     */
+    public long nextMapped(long offset) {
+        long size = header.virtualSize();
+        if (offset >= size) {
+            return size;
+        }
+        int span = header.l2Bits() + header.clusterBits();
+        int i = l1.nextAllocated((int) (offset >>> span), l1.size());
+        return i >= l1.size() ? size : Math.min(size, Math.max(offset, (long) i << span));
     }
 
     /**

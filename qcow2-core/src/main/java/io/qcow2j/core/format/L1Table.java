@@ -9,8 +9,6 @@ import io.qcow2j.core.ByteSource;
 import io.qcow2j.core.Header;
 import io.qcow2j.core.InvalidImageException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /**
  * The active L1 table (spec "Cluster mapping"): the offset of each L2 table, validated when read
@@ -24,8 +22,6 @@ final class L1Table {
     private static final int PAGE_BITS = 9;
     private static final int PAGE_ENTRIES = 1 << PAGE_BITS;
     private static final int PAGE_MASK = PAGE_ENTRIES - 1;
-    /** Entries read at once. */
-    private static final int READ_CHUNK = 8192;
 
     private final int size;
     /** The L2 table offsets, page by page; null for a page without any. */
@@ -41,55 +37,58 @@ final class L1Table {
     /** Reads and validates the L1 table {@code h} describes. */
     static L1Table read(ByteSource src, Header h, RefcountTable refcounts, long fileSize) throws IOException {
         int n = h.l1Size();
-        long[][] pages = new long[(n + PAGE_MASK) >>> PAGE_BITS][];
-        int chunk = Math.min(n, READ_CHUNK);
-        ByteBuffer buf = ByteBuffer.allocate(chunk * ENTRY_BYTES).order(ByteOrder.BIG_ENDIAN);
-        long[] words = new long[chunk];
+        long[][] pages = new long[pageCount(n)][];
         long cs = h.clusterSize();
-        int allocated = 0;
-        for (int first = 0; first < n; first += chunk) {
-            int count = Math.min(chunk, n - first);
-            buf.clear().limit(count * ENTRY_BYTES);
-            src.readFully(buf, h.l1TableOffset() + (long) first * ENTRY_BYTES, "L1 table");
-            buf.flip();
-            buf.asLongBuffer().get(words, 0, count);
-            for (int j = 0; j < count; j++) {
-                long e = words[j];
-                if (e == 0) {
-                    continue;
-                }
-                int i = first + j;
-                long pos = h.l1TableOffset() + (long) ENTRY_BYTES * i;
-                if ((e & L1_RESERVED) != 0) {
-                    throw new InvalidImageException(src.name(), "L1 table", pos,
-                            String.format("L1 entry %d has reserved bits set (0x%016x)", i, e));
-                }
-                long off = e & L1_OFFSET_MASK;
-                if (off == 0) {
-                    continue;
-                }
-                if ((off & (cs - 1)) != 0) {
-                    throw new InvalidImageException(src.name(), "L1 table", pos,
-                            "L2 table offset " + off + " (L1 entry " + i + ") is not cluster aligned");
-                }
-                if (off > fileSize - cs) {
-                    throw new InvalidImageException(src.name(), "L1 table", pos, "L2 table at " + off + " (L1 entry "
-                            + i + ") ends past the end of the file (" + fileSize + " bytes; truncated image?)");
-                }
-                String overlap = overlap(h, refcounts, off);
-                if (overlap != null) {
-                    throw new InvalidImageException(src.name(), "L1 table", pos,
-                            "L2 table at " + off + " (L1 entry " + i + ") overlaps the " + overlap);
-                }
-                int p = i >>> PAGE_BITS;
-                if (pages[p] == null) {
-                    pages[p] = new long[Math.min(PAGE_ENTRIES, n - (p << PAGE_BITS))];
-                }
-                pages[p][i & PAGE_MASK] = off;
-                allocated++;
+        int[] allocated = {0};
+        TableScan.forEachNonZero(src, h.l1TableOffset(), n, "L1 table", (i, e) -> {
+            long pos = h.l1TableOffset() + (long) ENTRY_BYTES * i;
+            if ((e & L1_RESERVED) != 0) {
+                throw new InvalidImageException(src.name(), "L1 table", pos,
+                        String.format("L1 entry %d has reserved bits set (0x%016x)", i, e));
             }
-        }
-        return new L1Table(n, pages, allocated);
+            long off = e & L1_OFFSET_MASK;
+            if (off == 0) {
+                return;
+            }
+            if ((off & (cs - 1)) != 0) {
+                throw new InvalidImageException(src.name(), "L1 table", pos,
+                        "L2 table offset " + off + " (L1 entry " + i + ") is not cluster aligned");
+            }
+            if (off > fileSize - cs) {
+                throw new InvalidImageException(src.name(), "L1 table", pos, "L2 table at " + off + " (L1 entry "
+                        + i + ") ends past the end of the file (" + fileSize + " bytes; truncated image?)");
+            }
+            String overlap = overlap(h, refcounts, off);
+            if (overlap != null) {
+                throw new InvalidImageException(src.name(), "L1 table", pos,
+                        "L2 table at " + off + " (L1 entry " + i + ") overlaps the " + overlap);
+            }
+            int p = i >>> PAGE_BITS;
+            if (pages[p] == null) {
+                pages[p] = new long[Math.min(PAGE_ENTRIES, n - (p << PAGE_BITS))];
+            }
+            pages[p][i & PAGE_MASK] = off;
+            allocated[0]++;
+        });
+        return new L1Table(n, pages, allocated[0]);
+    }
+
+    /** Pages of a table of {@code entries} entries. */
+    static int pageCount(int entries) {
+        return (entries + PAGE_MASK) >>> PAGE_BITS;
+    }
+
+    /** The page that holds entry {@code index}. */
+    static int pageOf(int index) {
+        return index >>> PAGE_BITS;
+    }
+
+    /**
+     * Heap bytes a table of {@code entries} entries holds with {@code allocatedPages} pages that
+     * point to L2 tables (each counted whole): what {@link #heapBytes()} is, known before reading.
+     */
+    static long heapBytes(int entries, long allocatedPages) {
+        return 16 + 8L * pageCount(entries) + allocatedPages * (16 + 8L * PAGE_ENTRIES);
     }
 
     /** Which metadata structure the cluster at {@code off} belongs to, or null. */
@@ -158,12 +157,12 @@ final class L1Table {
 
     /** Heap bytes this table holds (its pages and the page index). */
     long heapBytes() {
-        long bytes = 16 + 8L * pages.length;
+        long allocatedPages = 0;
         for (long[] page : pages) {
             if (page != null) {
-                bytes += 16 + 8L * page.length;
+                allocatedPages++;
             }
         }
-        return bytes;
+        return heapBytes(size, allocatedPages);
     }
 }

@@ -8,8 +8,6 @@ import io.qcow2j.core.ByteSource;
 import io.qcow2j.core.Header;
 import io.qcow2j.core.InvalidImageException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -18,9 +16,6 @@ import java.util.Arrays;
  * points into refcount metadata. Only the block offsets are kept.
  */
 final class RefcountTable {
-    /** Entries read at once: the table may be 8 MiB, of which only the block offsets are kept. */
-    private static final int READ_CHUNK = 8192;
-
     /** Distinct non-zero refcount block offsets, sorted. */
     private final long[] blocks;
 
@@ -30,45 +25,33 @@ final class RefcountTable {
 
     /** Reads and validates the refcount table {@code h} describes. */
     static RefcountTable read(ByteSource src, Header h, long fileSize) throws IOException {
-        int n = (int) (u32(h.refcountTableClusters()) * h.clusterSize() / ENTRY_BYTES);
-        int chunk = Math.min(n, READ_CHUNK);
-        ByteBuffer buf = ByteBuffer.allocate(chunk * ENTRY_BYTES).order(ByteOrder.BIG_ENDIAN);
-        long[] words = new long[chunk];
-        long[] blocks = new long[8];
-        int count = 0;
-        for (int first = 0; first < n; first += chunk) {
-            int len = Math.min(chunk, n - first);
-            buf.clear().limit(len * ENTRY_BYTES);
-            src.readFully(buf, h.refcountTableOffset() + (long) first * ENTRY_BYTES, "refcount table");
-            buf.flip();
-            // one bulk byte-swapping copy: a bounds-checked getLong per entry is slow on the cold JVM
-            // that opens a chain (most entries are zero and need nothing else)
-            buf.asLongBuffer().get(words, 0, len);
-            for (int j = 0; j < len; j++) {
-                long e = words[j];
-                if (e == 0) {
-                    continue;
-                }
-                long entryPos = h.refcountTableOffset() + (long) ENTRY_BYTES * (first + j);
-                if ((e & REFTABLE_RESERVED) != 0) {
-                    throw new InvalidImageException(src.name(), "refcount table", entryPos,
-                            String.format("entry %d has reserved bits set (0x%016x)", first + j, e));
-                }
-                if ((e & (h.clusterSize() - 1)) != 0) {
-                    throw new InvalidImageException(src.name(), "refcount table", entryPos,
-                            "refcount block offset " + Long.toUnsignedString(e) + " is not cluster aligned");
-                }
-                if (e < 0 || e > fileSize - h.clusterSize()) {
-                    throw new InvalidImageException(src.name(), "refcount table", entryPos, "refcount block at "
-                            + Long.toUnsignedString(e) + " lies past the end of the file (" + fileSize + " bytes)");
-                }
-                if (count == blocks.length) {
-                    blocks = Arrays.copyOf(blocks, 2 * count);
-                }
-                blocks[count++] = e;
+        long[][] blocks = {new long[8]};
+        int[] count = {0};
+        TableScan.forEachNonZero(src, h.refcountTableOffset(), entries(h), "refcount table", (i, e) -> {
+            long entryPos = h.refcountTableOffset() + (long) ENTRY_BYTES * i;
+            if ((e & REFTABLE_RESERVED) != 0) {
+                throw new InvalidImageException(src.name(), "refcount table", entryPos,
+                        String.format("entry %d has reserved bits set (0x%016x)", i, e));
             }
-        }
-        return new RefcountTable(sortedDistinct(blocks, count));
+            if ((e & (h.clusterSize() - 1)) != 0) {
+                throw new InvalidImageException(src.name(), "refcount table", entryPos,
+                        "refcount block offset " + Long.toUnsignedString(e) + " is not cluster aligned");
+            }
+            if (e < 0 || e > fileSize - h.clusterSize()) {
+                throw new InvalidImageException(src.name(), "refcount table", entryPos, "refcount block at "
+                        + Long.toUnsignedString(e) + " lies past the end of the file (" + fileSize + " bytes)");
+            }
+            if (count[0] == blocks[0].length) {
+                blocks[0] = Arrays.copyOf(blocks[0], 2 * count[0]);
+            }
+            blocks[0][count[0]++] = e;
+        });
+        return new RefcountTable(sortedDistinct(blocks[0], count[0]));
+    }
+
+    /** Entries of the refcount table {@code h} describes. */
+    static int entries(Header h) {
+        return (int) (u32(h.refcountTableClusters()) * h.clusterSize() / ENTRY_BYTES);
     }
 
     /** True when a refcount block starts at {@code offset}. */
@@ -78,7 +61,12 @@ final class RefcountTable {
 
     /** Heap bytes this table holds. */
     long heapBytes() {
-        return 16 + 8L * blocks.length;
+        return heapBytes(blocks.length);
+    }
+
+    /** Heap bytes a table with {@code blocks} refcount blocks holds, known before reading it. */
+    static long heapBytes(long blocks) {
+        return 16 + 8 * blocks;
     }
 
     /**

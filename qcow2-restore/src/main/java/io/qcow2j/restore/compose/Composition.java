@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutorService;
  * go through it. Not thread-safe: one composition per thread.
  */
 public final class Composition {
+    private final List<Qcow2Image> images;
     private final Composer composer;
     private final long virtualSize;
 
@@ -34,6 +35,7 @@ public final class Composition {
             throw new IllegalArgumentException("a composition needs at least one image");
         }
         List<Qcow2Image> copy = List.copyOf(images);
+        this.images = copy;
         this.virtualSize = copy.get(copy.size() - 1).virtualSize();
         this.composer = new Composer(copy, virtualSize, lookups);
     }
@@ -64,7 +66,22 @@ public final class Composition {
      * @return true when every window was visited, false when the visitor stopped
      */
     public boolean forEachWindow(WindowVisitor visitor) throws IOException {
-        return Windows.forEach(virtualSize, (s, e) -> visitor.visit(s, e, compose(s, e - s)));
+        return Windows.forEach(virtualSize, this::nextMapped, (s, e) -> visitor.visit(s, e, compose(s, e - s)));
+    }
+
+    /**
+     * The first offset at or after {@code offset} that any image may map; past an image's end it
+     * maps nothing either (its zeros there need no lookup).
+     */
+    private long nextMapped(long offset) {
+        long next = virtualSize;
+        for (Qcow2Image img : images) {
+            next = Math.min(next, img.nextMapped(offset));
+            if (next - offset < Windows.SIZE) {
+                break; // the next window is a normal one
+            }
+        }
+        return next;
     }
 
     /** Bytes of the composed disk that are data or compressed (what a new sparse target receives). */

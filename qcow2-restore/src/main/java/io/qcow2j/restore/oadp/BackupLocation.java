@@ -1,6 +1,8 @@
 package io.qcow2j.restore.oadp;
 
 import io.qcow2j.core.ByteSource;
+import io.qcow2j.restore.FreeHeap;
+import io.qcow2j.restore.InsufficientMemoryException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,10 +31,30 @@ public interface BackupLocation {
      * @return empty when no object has that key
      * @throws InvalidBackupLayoutException when the object is larger than {@code maxBytes}, or is not
      *                                      a file (a directory)
+     * @throws io.qcow2j.restore.InsufficientMemoryException when reading it would not fit in the free
+     *                                      heap ({@link #requireHeapToRead}), checked before reading
      * @throws IOException                  when it cannot be read (a
      *                                      {@link io.qcow2j.core.SourceAccessException} naming it)
      */
     Optional<byte[]> read(String key, long maxBytes) throws IOException;
+
+    /**
+     * Refuses to read an object of {@code size} bytes whole when that would not fit in the free
+     * heap: the content, and a copy while it is read. What {@link #read} implementations call once
+     * they know the size and before they allocate.
+     *
+     * @param name the object, for the message
+     */
+    static void requireHeapToRead(String name, long size) throws InsufficientMemoryException {
+        long need = 2 * size + FreeHeap.RESERVE;
+        long free = FreeHeap.free(need);
+        if (need > free) {
+            throw new InsufficientMemoryException(name, "not enough heap to read this metadata: it is " + size
+                    + " bytes, reading it takes up to " + FreeHeap.mib(need) + ", " + FreeHeap.mib(free)
+                    + " of the heap is free (maximum " + FreeHeap.mib(FreeHeap.max()) + "); nothing written;"
+                    + " raise -Xmx or the container's memory limit");
+        }
+    }
 
     /**
      * Opens the image at {@code key} for positional reads; the caller closes it.

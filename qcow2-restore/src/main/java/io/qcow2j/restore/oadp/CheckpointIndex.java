@@ -1,5 +1,6 @@
 package io.qcow2j.restore.oadp;
 
+import io.qcow2j.restore.InsufficientMemoryException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -37,8 +38,9 @@ public record CheckpointIndex(String vmName, String namespace, List<Checkpoint> 
      *
      * @throws InvalidBackupLayoutException if the file is missing, unreadable, not JSON, or lacks a
      *                                      required field; the message names the file and the field
+     * @throws InsufficientMemoryException  if its tree cannot fit in the free heap (names the file)
      */
-    public static CheckpointIndex read(Path file) throws InvalidBackupLayoutException {
+    public static CheckpointIndex read(Path file) throws InvalidBackupLayoutException, InsufficientMemoryException {
         return OadpJson.readIndex(file);
     }
 }

@@ -2,6 +2,7 @@ package io.qcow2j.restore.oadp;
 
 import io.qcow2j.core.ByteSource;
 import io.qcow2j.core.FileByteSource;
+import io.qcow2j.restore.InsufficientMemoryException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -71,6 +72,7 @@ public final class DirectoryBackupLocation implements BackupLocation {
                 throw new InvalidBackupLayoutException(name, null, "file is " + size
                         + " bytes, larger than any plausible metadata file (limit " + maxBytes + ")");
             }
+            BackupLocation.requireHeapToRead(name, size);
             // a file growing meanwhile must not get past the limit either
             byte[] content = in.readNBytes((int) Math.min(maxBytes + 1, Integer.MAX_VALUE - 8));
             if (content.length > maxBytes) {
@@ -79,7 +81,7 @@ public final class DirectoryBackupLocation implements BackupLocation {
             return Optional.of(content);
         } catch (NoSuchFileException e) {
             return Optional.empty();
-        } catch (InvalidBackupLayoutException e) {
+        } catch (InvalidBackupLayoutException | InsufficientMemoryException e) {
             throw e;
         } catch (IOException e) {
             throw new InvalidBackupLayoutException(name, null, "cannot read: " + OadpJson.oneLine(String.valueOf(e)), e);

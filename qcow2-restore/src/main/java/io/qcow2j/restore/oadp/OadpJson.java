@@ -3,11 +3,14 @@ package io.qcow2j.restore.oadp;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.qcow2j.core.PrintableText;
+import io.qcow2j.restore.FreeHeap;
+import io.qcow2j.restore.InsufficientMemoryException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,6 +29,14 @@ final class OadpJson {
      */
     static final long MAX_FILE_SIZE = 64L << 20;
 
+    /**
+     * Heap a parsed tree takes per JSON token beyond its text: the node, its map entry or list
+     * slot, a String's header (its bytes are counted apart, twice). Measured with Jackson's tree
+     * model: an index of the controller's shape takes 48 bytes a token, an array of one-letter
+     * strings 69, of empty objects 17; this errs on the safe side.
+     */
+    static final long TREE_BYTES_PER_TOKEN = 128;
+
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             // a repeated key would make the file mean whatever the last writer happened to win
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -37,11 +48,13 @@ final class OadpJson {
     private OadpJson() {
     }
 
-    static VmManifest readManifest(Path file) throws InvalidBackupLayoutException {
+    static VmManifest readManifest(Path file)
+            throws InvalidBackupLayoutException, InsufficientMemoryException {
         return parseManifest(file.toString(), readFile(file, MANIFEST, "file not found"));
     }
 
-    static CheckpointIndex readIndex(Path file) throws InvalidBackupLayoutException {
+    static CheckpointIndex readIndex(Path file)
+            throws InvalidBackupLayoutException, InsufficientMemoryException {
         return parseIndex(file.toString(), readFile(file, INDEX, "file not found"));
     }
 
@@ -49,7 +62,8 @@ final class OadpJson {
      * A manifest, from either layout. {@code checkpointChain} holds ids; old controller versions
      * wrote whole checkpoint objects there, of which the {@code id} is taken.
      */
-    static VmManifest parseManifest(String name, byte[] content) throws InvalidBackupLayoutException {
+    static VmManifest parseManifest(String name, byte[] content)
+            throws InvalidBackupLayoutException, InsufficientMemoryException {
         Obj root = parse(name, MANIFEST, content);
         JsonNode chain = root.requiredArray("checkpointChain");
         List<String> ids = new ArrayList<>(chain.size());
@@ -72,7 +86,8 @@ final class OadpJson {
      * {@code pvcSizes}, {@code referencedBy}, {@code checkpoints}, {@code files}) read as empty;
      * {@code files} entries are plain names (design document) or objects (controller).
      */
-    static CheckpointIndex parseIndex(String name, byte[] content) throws InvalidBackupLayoutException {
+    static CheckpointIndex parseIndex(String name, byte[] content)
+            throws InvalidBackupLayoutException, InsufficientMemoryException {
         Obj root = parse(name, INDEX, content);
         String vmName = root.requiredString("vmName");
         String namespace = root.requiredString("namespace");
@@ -127,7 +142,8 @@ final class OadpJson {
     }
 
     /** Reads a local metadata file whole, refusing directories and implausible sizes. */
-    private static byte[] readFile(Path file, String structure, String whenMissing) throws InvalidBackupLayoutException {
+    private static byte[] readFile(Path file, String structure, String whenMissing)
+            throws InvalidBackupLayoutException, InsufficientMemoryException {
         String name = file.toString();
         try {
             return new DirectoryBackupLocation(file.toAbsolutePath().getParent())
@@ -135,21 +151,25 @@ final class OadpJson {
                     .orElseThrow(() -> new InvalidBackupLayoutException(name, structure, whenMissing));
         } catch (InvalidBackupLayoutException e) {
             throw e.structure() != null ? e : new InvalidBackupLayoutException(name, structure, e.reason(), e);
+        } catch (InsufficientMemoryException e) {
+            throw e;
         } catch (IOException e) {
             throw new InvalidBackupLayoutException(name, structure, "cannot read: " + oneLine(String.valueOf(e)), e);
         }
     }
 
-    private static Obj parse(String name, String structure, byte[] content) throws InvalidBackupLayoutException {
+    private static Obj parse(String name, String structure, byte[] content)
+            throws InvalidBackupLayoutException, InsufficientMemoryException {
         JsonNode root;
         try (JsonParser parser = MAPPER.createParser(content)) {
+            requireHeapToParse(name, content);
             root = MAPPER.readTree(parser);
             // two documents concatenated, or a half-overwritten file, must not pass as the first one
             if (root != null && parser.nextToken() != null) {
                 throw new InvalidBackupLayoutException(name, structure, "malformed JSON"
                         + where(parser.currentTokenLocation()) + ": unexpected content after the top-level value");
             }
-        } catch (InvalidBackupLayoutException e) {
+        } catch (InvalidBackupLayoutException | InsufficientMemoryException e) {
             throw e; // already says what is wrong; not a read failure
         } catch (JsonProcessingException e) {
             throw new InvalidBackupLayoutException(name, structure, "malformed JSON" + where(e.getLocation())
@@ -165,6 +185,32 @@ final class OadpJson {
                     "expected a JSON object at the top level, found " + kind(root));
         }
         return new Obj(name, structure, root, "");
+    }
+
+    /**
+     * Refuses a document whose tree cannot fit in the free heap, before building it: its tokens are
+     * counted by a streaming pass that keeps nothing (malformed JSON fails here as it would in the
+     * tree's parse, with the same location).
+     */
+    private static void requireHeapToParse(String name, byte[] content) throws IOException {
+        long tokens = 0;
+        long text = 0;
+        try (JsonParser counter = MAPPER.createParser(content)) {
+            for (JsonToken t = counter.nextToken(); t != null; t = counter.nextToken()) {
+                tokens++;
+                if (t == JsonToken.VALUE_STRING || t == JsonToken.FIELD_NAME) {
+                    text += counter.getTextLength();
+                }
+            }
+        }
+        long need = tokens * TREE_BYTES_PER_TOKEN + 2 * text + FreeHeap.RESERVE;
+        long free = FreeHeap.free(need);
+        if (need > free) {
+            throw new InsufficientMemoryException(name, "not enough heap to parse this metadata: "
+                    + content.length + " bytes of JSON, " + tokens + " tokens, need about " + FreeHeap.mib(need)
+                    + ", " + FreeHeap.mib(free) + " of the heap is free (maximum " + FreeHeap.mib(FreeHeap.max())
+                    + "); nothing written; raise -Xmx or the container's memory limit");
+        }
     }
 
     private static String where(JsonLocation location) {

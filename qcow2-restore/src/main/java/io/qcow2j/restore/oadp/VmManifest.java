@@ -1,5 +1,6 @@
 package io.qcow2j.restore.oadp;
 
+import io.qcow2j.restore.InsufficientMemoryException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -29,8 +30,9 @@ public record VmManifest(String namespace, String name, List<String> checkpointC
      *
      * @throws InvalidBackupLayoutException if the file is missing, unreadable, not JSON, or lacks a
      *                                      required field; the message names the file and the field
+     * @throws InsufficientMemoryException  if its tree cannot fit in the free heap (names the file)
      */
-    public static VmManifest read(Path file) throws InvalidBackupLayoutException {
+    public static VmManifest read(Path file) throws InvalidBackupLayoutException, InsufficientMemoryException {
         return OadpJson.readManifest(file);
     }
 }

@@ -134,6 +134,13 @@ final class BlockPlanner {
             submitZeroRun();
             zeroStart = from;
         }
+        // a span of a window without tables may be far longer than a run (a nearly empty 1 PiB disk)
+        while (to - zeroStart > MAX_ZERO_RUN) {
+            long cut = zeroStart + MAX_ZERO_RUN;
+            zeroEnd = cut;
+            submitZeroRun();
+            zeroStart = cut;
+        }
         zeroEnd = to;
     }
 

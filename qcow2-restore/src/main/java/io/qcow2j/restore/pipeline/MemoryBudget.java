@@ -13,7 +13,9 @@ import java.util.List;
  * clusters, two clusters' worth of scratch and one cluster: native (direct) memory, which the JVM
  * caps at {@code -XX:MaxDirectMemorySize} (by default the maximum heap) and a container caps at its
  * memory limit. Workers are sized from what is actually free, not from the CPU count, so a pod on a
- * node with many cores neither runs out of direct memory half-way nor grows with the node.
+ * node with many cores neither runs out of direct memory half-way nor grows with the node. Without
+ * a container limit the process is sized as if it had one ({@link #envelope()}: twice its maximum
+ * heap, at least {@link #MIN_ENVELOPE}), with its resident memory as the usage.
  *
  * @param workers        the workers the run gets (at least 1 when {@link #fits()})
  * @param wanted         the workers asked for, or the default for this machine
@@ -21,17 +23,27 @@ import java.util.List;
  * @param available      native bytes the run may use
  * @param maxDirect      the JVM's direct-memory limit
  * @param directInUse    direct memory already in use
- * @param containerLimit the memory cgroup's limit, or -1 when none is set
- * @param containerInUse the cgroup's current usage, or -1
+ * @param containerLimit the memory cgroup's limit, or without one the assumed limit
+ *                       ({@link #envelope()}), or -1 when neither is known
+ * @param containerInUse the cgroup's current usage (without one, the process's resident memory), or -1
+ * @param assumedLimit   true when there is no container limit and {@code containerLimit} is assumed
  */
 public record MemoryBudget(int workers, int wanted, long perWorker, long available, long maxDirect, long directInUse,
-        long containerLimit, long containerInUse) {
+        long containerLimit, long containerInUse, boolean assumedLimit) {
     /** The default number of workers stops here, whatever the CPU count: a disk does not get faster. */
     public static final int MAX_DEFAULT_WORKERS = 16;
     /** Direct memory kept aside for the run's other buffers (zeros, hashing, the JDK's own). */
     static final long RESERVE = 8L << 20;
     /** Room kept in a container for the heap's growth, thread stacks and the JIT. */
     static final long CONTAINER_MARGIN = 48L << 20;
+    /**
+     * Without a container limit, the process is sized for this many maximum heaps: the ratio of a
+     * pod's limit to the heap the launcher gives it (MaxRAMPercentage=50), so a run without a limit
+     * stays within the memory a pod with one would get.
+     */
+    static final int ENVELOPE_HEAPS = 2;
+    /** The least a process without a container limit is sized for: the memory the docs ask a pod for. */
+    static final long MIN_ENVELOPE = 256L << 20;
 
     /** True when at least one worker fits. */
     public boolean fits() {
@@ -55,13 +67,19 @@ public record MemoryBudget(int workers, int wanted, long perWorker, long availab
         long directInUse = directMemoryInUse();
         long available = maxDirect - directInUse - RESERVE;
         long[] cgroup = cgroupMemory();
+        boolean assumed = cgroup[0] <= 0;
+        if (assumed) {
+            long resident = residentBytes();
+            cgroup = resident < 0 ? new long[] {-1, -1}
+                    : new long[] {envelope(), resident};
+        }
         if (cgroup[0] > 0 && cgroup[1] >= 0) {
             available = Math.min(available, cgroup[0] - cgroup[1] - CONTAINER_MARGIN);
         }
         long affordable = Math.max(0, available) / perWorker;
         int workers = (int) Math.min(wanted, affordable);
         return new MemoryBudget(workers, wanted, perWorker, Math.max(0, available), maxDirect, directInUse, cgroup[0],
-                cgroup[1]);
+                cgroup[1], assumed && cgroup[0] > 0);
     }
 
     /** One line with the numbers, for the refusal's message. */
@@ -70,7 +88,10 @@ public record MemoryBudget(int workers, int wanted, long perWorker, long availab
         sb.append("one worker needs ").append(mib(perWorker)).append(" of native memory, ")
                 .append(mib(available)).append(" is free (direct-memory limit ").append(mib(maxDirect))
                 .append(", in use ").append(mib(directInUse));
-        if (containerLimit > 0) {
+        if (assumedLimit) {
+            sb.append("; no container limit: sized for ").append(mib(containerLimit)).append(" (twice the maximum heap, at"
+                    + " least ").append(mib(MIN_ENVELOPE)).append("), resident ").append(mib(containerInUse));
+        } else if (containerLimit > 0) {
             sb.append("; container limit ").append(mib(containerLimit)).append(", in use ").append(mib(containerInUse));
         }
         return sb.append(")").toString();
@@ -92,6 +113,28 @@ public record MemoryBudget(int workers, int wanted, long perWorker, long availab
             // not HotSpot: the default below
         }
         return Runtime.getRuntime().maxMemory();
+    }
+
+    /**
+     * The memory a process without a container limit is sized for: {@link #ENVELOPE_HEAPS} maximum
+     * heaps, at least {@link #MIN_ENVELOPE}. With the launcher's 128 MiB heap, the 256 MiB of a pod.
+     */
+    static long envelope() {
+        return Math.max(MIN_ENVELOPE, ENVELOPE_HEAPS * Runtime.getRuntime().maxMemory());
+    }
+
+    /** This process's resident memory ({@code VmRSS} of /proc/self/status), or -1 when unknown. */
+    static long residentBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.substring(6).replace("kB", "").strip()) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: no envelope
+        }
+        return -1;
     }
 
     static long directMemoryInUse() {
