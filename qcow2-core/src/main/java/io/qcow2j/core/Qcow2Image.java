@@ -48,7 +48,7 @@ public final class Qcow2Image implements Closeable {
      */
     public static Qcow2Image open(ByteSource source, OpenOptions options) throws IOException {
         try {
-            ByteSource opening = ClusterMap.opening(source);
+            ByteSource opening = ClusterMap.opening(source, options.openingReadAheadBytes());
             Header h = HeaderParser.read(opening, options);
             long fileSize = source.size();
             ClusterMap map = ClusterMap.read(opening, source, h, fileSize, options.l2CacheBytes());
