@@ -7,7 +7,6 @@ import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.restore.Chain;
 import io.qcow2j.restore.InsufficientMemoryException;
 import io.qcow2j.restore.Restore;
-import io.qcow2j.restore.compose.Composition;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -180,15 +179,15 @@ public final class BackupVerifier {
             long winning = -1;
             String digest = null;
             try {
-                DiskChains.Validated v = DiskChains.open(plan, d, options.restore().chainOptions());
+                DiskChains.Validated v = DiskChains.openCounting(plan, d, options.restore().chainOptions());
                 try (Chain chain = v.chain()) {
                     virtual = chain.virtualSize();
                     images = v.imageBytes();
+                    winning = v.dataBytes();
                     // the restore's own memory checks (buffers, the chain's metadata in the heap), so a
                     // backup that passes here is one a restore in the same pod can take
                     Restore restore = Restore.of(chain, new DiscardingSink(), options.restore());
                     restore.prepare();
-                    winning = new Composition(chain.images()).dataBytes();
                     if (options.deep()) {
                         digest = restore.run().digest();
                     }
