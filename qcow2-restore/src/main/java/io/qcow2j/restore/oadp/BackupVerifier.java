@@ -3,8 +3,10 @@ package io.qcow2j.restore.oadp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qcow2j.core.NativeLibraryUnavailableException;
+import io.qcow2j.core.OpenOptions;
 import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.restore.Chain;
+import io.qcow2j.restore.ChainOptions;
 import io.qcow2j.restore.InsufficientMemoryException;
 import io.qcow2j.restore.Restore;
 import java.io.IOException;
@@ -179,7 +181,7 @@ public final class BackupVerifier {
             long winning = -1;
             String digest = null;
             try {
-                DiskChains.Validated v = DiskChains.openCounting(plan, d, options.restore().chainOptions());
+                DiskChains.Validated v = DiskChains.openCounting(plan, d, chainOptions());
                 try (Chain chain = v.chain()) {
                     virtual = chain.virtualSize();
                     images = v.imageBytes();
@@ -206,6 +208,17 @@ public final class BackupVerifier {
             return new DiskVerification(plan.backup(), plan.namespace(), plan.vm(), d.pvc(),
                     d.diskName(), d.checkpointIds(), findings, virtual, pvcSize(md, d), images, winning,
                     loc.requests() - requests, loc.bytesRead() - bytes, digest);
+        }
+
+        /**
+         * The restore's chain options, opening each remote image with its header cluster only: the
+         * restore's larger read-ahead saves a round trip per image but fetches clusters (a refcount
+         * block, the rest of the L1 table's cluster) the open never reads, and here bytes are the cost.
+         */
+        private ChainOptions chainOptions() {
+            ChainOptions c = options.restore().chainOptions();
+            return new ChainOptions(c.open().withOpeningReadAheadBytes(OpenOptions.HEADER_CLUSTER_READ_AHEAD_BYTES),
+                    c.allowBackingBase());
         }
 
         /**
