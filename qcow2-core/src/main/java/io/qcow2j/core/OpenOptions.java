@@ -33,9 +33,14 @@ public record OpenOptions(boolean allowCorrupt, long l2CacheBytes, int openingRe
         }
     }
 
+    /** With the default read-ahead: the constructor of releases before it was an option. */
+    public OpenOptions(boolean allowCorrupt, long l2CacheBytes) {
+        this(allowCorrupt, l2CacheBytes, DEFAULT_OPENING_READ_AHEAD_BYTES);
+    }
+
     /** Strict (a corrupt image is refused), with the default L2 cache budget and read-ahead. */
     public static OpenOptions defaults() {
-        return new OpenOptions(false, DEFAULT_L2_CACHE_BYTES, DEFAULT_OPENING_READ_AHEAD_BYTES);
+        return new OpenOptions(false, DEFAULT_L2_CACHE_BYTES);
     }
 
     /** These options, reading images marked corrupt when {@code allow}. */
