@@ -61,7 +61,8 @@ for chain in "${chains[@]}"; do
     deep=$("${dm[@]}" "$repo/bin/qcow2-restore" datamover-verify --json --progress none --deep)
     deep_s=$(secs_since "$start")
     start=$(date +%s.%N)
-    restored=$("${dm[@]}" KUBEVIRT_DM_TARGET_PATH="$work/out/disk.raw" "$repo/bin/qcow2-restore" datamover-restore)
+    restored=$("${dm[@]}" KUBEVIRT_DM_TARGET_PATH="$work/out/disk.raw" KUBEVIRT_DM_SUMMARY=json \
+        "$repo/bin/qcow2-restore" datamover-restore)
     restore_s=$(secs_since "$start")
     rm -rf "$work/out"
     agree=$([ "$(echo "$deep" | field 'd["disks"][0]["digest"]')" = "$(echo "$restored" | field 'd["digest"]')" ] \

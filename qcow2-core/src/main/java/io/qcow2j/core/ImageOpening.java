@@ -43,7 +43,7 @@ public final class ImageOpening implements Closeable {
      */
     public static ImageOpening start(ByteSource source, OpenOptions options) throws IOException {
         try {
-            ByteSource opening = ClusterMap.opening(source);
+            ByteSource opening = ClusterMap.opening(source, options.openingReadAheadBytes());
             Header h = HeaderParser.read(opening, options);
             return new ImageOpening(source, options, opening, h, source.size());
         } catch (IOException | RuntimeException e) {
@@ -96,7 +96,7 @@ public final class ImageOpening implements Closeable {
     public Qcow2Image open() throws IOException {
         owned = false;
         try {
-            ByteSource via = opening != null ? opening : ClusterMap.opening(source);
+            ByteSource via = opening != null ? opening : ClusterMap.opening(source, options.openingReadAheadBytes());
             opening = null;
             ClusterMap map = ClusterMap.read(via, source, header, fileSize, options.l2CacheBytes());
             return new Qcow2Image(source, header, fileSize, map);

@@ -7,23 +7,54 @@ package io.qcow2j.core;
  * @param l2CacheBytes  budget of the L2 cache of one image, which keeps slices of L2 tables (at
  *                      least one, 4 KiB or more); slices beyond it are re-read (a chain divides it
  *                      between its images, so memory does not grow with its length)
+ * @param openingReadAheadBytes bytes at the start of a remote image (a source with {@link
+ *                      ByteSource#preferredConcurrency()} above 0) fetched in the first request
+ *                      of its open, which serves every later read of the open inside them; reads
+ *                      past them are requests of their own. Not used for local files.
  */
-public record OpenOptions(boolean allowCorrupt, long l2CacheBytes) {
+public record OpenOptions(boolean allowCorrupt, long l2CacheBytes, int openingReadAheadBytes) {
     /** The default L2 cache budget of one image: 16 MiB. */
     public static final long DEFAULT_L2_CACHE_BYTES = 16L << 20;
+    /**
+     * Four 64 KiB clusters: header, refcount table, refcount block and L1 table as qemu-img lays
+     * them out, so opening a remote image costs one round trip instead of four.
+     */
+    public static final int DEFAULT_OPENING_READ_AHEAD_BYTES = 256 << 10;
+    /**
+     * The first 64 KiB cluster only (the header and its extensions, which the open reads whole): the
+     * refcount and L1 tables are then fetched as they are, a request each, and nothing else is. For
+     * a check that reads metadata only, where bytes matter more than a round trip per image.
+     */
+    public static final int HEADER_CLUSTER_READ_AHEAD_BYTES = 64 << 10;
 
-    /** Strict (a corrupt image is refused), with the default L2 cache budget. */
+    public OpenOptions {
+        if (openingReadAheadBytes < 0) {
+            throw new IllegalArgumentException("openingReadAheadBytes " + openingReadAheadBytes + " is negative");
+        }
+    }
+
+    /** With the default read-ahead: the constructor of releases before it was an option. */
+    public OpenOptions(boolean allowCorrupt, long l2CacheBytes) {
+        this(allowCorrupt, l2CacheBytes, DEFAULT_OPENING_READ_AHEAD_BYTES);
+    }
+
+    /** Strict (a corrupt image is refused), with the default L2 cache budget and read-ahead. */
     public static OpenOptions defaults() {
         return new OpenOptions(false, DEFAULT_L2_CACHE_BYTES);
     }
 
     /** These options, reading images marked corrupt when {@code allow}. */
     public OpenOptions withAllowCorrupt(boolean allow) {
-        return new OpenOptions(allow, l2CacheBytes);
+        return new OpenOptions(allow, l2CacheBytes, openingReadAheadBytes);
     }
 
     /** These options, with an L2 cache budget of {@code bytes}. */
     public OpenOptions withL2CacheBytes(long bytes) {
-        return new OpenOptions(allowCorrupt, bytes);
+        return new OpenOptions(allowCorrupt, bytes, openingReadAheadBytes);
+    }
+
+    /** These options, fetching the first {@code bytes} of a remote image at once when opening it. */
+    public OpenOptions withOpeningReadAheadBytes(int bytes) {
+        return new OpenOptions(allowCorrupt, l2CacheBytes, bytes);
     }
 }

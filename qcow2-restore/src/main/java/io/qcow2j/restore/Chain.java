@@ -6,6 +6,7 @@ import io.qcow2j.core.OpenOptions;
 import io.qcow2j.core.PrintableText;
 import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.core.Qcow2Image;
+import io.qcow2j.restore.compose.Composition;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -79,7 +80,7 @@ public final class Chain implements Closeable {
         for (Path p : paths) {
             openers.add(each -> ImageOpening.start(p, each));
         }
-        return openAll(openers, options, 0);
+        return openAll(openers, options, 0, true);
     }
 
     /**
@@ -102,6 +103,43 @@ public final class Chain implements Closeable {
      * @throws InvalidChainException the order contradicts the stored backing file names
      */
     public static Chain of(List<? extends ByteSource> sources, ChainOptions options) throws IOException {
+        return of(sources, options, true);
+    }
+
+    /**
+     * A chain validated by composing it, and the bytes of the composed disk that are data or
+     * compressed: what a restore onto a new sparse target fetches and writes.
+     */
+    public record Composed(Chain chain, long dataBytes) {
+    }
+
+    /**
+     * As {@link #of(List, ChainOptions)}, with the L2 tables validated by composing the whole disk
+     * once, window by window, instead of in a pass of their own: the composition loads every slice
+     * of every allocated L2 table inside each image's disk, through the same reader and checks as
+     * the pass, and counts the composed disk's data bytes on the way. When the tables do not all fit
+     * the L2 budget (a long chain), the pass and a later composition read each of them twice; this
+     * reads each once. The first bad table reported is the first in guest order, then chain order,
+     * where the pass reports the first in chain order. The caller closes the chain.
+     */
+    public static Composed ofComposed(List<? extends ByteSource> sources, ChainOptions options) throws IOException {
+        Chain chain = of(sources, options, false);
+        try {
+            ExecutorService lookups = pool(chain.images.size(), chain.preferredConcurrency(), "qcow2j-compose");
+            try {
+                return new Composed(chain, new Composition(chain.images, lookups).dataBytes());
+            } finally {
+                lookups.shutdownNow();
+            }
+        } catch (IOException | RuntimeException e) {
+            chain.close();
+            throw e;
+        }
+    }
+
+    /** @param validateTables validate every L2 table in a pass of its own while opening */
+    private static Chain of(List<? extends ByteSource> sources, ChainOptions options, boolean validateTables)
+            throws IOException {
         try {
             if (sources.isEmpty()) {
                 throw new InvalidChainException(null, "a chain needs at least one image");
@@ -123,7 +161,7 @@ public final class Chain implements Closeable {
         }
         // remote images wait a round trip per read: open more of them at once than there are cores
         int ioParallelism = sources.stream().mapToInt(ByteSource::preferredConcurrency).max().orElse(0);
-        return openAll(openers, options, ioParallelism);
+        return openAll(openers, options, ioParallelism, validateTables);
     }
 
     private static InvalidChainException twice(String name, int first, int second) {
@@ -154,21 +192,30 @@ public final class Chain implements Closeable {
     }
 
     /**
-     * Opens the images in three steps: every header (on all cores: long chains are common), then the
-     * heap check of the whole chain's metadata ({@link #requireHeap}), then every image's tables,
-     * validated. A chain that cannot fit is thus refused before any table is held. The first bad
-     * image in chain order is reported, so the error does not depend on scheduling.
+     * Threads for work on every image at once: all cores, or for remote images (a round trip per
+     * read) up to {@link #MAX_OPEN_THREADS}, never more than images.
      */
-    private static Chain openAll(List<ImageOpener> openers, ChainOptions chainOptions, int ioParallelism)
-            throws IOException {
-        OpenOptions options = chainOptions.open();
-        int threads = Math.min(openers.size(), Math.max(Runtime.getRuntime().availableProcessors(),
+    private static ExecutorService pool(int images, int ioParallelism, String name) {
+        int threads = Math.min(images, Math.max(Runtime.getRuntime().availableProcessors(),
                 Math.min(MAX_OPEN_THREADS, ioParallelism)));
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "qcow2j-open");
+        return Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, name);
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /**
+     * Opens the images in three steps: every header (on all cores: long chains are common), then the
+     * heap check of the whole chain's metadata ({@link #requireHeap}), then every image's tables,
+     * validated ({@code validateTables}: every L2 table too, in a pass of its own). A chain that
+     * cannot fit is thus refused before any table is held. The first bad image in chain order is
+     * reported, so the error does not depend on scheduling.
+     */
+    private static Chain openAll(List<ImageOpener> openers, ChainOptions chainOptions, int ioParallelism,
+            boolean validateTables) throws IOException {
+        OpenOptions options = chainOptions.open();
+        ExecutorService pool = pool(openers.size(), ioParallelism, "qcow2j-open");
         // one L2 budget for the whole chain: a composition window needs a slice or two per image (the
         // cache keeps at least one, however small its share)
         OpenOptions each = options.withL2CacheBytes(options.l2CacheBytes() / openers.size());
@@ -191,7 +238,9 @@ public final class Chain implements Closeable {
                 opened = inParallel(pool, headers, h -> {
                     Qcow2Image img = h.open();
                     try {
-                        img.validateAllTables();
+                        if (validateTables) {
+                            img.validateAllTables();
+                        }
                         return img;
                     } catch (IOException | RuntimeException e) {
                         img.close();

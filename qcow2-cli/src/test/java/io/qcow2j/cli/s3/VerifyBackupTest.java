@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qcow2j.cli.CliRun;
+import io.qcow2j.core.Qcow2Image;
 import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.RequiresQemu;
 import io.qcow2j.restore.oadp.ControllerBackup;
@@ -161,10 +162,43 @@ class VerifyBackupTest {
         }
         assertEquals(1L << 30, b3.path("pvc-size").asLong());
         assertTrue(b3.path("bytes-read").asLong() > 0 && b3.path("requests").asLong() > 0, b3.toString());
+        assertReadsLittleBeyondTheL2Floor(report, relayed);
         List<JsonNode> events = r.events();
         assertEquals("start", events.get(0).path("event").asText());
         assertEquals(6, events.stream().filter(e -> e.path("event").asText().equals("progress")).count());
         assertEquals("done", events.get(events.size() - 1).path("event").asText());
+    }
+
+    /**
+     * What proving each disk must read is its images' L2 tables (all validated, as a restore does);
+     * beyond them each image's open reads its header (in one 64 KiB read-ahead, or its first
+     * cluster when larger), a one-cluster refcount table and a few bytes of L1. Each disk's own count
+     * stays within that, and so does what crossed the relay, but for the listings, JSON and HTTP
+     * headers. (The restore's 256 KiB read-ahead, or reading the tables twice, does not fit.)
+     */
+    private void assertReadsLittleBeyondTheL2Floor(JsonNode report, long relayed) throws IOException {
+        long allFloor = 0;
+        long allBound = 0;
+        for (JsonNode d : report.path("disks")) {
+            long floor = 0;
+            long other = 0;
+            for (JsonNode id : d.path("checkpoints")) {
+                Path img = layout.images.get(layout.key(id.asText(), d.path("disk").asText()));
+                try (Qcow2Image q = Qcow2Image.open(img)) {
+                    floor += q.allocatedL2Tables() * q.clusterSize();
+                    other += Math.max(64 << 10, q.clusterSize()) + q.clusterSize() + 4096;
+                }
+            }
+            long read = d.path("bytes-read").asLong();
+            assertTrue(floor > 0 && read >= floor && read <= floor + other, d.path("backup").asText() + "/"
+                    + d.path("disk").asText() + ": read " + read + " bytes; L2 floor " + floor + ", other metadata"
+                    + " at most " + other);
+            allFloor += floor;
+            allBound += floor + other;
+        }
+        long slack = 128 << 10; // listings, manifests, indexes and HTTP headers
+        assertTrue(relayed <= allBound + slack, "relayed " + relayed + " bytes; L2 floor of the checked disks "
+                + allFloor + ", with their other metadata " + allBound);
     }
 
     @Test

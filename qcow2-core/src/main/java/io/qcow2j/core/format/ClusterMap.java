@@ -74,11 +74,11 @@ public final class ClusterMap {
 
     /**
      * The source to read an image's header, refcount table and L1 table through: {@code source}
-     * itself when it is local, else one that fetches the image's first clusters in one request and
-     * is dropped once the image is open (closing it does not close the source).
+     * itself when it is local, else one that fetches the image's first {@code readAheadBytes} in one
+     * request and is dropped once the image is open (closing it does not close the source).
      */
-    public static ByteSource opening(ByteSource source) {
-        return OpeningReadAhead.over(source);
+    public static ByteSource opening(ByteSource source, int readAheadBytes) {
+        return OpeningReadAhead.over(source, readAheadBytes);
     }
 
     /**

@@ -6,27 +6,31 @@ import java.nio.ByteBuffer;
 
 /**
  * The source an image is opened through when its reads are remote ({@link
- * ByteSource#preferredConcurrency()} above 0): the first read fetches the object's first
- * {@link #PREFIX_BYTES} in one request, and every later read inside them is served from memory.
- * qemu lays out the header, the refcount table, the first refcount block and the L1 table in the
- * first clusters, so opening costs one round trip instead of four. Reads that reach past the
+ * ByteSource#preferredConcurrency()} above 0): the first read fetches the object's first bytes
+ * (as many as {@link io.qcow2j.core.OpenOptions#openingReadAheadBytes()} says) in one request, and
+ * every later read inside them is served from memory. qemu lays out the header, the refcount table,
+ * the first refcount block and the L1 table in the first clusters, so with four clusters opening
+ * costs one round trip instead of four. Reads that reach past the
  * prefix go to the source as they are, with its own errors. Used by one opening thread; dropped
  * once the image is open. Not a cache for data: the L2 tables and clusters are read directly.
  */
 final class OpeningReadAhead implements ByteSource {
-    /** Four 64 KiB clusters: header, refcount table, refcount block, L1 table, as qemu-img creates them. */
-    static final int PREFIX_BYTES = 256 << 10;
-
     private final ByteSource source;
+    private final int prefixBytes;
     private ByteBuffer prefix;
 
-    private OpeningReadAhead(ByteSource source) {
+    private OpeningReadAhead(ByteSource source, int prefixBytes) {
         this.source = source;
+        this.prefixBytes = prefixBytes;
     }
 
-    /** {@code source} itself when it is local (reads cost no round trip), else a read-ahead over it. */
-    static ByteSource over(ByteSource source) {
-        return source.preferredConcurrency() > 0 ? new OpeningReadAhead(source) : source;
+    /**
+     * {@code source} itself when it is local (reads cost no round trip) or {@code prefixBytes} is 0,
+     * else a read-ahead of its first {@code prefixBytes} over it.
+     */
+    static ByteSource over(ByteSource source, int prefixBytes) {
+        return source.preferredConcurrency() > 0 && prefixBytes > 0 ? new OpeningReadAhead(source, prefixBytes)
+                : source;
     }
 
     @Override
@@ -67,11 +71,11 @@ final class OpeningReadAhead implements ByteSource {
 
     /** The prefix when [position, position + length) lies inside it (read at the first call), else null. */
     private ByteBuffer prefix(long position, int length) throws IOException {
-        if (position < 0 || position + length > PREFIX_BYTES) {
+        if (position < 0 || position + length > prefixBytes) {
             return null;
         }
         if (prefix == null) {
-            ByteBuffer b = ByteBuffer.allocate((int) Math.min(PREFIX_BYTES, source.size()));
+            ByteBuffer b = ByteBuffer.allocate((int) Math.min(prefixBytes, source.size()));
             source.readFully(b, 0, "header");
             prefix = b.flip();
         }

@@ -3,11 +3,12 @@ package io.qcow2j.restore.oadp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qcow2j.core.NativeLibraryUnavailableException;
+import io.qcow2j.core.OpenOptions;
 import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.restore.Chain;
+import io.qcow2j.restore.ChainOptions;
 import io.qcow2j.restore.InsufficientMemoryException;
 import io.qcow2j.restore.Restore;
-import io.qcow2j.restore.compose.Composition;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -180,15 +181,15 @@ public final class BackupVerifier {
             long winning = -1;
             String digest = null;
             try {
-                DiskChains.Validated v = DiskChains.open(plan, d, options.restore().chainOptions());
+                DiskChains.Validated v = DiskChains.openCounting(plan, d, chainOptions());
                 try (Chain chain = v.chain()) {
                     virtual = chain.virtualSize();
                     images = v.imageBytes();
+                    winning = v.dataBytes();
                     // the restore's own memory checks (buffers, the chain's metadata in the heap), so a
                     // backup that passes here is one a restore in the same pod can take
                     Restore restore = Restore.of(chain, new DiscardingSink(), options.restore());
                     restore.prepare();
-                    winning = new Composition(chain.images()).dataBytes();
                     if (options.deep()) {
                         digest = restore.run().digest();
                     }
@@ -207,6 +208,17 @@ public final class BackupVerifier {
             return new DiskVerification(plan.backup(), plan.namespace(), plan.vm(), d.pvc(),
                     d.diskName(), d.checkpointIds(), findings, virtual, pvcSize(md, d), images, winning,
                     loc.requests() - requests, loc.bytesRead() - bytes, digest);
+        }
+
+        /**
+         * The restore's chain options, opening each remote image with its header cluster only: the
+         * restore's larger read-ahead saves a round trip per image but fetches clusters (a refcount
+         * block, the rest of the L1 table's cluster) the open never reads, and here bytes are the cost.
+         */
+        private ChainOptions chainOptions() {
+            ChainOptions c = options.restore().chainOptions();
+            return new ChainOptions(c.open().withOpeningReadAheadBytes(OpenOptions.HEADER_CLUSTER_READ_AHEAD_BYTES),
+                    c.allowBackingBase());
         }
 
         /**

@@ -18,8 +18,11 @@ final class DiskChains {
     private DiskChains() {
     }
 
-    /** A validated chain, which the caller closes, and its images' total size. */
-    record Validated(Chain chain, long imageBytes) {
+    /**
+     * A validated chain, which the caller closes, its images' total size, and the bytes a restore
+     * onto a new sparse target writes (-1 when not counted).
+     */
+    record Validated(Chain chain, long imageBytes, long dataBytes) {
     }
 
     /**
@@ -28,10 +31,31 @@ final class DiskChains {
      * @throws io.qcow2j.core.SourceAccessException an image cannot be read (names it and its checkpoint)
      */
     static Validated open(VmPlan plan, DiskPlan d, ChainOptions options) throws IOException {
+        return open(plan, d, options, false);
+    }
+
+    /**
+     * As {@link #open(VmPlan, DiskPlan, ChainOptions)}, also counting the data bytes: the L2 tables
+     * are then validated by the composition that counts them ({@link Chain#ofComposed}), so each is
+     * read once however many the L2 budget holds.
+     */
+    static Validated openCounting(VmPlan plan, DiskPlan d, ChainOptions options) throws IOException {
+        return open(plan, d, options, true);
+    }
+
+    private static Validated open(VmPlan plan, DiskPlan d, ChainOptions options, boolean count) throws IOException {
         DiskSources.Opened opened = DiskSources.open(plan.location(), d);
         Chain chain;
+        long dataBytes = -1;
         try {
-            chain = Chain.of(opened.sources(), options); // owns the sources from here
+            // owns the sources from here
+            if (count) {
+                Chain.Composed c = Chain.ofComposed(opened.sources(), options);
+                chain = c.chain();
+                dataBytes = c.dataBytes();
+            } else {
+                chain = Chain.of(opened.sources(), options);
+            }
         } catch (InvalidBackupLayoutException e) {
             throw e;
         } catch (Qcow2Exception e) {
@@ -54,7 +78,7 @@ final class DiskChains {
                         + ": disk of checkpoint " + last(d.checkpointIds()) + " has virtual size " + size
                         + " bytes, larger than the PVC size " + d.pvcSizeBytes() + " bytes in the index");
             }
-            return new Validated(chain, opened.bytes());
+            return new Validated(chain, opened.bytes(), dataBytes);
         } catch (IOException | RuntimeException e) {
             chain.close();
             throw e;

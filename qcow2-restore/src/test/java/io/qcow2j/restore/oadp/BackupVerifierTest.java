@@ -11,7 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.RequiresQemu;
+import io.qcow2j.core.OpenOptions;
+import io.qcow2j.core.Qcow2Image;
 import io.qcow2j.restore.RestoreOptions;
+import io.qcow2j.restore.RestoreResult;
 import io.qcow2j.restore.digest.DiskDigest;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -106,6 +109,8 @@ class BackupVerifierTest {
         }
         assertEquals(images, b3.imageBytes());
         assertTrue(b3.winningBytes() > 7 * M && b3.winningBytes() < 11 * M, "winning bytes " + b3.winningBytes());
+        // cp1's 7 MiB of data, less cp2's 512 KiB of zeros over it, plus cp3's 1 MiB at 12 MiB
+        assertEquals(7 * M - M / 2 + M, b3.winningBytes(), "winning bytes of b3");
         assertTrue(b3.bytesRead() < images / 4, "metadata only: read " + b3.bytesRead() + " of " + images);
         assertTrue(r.missing().isEmpty(), String.valueOf(r.missing()));
         assertEquals(List.of(new UnreferencedCheckpoint(NS, VM, "cp4", Files.size(disk.images().get(3)), true),
@@ -123,13 +128,90 @@ class BackupVerifierTest {
             VmPlan plan = VmRestorePlanner.planVolume(location, d.backup(), NS, VM, "rootdisk", target);
             RestoreOptions options = RestoreOptions.builder().build();
             try (VmRestore restore = VmRestore.prepare(plan, options)) {
-                String restored = restore.run(options).get(0).result().digest();
-                assertEquals(restored, d.digest(), d.backup());
+                RestoreResult result = restore.run(options).get(0).result();
+                assertEquals(result.digest(), d.digest(), d.backup());
+                assertEquals(result.dataBytes(), d.winningBytes(), d.backup() + ": the bytes a restore writes");
             }
             assertEquals(DiskDigest.of(target, d.virtualSize()), d.digest(), d.backup() + ": the disk's own digest");
             seen.add(d.digest());
         }
         assertEquals(3, new TreeSet<>(seen).size(), "three different disks: " + seen);
+    }
+
+    /**
+     * A 2 GiB disk (four L2 tables per image) in seven links, with an L2 budget far below the
+     * chain's tables: opening the chain, validating every table and counting the winning bytes
+     * reads each table once (the L2 floor), not once to validate and again to count.
+     */
+    private ControllerBackup longChain(ControllerBackup.DiskChain d) throws IOException {
+        long table = 512 * M; // what one L2 table of 64 KiB clusters maps
+        d.full(data(0, 2 * M), data(table + M, M), data(2 * table, 3 * M), data(3 * table + 5 * M, M));
+        for (int i = 1; i < 7; i++) {
+            d.incremental(data(i * M, 128 * 1024), zero(table + M + i * 65536, 65536), data(2 * table + i * M, 65536),
+                    data(3 * table + i * 4 * M, 65536));
+        }
+        ControllerBackup lb = new ControllerBackup();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            String id = "c" + i;
+            lb.checkpoint(id, i == 0 ? "full" : "incremental", i == 0 ? null : "c" + (i - 1),
+                    Map.of("rootdisk", d.images().get(i)));
+            ids.add(id);
+        }
+        lb.backup("long", ids.toArray(String[]::new));
+        return lb;
+    }
+
+    private static VerifyReport verifyWithL2Budget(Path root, long l2Bytes) throws IOException {
+        RestoreOptions options = RestoreOptions.builder().open(OpenOptions.defaults().withL2CacheBytes(l2Bytes)).build();
+        return BackupVerifier.verify(new DirectoryBackupLocation(root), VerifyScope.all(),
+                new VerifyOptions(false, options, VerifyOptions.Listener.NONE));
+    }
+
+    @Test
+    void longChainReadsEveryL2TableOnceAndCountsWhatARestoreWrites() throws IOException {
+        ControllerBackup.DiskChain d = new ControllerBackup.DiskChain(dir.resolve("long"), "rootdisk", 2048 * M, 65536);
+        Path longRoot = dir.resolve("long-bsl");
+        DirectoryBackupLocation location = longChain(d).writeTo(longRoot);
+        long floor = 0; // every L2 table inside the disk, read once
+        long cluster = 65536;
+        for (Path img : d.images()) {
+            try (Qcow2Image q = Qcow2Image.open(img)) {
+                assertEquals(4, q.allocatedL2Tables(), img + ": one table per 512 MiB written");
+                floor += q.allocatedL2Tables() * cluster;
+            }
+        }
+        VerifyReport r = verifyWithL2Budget(longRoot, 7 * cluster); // a quarter of the 28 tables' bytes
+        assertTrue(r.ok(), () -> String.valueOf(r.disks()));
+        DiskVerification v = r.disks().get(0);
+        // beside the tables, each image's header cluster, one-cluster refcount table and 32-byte L1
+        long overhead = d.images().size() * (2 * cluster + 4096);
+        long read = v.bytesRead();
+        assertTrue(read >= floor && read <= floor + overhead, "read " + read + " bytes; L2 floor " + floor
+                + ", other metadata at most " + overhead);
+
+        Path target = dir.resolve("long.raw");
+        VmPlan plan = VmRestorePlanner.planVolume(location, "long", NS, VM, "rootdisk", target);
+        RestoreOptions options = RestoreOptions.builder().build();
+        try (VmRestore restore = VmRestore.prepare(plan, options)) {
+            assertEquals(restore.run(options).get(0).result().dataBytes(), v.winningBytes(), "the bytes a restore writes");
+        }
+    }
+
+    @Test
+    void longChainCorruptL2EntryInTheOldestImagesLastTableIsFound() throws IOException {
+        ControllerBackup.DiskChain d = new ControllerBackup.DiskChain(dir.resolve("long"), "rootdisk", 2048 * M, 65536);
+        ControllerBackup lb = longChain(d);
+        try (ImagePoker p = ImagePoker.open(d.images().get(0))) {
+            p.orLong(p.findL2Entry("data in the last table", e -> e.data() && e.guestOffset() >= 1536 * M).pos(),
+                    1L << 3); // a reserved bit
+        }
+        Path longRoot = dir.resolve("long-bsl");
+        lb.writeTo(longRoot);
+        VerifyReport r = verifyWithL2Budget(longRoot, 7 * 65536);
+        assertFalse(r.ok());
+        String m = r.disks().get(0).findings().get(0).getMessage();
+        assertTrue(m.contains("L2") && m.contains("checkpoint c0"), m);
     }
 
     @Test
