@@ -21,7 +21,8 @@ import java.util.TreeSet;
  * verify, nor {@code TARGET_IS_BLOCK_DEVICE=yes} quietly replace a device node. Every problem is an
  * {@link IllegalArgumentException} naming the variable.
  */
-record DatamoverEnvironment(String bucket, String prefix, String region, URI s3Url, boolean forcePathStyle,
+record DatamoverEnvironment(String provider, String bucket, String prefix, String region, URI s3Url,
+                            boolean forcePathStyle,
                             boolean insecureSkipTlsVerify, String caCertPem, Path credentialsFile, String profile,
                             Path sseCustomerKeyFile, String vmName, String namespace, String backup, String volume,
                             Path targetPath, boolean targetIsBlockDevice, String dataDownloadName,
@@ -65,13 +66,15 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
      */
     private static final Set<String> IGNORED = Set.of("KUBEVIRT_DM_SCRATCH_PATH",
             "KUBEVIRT_DM_BSL_SERVER_SIDE_ENCRYPTION", "KUBEVIRT_DM_BSL_KMS_KEY_ID", "KUBEVIRT_DM_BSL_CHECKSUM_ALGORITHM",
+            // Azure's resource group and subscription serve only to look the account key up through
+            // Azure Resource Manager, which a restore pod does not do: the key comes from the file
             "KUBEVIRT_DM_BSL_SERVICE_ACCOUNT", "KUBEVIRT_DM_BSL_KMS_KEY_NAME", "KUBEVIRT_DM_BSL_RESOURCE_GROUP",
-            "KUBEVIRT_DM_BSL_STORAGE_ACCOUNT", "KUBEVIRT_DM_BSL_STORAGE_ACCOUNT_KEY_ENV_VAR",
-            "KUBEVIRT_DM_BSL_STORAGE_ACCOUNT_URI", "KUBEVIRT_DM_BSL_SUBSCRIPTION_ID", "KUBEVIRT_DM_BSL_USE_AAD",
-            "KUBEVIRT_DM_BSL_ACTIVE_DIRECTORY_AUTHORITY_URI");
+            "KUBEVIRT_DM_BSL_SUBSCRIPTION_ID");
     private static final Set<String> KNOWN = Set.of(PROVIDER, BUCKET, BSL_PREFIX, REGION, S3_URL, FORCE_PATH_STYLE,
             INSECURE, CA_CERT, CREDENTIALS_FILE, PROFILE, SSE_C_KEY_FILE, VM_NAME, VM_NAMESPACE, BACKUP, TARGET_VOLUME,
-            TARGET_PATH, TARGET_IS_BLOCK, DATADOWNLOAD_NAME, DATADOWNLOAD_UID, PROGRESS, DEBUG, REQUIRE_ETAG);
+            TARGET_PATH, TARGET_IS_BLOCK, DATADOWNLOAD_NAME, DATADOWNLOAD_UID, PROGRESS, DEBUG, REQUIRE_ETAG,
+            AzureEnvironment.DM_STORAGE_ACCOUNT, AzureEnvironment.DM_STORAGE_ACCOUNT_URI,
+            AzureEnvironment.DM_KEY_ENV_VAR, AzureEnvironment.DM_USE_AAD, AzureEnvironment.DM_AUTHORITY_URI);
 
     static DatamoverEnvironment parse(Map<String, String> env) {
         boolean block = bool(env, TARGET_IS_BLOCK);
@@ -99,9 +102,12 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
                     + " required");
         }
         String provider = get(env, PROVIDER).toLowerCase(Locale.ROOT);
-        if (provider.equals("gcp") || provider.equals("azure")) {
-            throw new IllegalArgumentException(PROVIDER + "=" + provider + ": only S3-compatible object storage is"
-                    + " supported (aws, or any other S3 provider)");
+        if (provider.equals("gcp")) {
+            throw new IllegalArgumentException(PROVIDER + "=" + provider + ": Google Cloud Storage is not supported"
+                    + " (aws or any other S3-compatible provider, and azure, are)");
+        }
+        if (provider.equals("azure")) {
+            bool(env, AzureEnvironment.DM_USE_AAD); // a malformed boolean is named now
         }
         URI s3Url = null;
         String url = get(env, S3_URL);
@@ -121,7 +127,7 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
         String sse = get(env, SSE_C_KEY_FILE);
         List<String> unknown = new ArrayList<>(new TreeSet<>(env.keySet().stream()
                 .filter(k -> k.startsWith(PREFIX) && !KNOWN.contains(k) && !IGNORED.contains(k)).toList()));
-        return new DatamoverEnvironment(get(env, BUCKET), get(env, BSL_PREFIX), get(env, REGION), s3Url,
+        return new DatamoverEnvironment(provider, get(env, BUCKET), get(env, BSL_PREFIX), get(env, REGION), s3Url,
                 bool(env, FORCE_PATH_STYLE), bool(env, INSECURE), get(env, CA_CERT),
                 Path.of(creds == null ? DEFAULT_CREDENTIALS_FILE : creds), get(env, PROFILE),
                 sse == null ? null : Path.of(sse), get(env, VM_NAME), get(env, VM_NAMESPACE), get(env, BACKUP),
@@ -170,6 +176,20 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
             b.sseCustomerKey(sseKey(sseCustomerKeyFile));
         }
         return b.build();
+    }
+
+    /** Whether the backup location is an Azure blob container. */
+    boolean azure() {
+        return provider.equals("azure");
+    }
+
+    /**
+     * The Azure settings: the controller's {@code KUBEVIRT_DM_BSL_STORAGE_ACCOUNT*} variables and
+     * Velero's credentials file (see {@link AzureEnvironment#forDatamover}).
+     */
+    io.qcow2j.azure.AzureSettings azureSettings(Map<String, String> env) {
+        return AzureEnvironment.forDatamover(env, bool(env, AzureEnvironment.DM_USE_AAD), credentialsFile,
+                CREDENTIALS_FILE);
     }
 
     /** 32 raw bytes after trailing CR and LF bytes are stripped, as the controller does. */

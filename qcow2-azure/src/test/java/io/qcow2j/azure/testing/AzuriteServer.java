@@ -142,6 +142,11 @@ public final class AzuriteServer implements AutoCloseable {
         admin.getBlobContainerClient(container).getBlobClient(blob).uploadFromFile(file.toString(), true);
     }
 
+    /** Deletes {@code blob}. */
+    public void delete(String container, String blob) {
+        admin.getBlobContainerClient(container).getBlobClient(blob).delete();
+    }
+
     @Override
     public void close() {
         process.destroy();
