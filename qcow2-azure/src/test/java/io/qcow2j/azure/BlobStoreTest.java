@@ -14,7 +14,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** {@link BlobStore} against Azurite on loopback, faults injected at TCP level by {@link FaultProxy}. */
@@ -24,13 +24,16 @@ class BlobStoreTest {
     private static String container;
     private static byte[] content;
 
-    @BeforeAll
-    static void upload() throws Exception {
+    /** Per test, not per class: without Azurite each test is reported skipped, not the class silently. */
+    @BeforeEach
+    void upload() throws Exception {
         server = AzuriteServer.shared();
-        container = server.createContainer();
-        content = new byte[3 << 20];
-        new Random(34).nextBytes(content);
-        server.put(container, "disk.qcow2", content);
+        if (container == null) {
+            container = server.createContainer();
+            content = new byte[3 << 20];
+            new Random(34).nextBytes(content);
+            server.put(container, "disk.qcow2", content);
+        }
     }
 
     /** A store reaching the server through {@code relay}. */

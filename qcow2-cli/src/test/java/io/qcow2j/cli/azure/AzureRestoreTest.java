@@ -21,7 +21,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,14 +44,11 @@ class AzureRestoreTest {
     Path credentials;
     FaultProxy proxy;
 
-    @BeforeAll
-    static void build() throws IOException {
-        server = AzuriteServer.shared();
-        images = BackupImages.shared();
-    }
-
+    /** Per test, not per class: without Azurite each test is reported skipped, not the class silently. */
     @BeforeEach
     void setUp() throws IOException {
+        server = AzuriteServer.shared();
+        images = BackupImages.shared();
         dm = new DatamoverTarget(images, dir);
         // Velero's Azure credentials file, as the BSL's secret holds it
         credentials = Files.writeString(dir.resolve("cloud"), "# velero azure credentials\n"
