@@ -1,11 +1,13 @@
 /**
  * qcow2j's core: reads and validates one qcow2 image. {@code io.qcow2j.core} is the API and
  * {@code io.qcow2j.core.check} the {@code qemu-img check} equivalent; the format and compress
- * packages are internal and not exported.
+ * packages are internal and not exported; {@code io.qcow2j.core.remote} is what the object
+ * store modules share (retries, network failures).
  */
 module io.qcow2j.core {
     requires com.github.luben.zstd_jni;
 
     exports io.qcow2j.core;
     exports io.qcow2j.core.check;
+    exports io.qcow2j.core.remote;
 }

@@ -21,7 +21,8 @@ import java.util.TreeSet;
  * verify, nor {@code TARGET_IS_BLOCK_DEVICE=yes} quietly replace a device node. Every problem is an
  * {@link IllegalArgumentException} naming the variable.
  */
-record DatamoverEnvironment(String bucket, String prefix, String region, URI s3Url, boolean forcePathStyle,
+record DatamoverEnvironment(String provider, String bucket, String prefix, String region, URI s3Url,
+                            boolean forcePathStyle,
                             boolean insecureSkipTlsVerify, String caCertPem, Path credentialsFile, String profile,
                             Path sseCustomerKeyFile, String vmName, String namespace, String backup, String volume,
                             Path targetPath, boolean targetIsBlockDevice, String dataDownloadName,
@@ -69,14 +70,15 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
      */
     private static final Set<String> IGNORED = Set.of("KUBEVIRT_DM_SCRATCH_PATH",
             "KUBEVIRT_DM_BSL_SERVER_SIDE_ENCRYPTION", "KUBEVIRT_DM_BSL_KMS_KEY_ID", "KUBEVIRT_DM_BSL_CHECKSUM_ALGORITHM",
+            // Azure's resource group and subscription serve only to look the account key up through
+            // Azure Resource Manager, which a restore pod does not do: the key comes from the file
             "KUBEVIRT_DM_BSL_SERVICE_ACCOUNT", "KUBEVIRT_DM_BSL_KMS_KEY_NAME", "KUBEVIRT_DM_BSL_RESOURCE_GROUP",
-            "KUBEVIRT_DM_BSL_STORAGE_ACCOUNT", "KUBEVIRT_DM_BSL_STORAGE_ACCOUNT_KEY_ENV_VAR",
-            "KUBEVIRT_DM_BSL_STORAGE_ACCOUNT_URI", "KUBEVIRT_DM_BSL_SUBSCRIPTION_ID", "KUBEVIRT_DM_BSL_USE_AAD",
-            "KUBEVIRT_DM_BSL_ACTIVE_DIRECTORY_AUTHORITY_URI");
+            "KUBEVIRT_DM_BSL_SUBSCRIPTION_ID");
     private static final Set<String> KNOWN = Set.of(PROVIDER, BUCKET, BSL_PREFIX, REGION, S3_URL, FORCE_PATH_STYLE,
             INSECURE, CA_CERT, CREDENTIALS_FILE, PROFILE, SSE_C_KEY_FILE, VM_NAME, VM_NAMESPACE, BACKUP, TARGET_VOLUME,
             TARGET_PATH, TARGET_IS_BLOCK, DATADOWNLOAD_NAME, DATADOWNLOAD_UID, PROGRESS, DEBUG, REQUIRE_ETAG, SUMMARY,
-            EXPECT_DIGEST);
+            EXPECT_DIGEST, AzureEnvironment.DM_STORAGE_ACCOUNT, AzureEnvironment.DM_STORAGE_ACCOUNT_URI,
+            AzureEnvironment.DM_KEY_ENV_VAR, AzureEnvironment.DM_USE_AAD, AzureEnvironment.DM_AUTHORITY_URI);
 
     /** One variable {@code datamover-restore} reads, for its help: the name, its default, what it is. */
     record Variable(String name, String fallback, String meaning) {
@@ -87,15 +89,16 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
      * the details). A variable read anywhere in the command belongs here.
      */
     static final List<Variable> VARIABLES = List.of(
-            new Variable(PROVIDER, "required", "gcp and azure are refused; anything else is S3"),
-            new Variable(BUCKET, "required", "the bucket"),
+            new Variable(PROVIDER, "required", "azure: Azure Blob Storage; gcp is refused; anything else is S3"),
+            new Variable(BUCKET, "required", "the bucket (azure: the blob container)"),
             new Variable(BSL_PREFIX, "none", "the location's prefix in full (ending in -kubevirt-datamover)"),
             new Variable(REGION, "AWS_REGION, else us-east-1", "the bucket's region"),
             new Variable(S3_URL, "AWS's endpoint", "an S3-compatible endpoint, http:// or https://"),
             new Variable(FORCE_PATH_STYLE, "false", "path-style addressing (automatic for an IP or localhost)"),
             new Variable(INSECURE, "false", "no TLS certificate check"),
             new Variable(CA_CERT, "none", "PEM text trusted besides the runtime's CAs"),
-            new Variable(CREDENTIALS_FILE, DEFAULT_CREDENTIALS_FILE, "AWS shared credentials file"),
+            new Variable(CREDENTIALS_FILE, DEFAULT_CREDENTIALS_FILE, "AWS shared credentials file (azure: Velero's"
+                    + " dotenv file, AZURE_STORAGE_ACCOUNT_ACCESS_KEY or Entra ID AZURE_* lines)"),
             new Variable(PROFILE, "AWS_PROFILE, else default", "the profile in that file"),
             new Variable(SSE_C_KEY_FILE, "none", "SSE-C key file, 32 bytes"),
             new Variable(VM_NAME, "required", "the VM"),
@@ -130,6 +133,18 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
             new Variable("AWS_MAX_ATTEMPTS", "the SDK's", "attempts per request"),
             new Variable("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "the endpoint when " + S3_URL + " is unset"),
             new Variable("AWS_ENDPOINT_URL", "none", "see AWS_ENDPOINT_URL_S3"),
+            new Variable(AzureEnvironment.DM_STORAGE_ACCOUNT, "required for azure", "the storage account"),
+            new Variable(AzureEnvironment.DM_STORAGE_ACCOUNT_URI, "the account's in AZURE_CLOUD_NAME's cloud",
+                    "azure: the blob endpoint, http:// or https://"),
+            new Variable(AzureEnvironment.DM_KEY_ENV_VAR, AzureEnvironment.DEFAULT_KEY_VARIABLE, "azure: the"
+                    + " credentials file's line holding the account key"),
+            new Variable(AzureEnvironment.DM_USE_AAD, "false", "azure: Entra ID credentials (a service principal in"
+                    + " the file, else workload identity) instead of the key"),
+            new Variable(AzureEnvironment.DM_AUTHORITY_URI, "the cloud's", "azure: the Entra ID authority"),
+            new Variable(AzureEnvironment.TENANT_ID, "none", "azure, " + AzureEnvironment.DM_USE_AAD + ": workload"
+                    + " identity's tenant, with the next two"),
+            new Variable(AzureEnvironment.CLIENT_ID, "none", "its client ID"),
+            new Variable(AzureEnvironment.FEDERATED_TOKEN_FILE, "none", "its federated token file"),
             new Variable(TerminationLog.PATH_VARIABLE, TerminationLog.DEFAULT_PATH, "where a failure's"
                     + " message goes"),
             new Variable("JAVA_OPTS", "the launcher's", "JVM options (bin/qcow2-restore)"));
@@ -139,7 +154,7 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
         StringBuilder b = new StringBuilder("%nEnvironment (an empty value is unset; docs/cli-contract.md, in docs/ of"
                 + " the distribution):%n");
         for (Variable v : VARIABLES) {
-            String fallback = v.fallback().equals("required") ? "required" : "default: " + v.fallback();
+            String fallback = v.fallback().startsWith("required") ? v.fallback() : "default: " + v.fallback();
             b.append(String.format("  %s (%s)%%n      %s%%n", v.name(), fallback, v.meaning()));
         }
         b.append("Other KUBEVIRT_DM_* variables of the controller are read and ignored.%n");
@@ -181,9 +196,12 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
                     + " required");
         }
         String provider = get(env, PROVIDER).toLowerCase(Locale.ROOT);
-        if (provider.equals("gcp") || provider.equals("azure")) {
-            throw new IllegalArgumentException(PROVIDER + "=" + provider + ": only S3-compatible object storage is"
-                    + " supported (aws, or any other S3 provider)");
+        if (provider.equals("gcp")) {
+            throw new IllegalArgumentException(PROVIDER + "=" + provider + ": Google Cloud Storage is not supported"
+                    + " (aws or any other S3-compatible provider, and azure, are)");
+        }
+        if (provider.equals("azure")) {
+            bool(env, AzureEnvironment.DM_USE_AAD); // a malformed boolean is named now
         }
         URI s3Url = null;
         String url = get(env, S3_URL);
@@ -203,7 +221,7 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
         String sse = get(env, SSE_C_KEY_FILE);
         List<String> unknown = new ArrayList<>(new TreeSet<>(env.keySet().stream()
                 .filter(k -> k.startsWith(PREFIX) && !KNOWN.contains(k) && !IGNORED.contains(k)).toList()));
-        return new DatamoverEnvironment(get(env, BUCKET), get(env, BSL_PREFIX), get(env, REGION), s3Url,
+        return new DatamoverEnvironment(provider, get(env, BUCKET), get(env, BSL_PREFIX), get(env, REGION), s3Url,
                 bool(env, FORCE_PATH_STYLE), bool(env, INSECURE), get(env, CA_CERT),
                 Path.of(creds == null ? DEFAULT_CREDENTIALS_FILE : creds), get(env, PROFILE),
                 sse == null ? null : Path.of(sse), get(env, VM_NAME), get(env, VM_NAMESPACE), get(env, BACKUP),
@@ -252,6 +270,20 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
             b.sseCustomerKey(sseKey(sseCustomerKeyFile));
         }
         return b.build();
+    }
+
+    /** Whether the backup location is an Azure blob container. */
+    boolean azure() {
+        return provider.equals("azure");
+    }
+
+    /**
+     * The Azure settings: the controller's {@code KUBEVIRT_DM_BSL_STORAGE_ACCOUNT*} variables and
+     * Velero's credentials file (see {@link AzureEnvironment#forDatamover}).
+     */
+    io.qcow2j.azure.AzureSettings azureSettings(Map<String, String> env) {
+        return AzureEnvironment.forDatamover(env, bool(env, AzureEnvironment.DM_USE_AAD), credentialsFile,
+                CREDENTIALS_FILE);
     }
 
     /** 32 raw bytes after trailing CR and LF bytes are stripped, as the controller does. */

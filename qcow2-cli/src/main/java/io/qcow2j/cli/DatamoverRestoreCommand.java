@@ -2,11 +2,14 @@ package io.qcow2j.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qcow2j.azure.AzureBackupLocation;
+import io.qcow2j.azure.AzureSettings;
 import io.qcow2j.core.PrintableText;
 import io.qcow2j.restore.RestoreOptions;
 import io.qcow2j.restore.RestoreResult;
 import io.qcow2j.restore.TargetState;
 import io.qcow2j.restore.digest.DiskDigest;
+import io.qcow2j.restore.oadp.BackupLocation;
 import io.qcow2j.restore.oadp.DiskPlan;
 import io.qcow2j.restore.oadp.VmPlan;
 import io.qcow2j.restore.oadp.VmRestore;
@@ -41,8 +44,8 @@ import picocli.CommandLine.Spec;
  * never replaced or unlinked. The JSON summary goes to stdout, the pod log.
  */
 @Command(name = "datamover-restore", mixinStandardHelpOptions = true,
-        description = {"Restore one volume of a VM from a kubevirt-datamover backup in S3, as the controller's"
-            + " downloader does, configured by its KUBEVIRT_DM_* environment (docs/cli-contract.md).",
+        description = {"Restore one volume of a VM from a kubevirt-datamover backup in S3 or Azure Blob Storage,"
+            + " as the controller's downloader does, configured by its KUBEVIRT_DM_* environment (docs/cli-contract.md).",
             "Reads only the clusters that survive composition; needs no scratch volume."})
 final class DatamoverRestoreCommand implements Callable<Integer> {
     CommandSpec spec;
@@ -71,7 +74,8 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         DatamoverEnvironment dm;
-        S3Settings settings;
+        S3Settings settings = null;
+        AzureSettings azure = null;
         List<String> notes = new ArrayList<>();
         try {
             DatamoverEnvironment.checkProgress(env);
@@ -79,7 +83,11 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
             String want = env.get(DatamoverEnvironment.EXPECT_DIGEST);
             expected = want == null || want.isBlank() ? null
                     : ExpectedDigest.parse(DatamoverEnvironment.EXPECT_DIGEST, want);
-            settings = dm.settings(env, notes);
+            if (dm.azure()) {
+                azure = dm.azureSettings(env);
+            } else {
+                settings = dm.settings(env, notes);
+            }
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage(), e);
         }
@@ -89,8 +97,8 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         notes.forEach(n -> err.println("note: " + PrintableText.escape(n)));
         // SIGTERM (the DataDownload cancelled, the pod deleted): reported as cancelled, naming TARGET_PATH
         try (SignalGuard.Armed guard = signals.arm(dm.targetPath().toString());
-             ObjectStore store = open(dm, settings)) {
-            return restore(dm, store, out, err, guard);
+             ObjectStorage store = new ObjectStorage()) {
+            return restore(dm, location(dm, settings, azure, store), store, out, err, guard);
         }
     }
 
@@ -106,18 +114,26 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         }
     }
 
+    /** The backup location in the BSL's bucket or container, its store made into {@code storage}. */
+    private BackupLocation location(DatamoverEnvironment dm, S3Settings settings, AzureSettings azure,
+                                    ObjectStorage storage) {
+        if (azure != null) {
+            return new AzureBackupLocation(storage.blobStore(() -> azure, spec), dm.bucket(), dm.prefix());
+        }
+        return new S3BackupLocation(storage.use(open(dm, settings)), dm.bucket(), dm.prefix());
+    }
+
     private CommandLine.ParameterException usage(String message, Throwable cause) {
         return new CommandLine.ParameterException(spec.commandLine(), message, cause);
     }
 
-    private int restore(DatamoverEnvironment dm, ObjectStore store, PrintWriter out, PrintWriter err,
-                        SignalGuard.Armed guard) throws IOException {
+    private int restore(DatamoverEnvironment dm, BackupLocation location, ObjectStorage store, PrintWriter out,
+                        PrintWriter err, SignalGuard.Armed guard) throws IOException {
         long start = System.nanoTime();
         Path target = dm.targetPath();
         boolean existed = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
         boolean block = isBlockDevice(target);
         checkTarget(dm, target, existed, block, err);
-        S3BackupLocation location = new S3BackupLocation(store, dm.bucket(), dm.prefix());
         VmPlan plan;
         try {
             plan = VmRestorePlanner.planVolume(location, dm.backup(), dm.namespace(), dm.vmName(), dm.volume(),
@@ -239,7 +255,7 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         return block ? "block-device" : existed ? "existing-file" : "new-file";
     }
 
-    private static void stats(ObjectNode n, ObjectStore store) {
+    private static void stats(ObjectNode n, ObjectStorage store) {
         var s = store.statistics();
         n.put("bytes-fetched", s.bytesFetched());
         n.put("requests", s.requests());
@@ -276,7 +292,7 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
     }
 
     private ObjectNode summary(DatamoverEnvironment dm, VmPlan plan, VmRestore.PreparedDisk disk, RestoreResult r,
-                               String kind, long start, long validationNanos, ObjectStore store) {
+                               String kind, long start, long validationNanos, ObjectStorage store) {
         DiskPlan d = disk.plan();
         ObjectNode n = Json.object();
         n.put("status", "ok");

@@ -46,6 +46,10 @@ final class DatamoverVerifyCommand implements Callable<Integer> {
         List<String> notes = new ArrayList<>();
         try {
             dm = DatamoverEnvironment.parseLocation(env);
+            if (dm.azure()) { // verifying lists the backup's objects, which only the S3 store does yet
+                throw new IllegalArgumentException(DatamoverEnvironment.PROVIDER + "=azure: datamover-verify reads"
+                        + " S3 buckets only; restore with datamover-restore");
+            }
             settings = dm.settings(env, notes);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);

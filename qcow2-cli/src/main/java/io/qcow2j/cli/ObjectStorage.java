@@ -1,8 +1,12 @@
 package io.qcow2j.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qcow2j.azure.AzureSettings;
+import io.qcow2j.azure.BlobLocation;
+import io.qcow2j.azure.BlobStore;
 import io.qcow2j.core.ByteSource;
 import io.qcow2j.core.FileByteSource;
+import io.qcow2j.core.remote.StoreStatistics;
 import io.qcow2j.s3.ObjectStore;
 import io.qcow2j.s3.ObjectStoreStatistics;
 import io.qcow2j.s3.S3Location;
@@ -18,11 +22,41 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * The object store a command reads from, made on first use, and what it cost (requests, bytes) for
- * the summary and the progress events. Closed with the command.
+ * The object stores a command reads from (S3, Azure Blob Storage), each made on first use, and what
+ * they cost (requests, bytes) for the summary and the progress events. Closed with the command.
  */
 final class ObjectStorage implements AutoCloseable {
     private ObjectStore store;
+    private BlobStore blobStore;
+
+    /** Whether {@code image} names an object ({@code s3://} or {@code az://}) and not a local path. */
+    static boolean isRemote(String image) {
+        return S3Location.isS3Uri(image) || BlobLocation.isAzureUri(image);
+    }
+
+    /** {@code store}, made by the caller, as this command's S3 store; closed with it. */
+    ObjectStore use(ObjectStore made) {
+        if (store != null) {
+            throw new IllegalStateException("an S3 store is in use already");
+        }
+        store = made;
+        return made;
+    }
+
+    /**
+     * The Azure store for {@code settings}; once made, the same one. Settings the SDK refuses (a
+     * malformed connection string or key) or that cannot be had are a usage error naming them.
+     */
+    BlobStore blobStore(Supplier<AzureSettings> settings, CommandSpec spec) {
+        if (blobStore == null) {
+            try {
+                blobStore = BlobStore.create(settings.get());
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+            }
+        }
+        return blobStore;
+    }
 
     /**
      * The store for {@code settings}; once made, the same one. Settings it cannot use (a credentials
@@ -53,8 +87,8 @@ final class ObjectStorage implements AutoCloseable {
     }
 
     /**
-     * Opens {@code images} (local paths and {@code s3://bucket/key} URIs, in any mix), oldest first;
-     * on failure closes what it opened.
+     * Opens {@code images} (local paths, {@code s3://bucket/key} and {@code az://container/blob} URIs,
+     * in any mix), oldest first; on failure closes what it opened.
      */
     List<ByteSource> open(List<String> images, CommandSpec spec, Map<String, String> env) throws IOException {
         List<ByteSource> sources = new ArrayList<>();
@@ -68,6 +102,14 @@ final class ObjectStorage implements AutoCloseable {
                         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
                     }
                     sources.add(store(() -> fromEnvironment(spec, env), spec, env).open(location));
+                } else if (BlobLocation.isAzureUri(image)) {
+                    BlobLocation location;
+                    try {
+                        location = BlobLocation.parse(image);
+                    } catch (IllegalArgumentException e) {
+                        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+                    }
+                    sources.add(blobStore(() -> azureFromEnvironment(spec, env), spec).open(location));
                 } else {
                     sources.add(FileByteSource.open(Path.of(image)));
                 }
@@ -81,6 +123,15 @@ final class ObjectStorage implements AutoCloseable {
         }
     }
 
+    /** The Azure tools' variables of {@code env}; missing or malformed ones are a usage error naming them. */
+    static AzureSettings azureFromEnvironment(CommandSpec spec, Map<String, String> env) {
+        try {
+            return AzureEnvironment.fromEnvironment(env);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
     /** The store's warnings (an object without ETag), as {@code warning:} lines say them. */
     List<String> warnings() {
         return store == null ? List.of() : store.warnings();
@@ -88,18 +139,23 @@ final class ObjectStorage implements AutoCloseable {
 
     /** Whether anything was read from object storage. */
     boolean used() {
-        return store != null;
+        return store != null || blobStore != null;
     }
 
-    /** Requests and bytes so far; zeros when no store was made. */
-    ObjectStoreStatistics statistics() {
-        return store == null ? new ObjectStoreStatistics(0, 0, 0) : store.statistics();
+    /** Requests and bytes so far, all stores together; zeros when none was made. */
+    StoreStatistics statistics() {
+        StoreStatistics s = new StoreStatistics(0, 0, 0);
+        if (store != null) {
+            ObjectStoreStatistics o = store.statistics();
+            s = s.plus(new StoreStatistics(o.requests(), o.retries(), o.bytesFetched()));
+        }
+        return blobStore == null ? s : s.plus(blobStore.statistics());
     }
 
     /** {@code bytes-fetched}, {@code requests} and {@code retries}, when object storage was read. */
     void addTo(ObjectNode n) {
         if (used()) {
-            ObjectStoreStatistics s = statistics();
+            StoreStatistics s = statistics();
             n.put("bytes-fetched", s.bytesFetched());
             n.put("requests", s.requests());
             n.put("retries", s.retries());
@@ -109,7 +165,7 @@ final class ObjectStorage implements AutoCloseable {
     /** The summary's line about object storage, when it was read. */
     void print(PrintWriter out) {
         if (used()) {
-            ObjectStoreStatistics s = statistics();
+            StoreStatistics s = statistics();
             out.printf("  fetched        %,d bytes in %,d requests (%,d retried) from object storage%n",
                     s.bytesFetched(), s.requests(), s.retries());
         }
@@ -119,6 +175,9 @@ final class ObjectStorage implements AutoCloseable {
     public void close() {
         if (store != null) {
             store.close();
+        }
+        if (blobStore != null) {
+            blobStore.close();
         }
     }
 }

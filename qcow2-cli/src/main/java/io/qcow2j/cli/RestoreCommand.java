@@ -12,7 +12,6 @@ import io.qcow2j.restore.RestoreResult;
 import io.qcow2j.restore.TargetState;
 import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.target.TargetKind;
-import io.qcow2j.s3.S3Location;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,7 +44,9 @@ final class RestoreCommand implements Callable<Integer> {
             + " disk has this digest (xxh64-64k:..., as verify-backup --deep prints it).")
     String expectDigest;
     @Parameters(paramLabel = "IMAGE", arity = "1..*", description = {"qcow2 images, full backup first, newest last:",
-        "paths, or s3://bucket/key objects (AWS_* environment, shared files, AWS_ENDPOINT_URL)."})
+        "paths, s3://bucket/key objects (AWS_* environment, shared files, AWS_ENDPOINT_URL), or",
+        "az://container/blob blobs (AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT with a key or",
+        "Entra ID credentials)."})
     List<String> images;
 
     private final Events events;
@@ -120,9 +121,9 @@ final class RestoreCommand implements Callable<Integer> {
         return Main.OK;
     }
 
-    /** Local files as before (same-file checks by inode); any s3:// image makes it a chain of sources. */
+    /** Local files as before (same-file checks by inode); any s3:// or az:// image makes it a chain of sources. */
     private Chain open(ObjectStorage remote, RestoreOptions opts) throws java.io.IOException {
-        if (images.stream().noneMatch(S3Location::isS3Uri)) {
+        if (images.stream().noneMatch(ObjectStorage::isRemote)) {
             return Chain.open(images.stream().map(Path::of).toList(), opts.chainOptions());
         }
         return Chain.of(remote.open(images, spec, env), opts.chainOptions());

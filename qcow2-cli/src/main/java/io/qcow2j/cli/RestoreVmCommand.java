@@ -2,6 +2,7 @@ package io.qcow2j.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qcow2j.azure.AzureBackupLocation;
 import io.qcow2j.core.PrintableText;
 import io.qcow2j.core.Qcow2Image;
 import io.qcow2j.restore.RestoreIncompleteException;
@@ -46,6 +47,10 @@ final class RestoreVmCommand implements Callable<Integer> {
     Path root;
     @Mixin
     S3Flags s3;
+    @Option(names = "--container", paramLabel = "CONTAINER", description = "Read the backup location from this"
+            + " Azure blob container (AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT with a key or Entra ID"
+            + " credentials; --prefix applies).")
+    String container;
     @Option(names = "--backup", required = true, paramLabel = "NAME", description = "Backup name (manifests/<NAME>/).")
     String backup;
     @Option(names = "--namespace", required = true, paramLabel = "NS", description = "The VM's namespace.")
@@ -106,12 +111,13 @@ final class RestoreVmCommand implements Callable<Integer> {
             }
         }
         this.expected = expected;
-        if ((root == null) == (s3.bucket == null)) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "give the backup location: --root DIR, or --bucket BUCKET [--prefix PREFIX] (not both)");
+        if ((root != null ? 1 : 0) + (s3.bucket != null ? 1 : 0) + (container != null ? 1 : 0) != 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give the backup location: --root DIR,"
+                    + " --bucket BUCKET [--prefix PREFIX] or --container CONTAINER [--prefix PREFIX] (one of them)");
         }
-        if (root != null && s3.anyConnectionFlag()) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--prefix and the S3 options need --bucket");
+        if (root != null && s3.anyConnectionFlag() || container != null && s3.anyEndpointFlag()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), root != null
+                    ? "--prefix and the S3 options need --bucket" : "the S3 options need --bucket, not --container");
         }
         String named = String.join(", ", targets.values().stream().map(Path::toString).toList());
         try (SignalGuard.Armed guard = signals.arm(named); ObjectStorage remote = new ObjectStorage()) {
@@ -131,6 +137,8 @@ final class RestoreVmCommand implements Callable<Integer> {
         VmPlan plan;
         try {
             BackupLocation location = root != null ? new DirectoryBackupLocation(root)
+                    : container != null ? new AzureBackupLocation(remote.blobStore(
+                            () -> ObjectStorage.azureFromEnvironment(spec, env), spec), container, s3.prefix)
                     : new S3BackupLocation(remote.store(() -> s3.settings(spec, env), spec, env), s3.bucket, s3.prefix);
             plan = VmRestorePlanner.plan(location, backup, namespace, vm, targets);
         } catch (IllegalArgumentException e) {

@@ -18,7 +18,7 @@ final class S3Flags {
             description = "Read the backup location from this bucket (instead of --root).")
     String bucket;
     @Option(names = "--prefix", paramLabel = "PREFIX",
-            description = "The location's prefix in the bucket, in full (e.g. velero-kubevirt-datamover).")
+            description = "The location's prefix in the bucket or container, in full (e.g. velero-kubevirt-datamover).")
     String prefix;
     @Option(names = "--endpoint", paramLabel = "URL", description = "S3 endpoint (default: AWS_ENDPOINT_URL, else AWS).")
     String endpoint;
@@ -33,8 +33,12 @@ final class S3Flags {
 
     /** Whether an S3 flag other than --bucket was given. */
     boolean anyConnectionFlag() {
-        return prefix != null || endpoint != null || region != null || pathStyle || caCert != null
-                || insecureSkipTlsVerify;
+        return prefix != null || anyEndpointFlag();
+    }
+
+    /** Whether a flag saying how to reach an S3 endpoint was given (not --bucket, not --prefix). */
+    boolean anyEndpointFlag() {
+        return endpoint != null || region != null || pathStyle || caCert != null || insecureSkipTlsVerify;
     }
 
     /** The settings: {@code env}'s AWS configuration, then these flags; a bad value is a usage error. */

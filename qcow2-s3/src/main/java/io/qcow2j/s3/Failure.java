@@ -1,16 +1,8 @@
 package io.qcow2j.s3;
 
-import io.qcow2j.core.PrintableText;
+import io.qcow2j.core.remote.NetworkFailure;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
-import java.security.cert.CertificateException;
-import java.security.cert.CertPathValidatorException;
-import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLHandshakeException;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.AbortedException;
@@ -24,8 +16,6 @@ import software.amazon.awssdk.core.exception.SdkServiceException;
  */
 final class Failure {
     enum Kind { NOT_FOUND, ACCESS_DENIED, CHANGED, INTERRUPTED, OTHER }
-
-    private static final int MAX_TEXT = 240;
 
     final Kind kind;
     final boolean retryable;
@@ -113,23 +103,9 @@ final class Failure {
                         + oneLine(c.getMessage()), t);
             }
         }
-        SSLException ssl = find(t, SSLException.class);
-        if (ssl != null) {
-            // a certificate or protocol mismatch fails the same way every time; a reset mid-stream does not
-            boolean handshake = ssl instanceof SSLHandshakeException || find(t, CertificateException.class) != null
-                    || find(t, CertPathValidatorException.class) != null;
-            return new Failure(Kind.OTHER, !handshake, -1, null,
-                    (handshake ? "TLS handshake failed: " : "TLS error: ") + oneLine(deepestMessage(ssl)), t);
-        }
-        UnknownHostException unknown = find(t, UnknownHostException.class);
-        if (unknown != null) {
-            return new Failure(Kind.OTHER, false, -1, null, "unknown host " + oneLine(unknown.getMessage()), t);
-        }
-        IOException io = find(t, IOException.class);
-        if (io != null) {
-            String what = io instanceof ConnectException || io instanceof NoRouteToHostException ? "cannot connect: "
-                    : io instanceof SocketTimeoutException ? "timed out: " : "";
-            return new Failure(Kind.OTHER, true, -1, null, what + describe(io), t);
+        NetworkFailure network = NetworkFailure.in(t);
+        if (network != null) {
+            return new Failure(Kind.OTHER, network.retryable(), -1, null, network.summary(), t);
         }
         if (t instanceof SdkClientException) {
             String m = t.getMessage() == null ? "" : t.getMessage();
@@ -140,7 +116,7 @@ final class Failure {
             // e.g. a body that failed the SDK's own length check: another attempt may succeed
             return new Failure(Kind.OTHER, true, -1, null, oneLine(m), t);
         }
-        return new Failure(Kind.OTHER, false, -1, null, describe(t), t);
+        return new Failure(Kind.OTHER, false, -1, null, NetworkFailure.describe(t), t);
     }
 
     private static Failure service(SdkServiceException e) {
@@ -184,31 +160,9 @@ final class Failure {
         return s == null || s.isBlank() ? null : s;
     }
 
-    private static <T extends Throwable> T find(Throwable t, Class<T> type) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (type.isInstance(c)) {
-                return type.cast(c);
-            }
-        }
-        return null;
-    }
-
-    private static String deepestMessage(Throwable t) {
-        String m = t.getMessage();
-        for (Throwable c = t.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
-            if (c.getMessage() != null) {
-                m = c.getMessage();
-            }
-        }
-        return m == null ? t.getClass().getSimpleName() : m;
-    }
-
-    private static String describe(Throwable t) {
-        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + oneLine(t.getMessage()));
-    }
-
     /** Newlines and runs of spaces folded, control characters escaped, cut: messages stay one line. */
     static String oneLine(String s) {
-        return PrintableText.message(s, MAX_TEXT);
+        return NetworkFailure.oneLine(s);
     }
+
 }

@@ -1,5 +1,6 @@
 package io.qcow2j.s3;
 
+import io.qcow2j.core.remote.RetryPolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -14,7 +15,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -44,8 +44,7 @@ final class ObjectRequests {
     /** Objects whose HEAD had no entity tag, for {@link #warnings()}: reported once each. */
     private final Set<S3Location> withoutEntityTag = ConcurrentHashMap.newKeySet();
     private final int maxAttempts;
-    private final long baseBackoffNanos;
-    private final long maxBackoffNanos;
+    private final RetryPolicy retryPolicy;
     private final String sseKey;
     private final String sseKeyMd5;
     final AtomicLong requests = new AtomicLong();
@@ -62,8 +61,7 @@ final class ObjectRequests {
         });
         deadlines.setRemoveOnCancelPolicy(true);
         this.maxAttempts = settings.maxAttempts();
-        this.baseBackoffNanos = settings.baseBackoff().toNanos();
-        this.maxBackoffNanos = settings.maxBackoff().toNanos();
+        this.retryPolicy = new RetryPolicy(maxAttempts, settings.baseBackoff(), settings.maxBackoff());
         byte[] key = settings.sseCustomerKey();
         if (key == null) {
             sseKey = sseKeyMd5 = null;
@@ -328,18 +326,14 @@ final class ObjectRequests {
         }
     }
 
-    /** Full jitter: uniform in [0, min(max, base * 2^(retry-1))]. */
+    /** Full jitter: see {@link RetryPolicy#backoffNanos(int)}. */
     long backoffNanos(int retry) {
-        long ceiling = retry > 62 ? maxBackoffNanos : Math.min(maxBackoffNanos, baseBackoffNanos << (retry - 1));
-        if (ceiling < 0 || ceiling > maxBackoffNanos) {
-            ceiling = maxBackoffNanos;
-        }
-        return ceiling == 0 ? 0 : ThreadLocalRandom.current().nextLong(ceiling + 1);
+        return retryPolicy.backoffNanos(retry);
     }
 
     private static void sleep(long nanos, S3Location location, String operation) throws InterruptedIOException {
         try {
-            Thread.sleep(Duration.ofNanos(nanos).toMillis(), (int) (nanos % 1_000_000));
+            RetryPolicy.sleep(nanos);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw interrupted(location, operation, e);

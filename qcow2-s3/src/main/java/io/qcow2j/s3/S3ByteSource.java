@@ -1,23 +1,21 @@
 package io.qcow2j.s3;
 
-import io.qcow2j.core.ByteSource;
-import io.qcow2j.core.InvalidImageException;
+import io.qcow2j.core.remote.RemoteByteSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 
 /**
- * An S3 object as a {@link ByteSource}: each read is one ranged GET (more only when a body is cut
- * short or an attempt fails), streamed straight into the caller's buffer. The size is the one the
- * opening HEAD saw; every GET sends that HEAD's entity tag as {@code If-Match}. Thread-safe: reads
- * share the store's connection pool, nothing else. Made by {@link ObjectStore#open(S3Location)}.
+ * An S3 object as a {@link io.qcow2j.core.ByteSource}: each read is one ranged GET (more only when a
+ * body is cut short or an attempt fails), streamed straight into the caller's buffer. The size is the
+ * one the opening HEAD saw; every GET sends that HEAD's entity tag as {@code If-Match}. Thread-safe:
+ * reads share the store's connection pool, nothing else. Made by {@link ObjectStore#open(S3Location)}.
  */
-public final class S3ByteSource implements ByteSource {
+public final class S3ByteSource extends RemoteByteSource {
     private final ObjectStore store;
     private final ObjectInfo info;
-    private volatile boolean closed;
 
     S3ByteSource(ObjectStore store, ObjectInfo info) {
+        super(info.location().toString(), info.size(), store.settings().maxConnections());
         this.store = store;
         this.info = info;
     }
@@ -32,79 +30,9 @@ public final class S3ByteSource implements ByteSource {
         return info;
     }
 
-    /** {@code s3://bucket/key}. */
+    /** @throws ObjectStoreException naming the object, the range and the last failure */
     @Override
-    public String name() {
-        return info.location().toString();
-    }
-
-    /** As many requests at once as the store's connection pool holds: each waits a round trip. */
-    @Override
-    public int preferredConcurrency() {
-        return store.settings().maxConnections();
-    }
-
-    @Override
-    public long size() throws IOException {
-        ensureOpen();
-        return info.size();
-    }
-
-    /**
-     * Reads {@code min(dst.remaining(), size - position)} bytes at {@code position} with one ranged GET
-     * (retried as needed) and returns that count; -1 when {@code position} is at or past the end.
-     *
-     * @throws ObjectStoreException naming the object, the range and the last failure
-     */
-    @Override
-    public int read(ByteBuffer dst, long position) throws IOException {
-        return read(dst, position, null);
-    }
-
-    /**
-     * Reads exactly {@code dst.remaining()} bytes; a range past the end fails before any request, and
-     * a failed GET names {@code structure}.
-     *
-     * @throws InvalidImageException when the object ends before the range does
-     * @throws ObjectStoreException  when the store cannot give the bytes
-     */
-    @Override
-    public void readFully(ByteBuffer dst, long position, String structure) throws IOException {
-        ensureOpen();
-        long end = position + dst.remaining();
-        if (end > info.size()) {
-            throw new InvalidImageException(name(), structure, position, "object ends at " + info.size()
-                    + ", before the end of the " + structure + " (truncated image?)");
-        }
-        if (dst.hasRemaining()) {
-            read(dst, position, structure); // all of it: a read inside the object is never partial
-        }
-    }
-
-    private int read(ByteBuffer dst, long position, String structure) throws IOException {
-        if (position < 0) {
-            throw new IllegalArgumentException("negative position " + position);
-        }
-        ensureOpen();
-        if (position >= info.size()) {
-            return -1;
-        }
-        int length = (int) Math.min(dst.remaining(), info.size() - position);
-        if (length > 0) {
-            store.read(info, dst, position, length, structure);
-        }
-        return length;
-    }
-
-    private void ensureOpen() throws ClosedChannelException {
-        if (closed) {
-            throw new ClosedChannelException();
-        }
-    }
-
-    /** Marks this source closed; the store and its connections stay open. */
-    @Override
-    public void close() {
-        closed = true;
+    protected void fetch(ByteBuffer dst, long position, int length, String structure) throws IOException {
+        store.read(info, dst, position, length, structure);
     }
 }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.qcow2j.s3.testing.FaultProxy;
+import io.qcow2j.core.testing.FaultProxy;
 import io.qcow2j.s3.testing.S3ProxyServer;
 import java.nio.ByteBuffer;
 import java.util.Arrays;

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.qcow2j.s3.testing.FaultProxy;
-import io.qcow2j.s3.testing.FaultProxy.Cut;
+import io.qcow2j.core.testing.FaultProxy;
+import io.qcow2j.core.testing.FaultProxy.Cut;
 import io.qcow2j.s3.testing.S3ProxyServer;
 import java.nio.ByteBuffer;
 import java.time.Duration;

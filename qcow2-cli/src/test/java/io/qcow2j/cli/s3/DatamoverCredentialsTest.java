@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qcow2j.cli.CliRun;
 import io.qcow2j.core.testing.RequiresQemu;
-import io.qcow2j.s3.testing.FaultProxy;
+import io.qcow2j.core.testing.FaultProxy;
 import io.qcow2j.s3.testing.S3ProxyServer;
 import io.qcow2j.s3.testing.StsResponder;
 import java.io.IOException;

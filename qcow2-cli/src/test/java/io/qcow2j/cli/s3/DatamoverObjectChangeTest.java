@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qcow2j.cli.CliRun;
 import io.qcow2j.core.testing.RequiresQemu;
-import io.qcow2j.s3.testing.FaultProxy;
+import io.qcow2j.core.testing.FaultProxy;
 import io.qcow2j.s3.testing.S3ProxyServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;

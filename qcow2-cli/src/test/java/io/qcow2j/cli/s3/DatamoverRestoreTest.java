@@ -10,7 +10,7 @@ import io.qcow2j.cli.CliRun;
 import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.RequiresQemu;
 import io.qcow2j.restore.oadp.ControllerBackup;
-import io.qcow2j.s3.testing.FaultProxy;
+import io.qcow2j.core.testing.FaultProxy;
 import io.qcow2j.s3.testing.S3ProxyServer;
 import java.io.IOException;
 import java.net.URI;

@@ -16,7 +16,7 @@ import io.qcow2j.restore.ChainOptions;
 import io.qcow2j.restore.Shell;
 import io.qcow2j.restore.compose.Composition;
 import io.qcow2j.restore.oadp.ControllerBackup;
-import io.qcow2j.s3.testing.FaultProxy;
+import io.qcow2j.core.testing.FaultProxy;
 import io.qcow2j.s3.testing.S3ProxyServer;
 import java.io.IOException;
 import java.io.RandomAccessFile;

@@ -1,4 +1,4 @@
-package io.qcow2j.s3.testing;
+package io.qcow2j.core.testing;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -163,7 +163,7 @@ public final class FaultProxy implements AutoCloseable {
 
     /**
      * Removes header {@code name} from requests before forwarding them: a store that ignores it. The
-     * server must not check signatures ({@link S3ProxyServer#startWithoutAuthorization()}): SigV4
+     * server must not check signatures ((e.g. qcow2-s3's {@code S3ProxyServer.startWithoutAuthorization()})): SigV4
      * signs most headers. {@link #requests()} records them as the client sent them.
      */
     public FaultProxy stripRequestHeader(String name) {

@@ -1,4 +1,4 @@
-package io.qcow2j.s3.testing;
+package io.qcow2j.core.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

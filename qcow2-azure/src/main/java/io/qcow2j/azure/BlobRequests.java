@@ -1,0 +1,196 @@
+package io.qcow2j.azure;
+
+import com.azure.core.http.rest.Response;
+import com.azure.core.util.Context;
+import com.azure.storage.blob.BlobClient;
+import com.azure.storage.blob.BlobServiceClient;
+import com.azure.storage.blob.models.BlobDownloadHeaders;
+import com.azure.storage.blob.models.BlobDownloadResponse;
+import com.azure.storage.blob.models.BlobProperties;
+import com.azure.storage.blob.models.BlobRange;
+import com.azure.storage.blob.models.BlobRequestConditions;
+import com.azure.storage.blob.models.DownloadRetryOptions;
+import io.qcow2j.core.remote.RetryPolicy;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Properties and ranged GETs with our own retry loop (the SDK's is off): the SDK retries only until
+ * a response starts, while a body can fail mid-way; one loop covers both and keeps the request
+ * counter exact. Thread-safe.
+ */
+final class BlobRequests {
+    private final BlobServiceClient service;
+    private final AzureSettings settings;
+    final AtomicLong requests = new AtomicLong();
+    final AtomicLong retries = new AtomicLong();
+    final AtomicLong bytesFetched = new AtomicLong();
+
+    BlobRequests(BlobServiceClient service, AzureSettings settings) {
+        this.service = service;
+        this.settings = settings;
+    }
+
+    private interface Attempt<T> {
+        T run() throws Exception;
+    }
+
+    private BlobClient client(BlobLocation location) {
+        return service.getBlobContainerClient(location.container()).getBlobClient(location.blob());
+    }
+
+    /** Size and ETag: one properties (HEAD) request, retried. */
+    BlobInfo properties(BlobLocation location) throws IOException {
+        return call(location, null, -1, "HEAD", () -> {
+            requests.incrementAndGet();
+            Response<BlobProperties> r = client(location).getPropertiesWithResponse(null,
+                    settings.requestDeadline(0), Context.NONE);
+            BlobProperties p = r.getValue();
+            if (p.getETag() == null || p.getETag().isBlank()) {
+                throw new BlobFailure.ResponseException(BlobFailure.Kind.OTHER, false, "HEAD: the server sent no"
+                        + " ETag, so a change of the blob during the restore could not be detected");
+            }
+            return new BlobInfo(location, p.getBlobSize(), p.getETag());
+        });
+    }
+
+    /**
+     * Reads exactly {@code length} bytes at {@code position} into {@code dst}: a body cut short is
+     * resumed where it stopped, within the attempt budget.
+     */
+    void read(BlobInfo info, ByteBuffer dst, long position, int length, String structure) throws IOException {
+        int start = dst.position();
+        call(info.location(), structure, position, "GET " + range(position, length), () -> {
+            int done = dst.position() - start;
+            readOnce(info, dst, position + done, length - done);
+            return null;
+        });
+    }
+
+    private void readOnce(BlobInfo info, ByteBuffer dst, long position, int length) throws IOException {
+        requests.incrementAndGet();
+        Sink sink = new Sink(dst, length);
+        try {
+            BlobDownloadResponse r = client(info.location()).downloadStreamWithResponse(sink,
+                    new BlobRange(position, (long) length), new DownloadRetryOptions().setMaxRetryRequests(0),
+                    new BlobRequestConditions().setIfMatch(info.eTag()), false, settings.requestDeadline(length),
+                    Context.NONE);
+            checkResponse(info, r.getDeserializedHeaders(), position, length);
+            if (sink.count() < length) {
+                throw BlobFailure.shortBody(sink.count(), length);
+            }
+        } finally {
+            // an attempt the SDK timed out may still be writing on its own thread: stop it here
+            bytesFetched.addAndGet(sink.closeAndCount());
+        }
+    }
+
+    /** The response is the range asked for, from the blob opened: same ETag, same total size. */
+    private static void checkResponse(BlobInfo info, BlobDownloadHeaders h, long position, int length)
+            throws IOException {
+        String cr = h.getContentRange();
+        String expected = "bytes " + position + "-" + (position + length - 1) + "/";
+        if (cr == null || !cr.startsWith(expected)) {
+            throw new BlobFailure.ResponseException(BlobFailure.Kind.OTHER, false, "server answered "
+                    + (cr == null ? "the whole blob" : cr) + " to a request for " + range(position, length));
+        }
+        if (h.getETag() != null && !h.getETag().equals(info.eTag())) {
+            throw new BlobFailure.ResponseException(BlobFailure.Kind.CHANGED, false, "the blob changed since it was"
+                    + " opened: ETag " + info.eTag() + " at HEAD, " + h.getETag() + " in the response");
+        }
+        String total = cr.substring(cr.lastIndexOf('/') + 1).trim();
+        if (!total.equals("*") && !total.equals(String.valueOf(info.size()))) {
+            throw new BlobFailure.ResponseException(BlobFailure.Kind.CHANGED, false, "the blob changed since it was"
+                    + " opened: " + info.size() + " bytes at HEAD, " + total + " in the response");
+        }
+    }
+
+    private static String range(long position, long length) {
+        return "bytes=" + position + "-" + (position + length - 1);
+    }
+
+    private <T> T call(BlobLocation location, String structure, long offset, String operation, Attempt<T> attempt)
+            throws IOException {
+        RetryPolicy policy = settings.retry();
+        for (int n = 1; ; n++) {
+            BlobFailure f;
+            try {
+                return attempt.run();
+            } catch (Exception e) {
+                f = BlobFailure.of(e);
+            }
+            if (f.kind() == BlobFailure.Kind.INTERRUPTED) {
+                throw interrupted(location, operation, f.cause());
+            }
+            if (!f.retryable() || n >= policy.maxAttempts()) {
+                throw f.toException(location, structure, offset, operation, n);
+            }
+            retries.incrementAndGet();
+            try {
+                RetryPolicy.sleep(policy.backoffNanos(n));
+            } catch (InterruptedException e) {
+                throw interrupted(location, operation, e);
+            }
+        }
+    }
+
+    private static InterruptedIOException interrupted(BlobLocation location, String operation, Throwable cause) {
+        Thread.currentThread().interrupt();
+        InterruptedIOException e = new InterruptedIOException(location + ": " + operation + ": interrupted");
+        e.initCause(cause);
+        return e;
+    }
+
+    /**
+     * The body's bytes straight into the caller's buffer, at most {@code limit} of them (a server
+     * that ignored the range fails, not overruns), and none once the attempt is over.
+     */
+    private static final class Sink extends OutputStream {
+        private final ByteBuffer dst;
+        private final int limit;
+        private int count;
+        private boolean closed;
+
+        Sink(ByteBuffer dst, int limit) {
+            this.dst = dst;
+            this.limit = limit;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) throws IOException {
+            if (closed) {
+                throw new IOException("attempt abandoned");
+            }
+            if (len > limit - count) {
+                throw new BlobFailure.ResponseException(BlobFailure.Kind.OTHER, false, "response body longer than"
+                        + " the " + limit + " bytes asked for");
+            }
+            dst.put(b, off, len);
+            count += len;
+        }
+
+        synchronized int count() {
+            return count;
+        }
+
+        /** Stops further writes. */
+        @Override
+        public synchronized void close() {
+            closed = true;
+        }
+
+        /** Stops further writes; the bytes written. */
+        synchronized int closeAndCount() {
+            closed = true;
+            return count;
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.qcow2j.cli.remote;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.qcow2j.cli.CliRun;
+import io.qcow2j.restore.oadp.ControllerBackup;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * One test's {@code datamover-restore} setting, whatever the store: a fresh layout of the shared
+ * backups, a target directory, the controller's store-independent variables, and the assertions of
+ * the command's contract.
+ */
+public class DatamoverTarget {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    public final BackupImages images;
+    public final Path dir;
+    public ControllerBackup layout;
+    public Path targetDir;
+    public Path target;
+
+    public DatamoverTarget(BackupImages images, Path dir) throws IOException {
+        this.images = images;
+        this.dir = dir;
+        layout = images.layout();
+        targetDir = Files.createDirectories(dir.resolve("restore-data"));
+        target = targetDir.resolve("disk.img");
+    }
+
+    /**
+     * The downloader's environment as the controller sets it, but for the store's own variables:
+     * every shared variable, many empty; none of the process's {@code AWS_}, {@code AZURE_} or
+     * {@code KUBEVIRT_DM_} variables.
+     */
+    public Map<String, String> baseEnv(String provider, String bucket, String backup, String volume) {
+        Map<String, String> env = new HashMap<>();
+        System.getenv().forEach((k, v) -> {
+            if (!k.startsWith("AWS_") && !k.startsWith("AZURE_") && !k.startsWith("KUBEVIRT_DM_")) {
+                env.put(k, v);
+            }
+        });
+        env.put("KUBEVIRT_DM_BSL_PROVIDER", provider);
+        env.put("KUBEVIRT_DM_BSL_BUCKET", bucket);
+        env.put("KUBEVIRT_DM_BSL_PREFIX", BackupImages.PREFIX);
+        env.put("KUBEVIRT_DM_BSL_SERVICE_ACCOUNT", "");
+        env.put("KUBEVIRT_DM_BSL_KMS_KEY_NAME", "");
+        env.put("KUBEVIRT_DM_VM_NAME", layout.vm);
+        env.put("KUBEVIRT_DM_VM_NAMESPACE", layout.ns);
+        env.put("KUBEVIRT_DM_VELERO_BACKUP_NAME", backup);
+        env.put("KUBEVIRT_DM_TARGET_VOLUME", volume);
+        env.put("KUBEVIRT_DM_TARGET_PATH", target.toString());
+        env.put("KUBEVIRT_DM_TARGET_IS_BLOCK_DEVICE", "false");
+        env.put("KUBEVIRT_DM_SCRATCH_PATH", "/scratch");
+        env.put("KUBEVIRT_DM_DATADOWNLOAD_NAME", "dd-1");
+        env.put("KUBEVIRT_DM_DATADOWNLOAD_UID", "00000000-0000-0000-0000-000000000001");
+        env.put("KUBEVIRT_DM_SUMMARY", "json"); // the assertions read the JSON summary or error object
+        return env;
+    }
+
+    public static CliRun run(Map<String, String> env) {
+        return CliRun.cli(env, "datamover-restore");
+    }
+
+    public JsonNode assertRestored(CliRun r, String backup, String volume) throws IOException {
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.lines("error:").isEmpty(), r.err());
+        assertEquals(-1, Files.mismatch(images.oracle(backup, volume), target), "not the downloader's result");
+        assertNoStagingFile();
+        JsonNode summary = JSON.readTree(r.out());
+        assertEquals("ok", summary.path("status").asText());
+        return summary;
+    }
+
+    public void assertNoStagingFile() throws IOException {
+        try (Stream<Path> s = Files.list(targetDir)) {
+            List<Path> left = s.filter(p -> p.getFileName().toString().contains(".tmp-")).toList();
+            assertEquals(List.of(), left, "staging file left behind");
+        }
+    }
+
+    /** The error contract, and nothing written: no target, no staging file. */
+    public String assertRefused(CliRun r, int exit, String... fragments) throws IOException {
+        assertEquals(exit, r.exit(), () -> "stdout: " + r.out() + "\nstderr: " + r.err());
+        List<String> errors = r.lines("error: ");
+        assertEquals(1, errors.size(), r.err());
+        for (String f : fragments) {
+            assertTrue(errors.get(0).contains(f), () -> "error line lacks \"" + f + "\": " + errors.get(0));
+        }
+        assertFalse(r.err().contains("\tat ") || r.err().contains("Exception in thread"), r.err());
+        assertEquals(exit, JSON.readTree(r.out()).path("exit").asInt(), "JSON error object on stdout: " + r.out());
+        assertFalse(Files.exists(target), "target created although refused");
+        assertNoStagingFile();
+        return errors.get(0);
+    }
+}
