@@ -87,17 +87,35 @@ class CancellationTest {
         Path target = dir.resolve("disk.raw");
         AtomicReference<Restore> restore = new AtomicReference<>();
         AtomicReference<Long> lastDone = new AtomicReference<>(0L);
+        CountDownLatch cancelled = new CountDownLatch(1);
         ProgressListener cancelEarly = (done, total) -> {
             lastDone.set(done);
-            if (done >= 8 * M) {
+            if (done >= 8 * M && cancelled.getCount() > 0) {
                 restore.get().cancel();
+                cancelled.countDown();
             }
         };
-        try (Chain chain = Chain.open(files, OpenOptions.defaults())) {
-            restore.set(Restore.of(chain, target, RestoreOptions.builder().workers(2).progress(cancelEarly).build()));
+        try (Chain chain = Chain.open(files, OpenOptions.defaults());
+             FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                     StandardOpenOption.WRITE)) {
+            // The listener runs on a thread of its own and may lag the writers by the whole disk on a
+            // loaded machine; past 16 MiB the writers wait for its cancel (30 s at most), so the
+            // restore cannot have finished before the cancel it tests.
+            AtomicReference<ChannelSink> sink = new AtomicReference<>();
+            sink.set(new ChannelSink(target, channel).beforeWrite(() -> {
+                if (sink.get().written() >= 16 * M) {
+                    try {
+                        cancelled.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }));
+            restore.set(Restore.of(chain, sink.get(), RestoreOptions.builder().workers(2).progress(cancelEarly).build()));
             RestoreIncompleteException e = assertThrows(RestoreIncompleteException.class, () -> restore.get().run());
             assertTrue(e.getMessage().contains("cancelled") && e.getMessage().contains("incomplete"), e.getMessage());
             assertTrue(e.getMessage().contains(target.toString()), e.getMessage());
+            assertEquals(0, cancelled.getCount(), "the listener cancelled");
         }
         assertTrue(lastDone.get() < SIZE, "stopped before the end: " + lastDone.get());
     }
