@@ -1,0 +1,115 @@
+package io.qcow2j.cli.s3;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.qcow2j.cli.CliRun;
+import io.qcow2j.core.testing.QemuImg;
+import io.qcow2j.core.testing.RequiresQemu;
+import io.qcow2j.restore.Shell;
+import io.qcow2j.s3.testing.FaultProxy;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Restores through a relay that holds every request as a remote store's round trip would: the
+ * bytes are qemu's, a block's reads go out together (not one round trip after another), and the
+ * store never sees more requests at once than the ceiling ({@code KUBEVIRT_DM_MAX_REQUESTS},
+ * {@code --max-requests}).
+ */
+@RequiresQemu
+class RemoteLatencyTest {
+    private static final Duration DELAY = Duration.ofMillis(20);
+    static S3Backups backups;
+
+    @TempDir
+    Path dir;
+    DatamoverRun dm;
+    FaultProxy proxy;
+
+    @BeforeAll
+    static void build() throws IOException {
+        backups = S3Backups.shared();
+    }
+
+    @BeforeEach
+    void setUp() throws IOException {
+        dm = new DatamoverRun(backups, dir);
+        proxy = FaultProxy.start(backups.server.endpoint()).delayRequests(DELAY);
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        proxy.close();
+    }
+
+    @Test
+    void aBlocksReadsGoOutTogether() throws IOException {
+        // 32 clusters in the first 4 MiB block, written backwards: each its own extent in the file
+        Path img = dir.resolve("scattered.qcow2");
+        QemuImg.create(img, 8 << 20, "cluster_size=65536");
+        List<String> cmd = new ArrayList<>(List.of("qemu-io", "-f", "qcow2"));
+        for (int k = 31; k >= 0; k--) {
+            cmd.addAll(List.of("-c", "write -P " + (k + 1) + " " + (k * 131072) + " 65536"));
+        }
+        cmd.add(img.toString());
+        Shell.Result w = Shell.run(cmd.toArray(String[]::new));
+        assertEquals(0, w.code(), w.err());
+        String bucket = backups.server.createBucket();
+        backups.server.putObject(bucket, "scattered.qcow2", Files.readAllBytes(img));
+        Path out = dir.resolve("out.raw");
+
+        CliRun r = CliRun.cli(DatamoverRun.awsEnv(proxy.endpoint()), "restore", "--workers", "1", "--output",
+                out.toString(), "s3://" + bucket + "/scattered.qcow2");
+        assertEquals(0, r.exit(), r.err());
+        Path oracle = dir.resolve("oracle.raw");
+        QemuImg.convertToRaw(img, oracle);
+        assertEquals(-1, Files.mismatch(oracle, out));
+        // one worker: only reads of its block at once can be more than one request in flight
+        assertTrue(proxy.maxRequestsInFlight() >= 4, "requests in flight: " + proxy.maxRequestsInFlight());
+        assertTrue(proxy.maxRequestsInFlight() <= 32, "requests in flight: " + proxy.maxRequestsInFlight());
+    }
+
+    @Test
+    void datamoverRestoreKeepsToTheRequestCeiling() throws IOException {
+        String bucket = backups.upload(dm.layout);
+        Map<String, String> env = dm.env(bucket, "b3", "rootdisk", proxy.endpoint());
+        env.put("KUBEVIRT_DM_MAX_REQUESTS", "3");
+        dm.assertRestored(DatamoverRun.run(env), "b3", "rootdisk");
+        assertTrue(proxy.maxRequestsInFlight() <= 3, "requests in flight: " + proxy.maxRequestsInFlight());
+        assertTrue(proxy.maxRequestsInFlight() >= 2, "requests in flight: " + proxy.maxRequestsInFlight());
+
+        env.put("KUBEVIRT_DM_MAX_REQUESTS", "0");
+        CliRun bad = DatamoverRun.run(env);
+        assertEquals(2, bad.exit(), bad.err()); // a malformed variable is a usage error (cli-contract.md)
+        assertEquals(1, bad.lines("error: ").size(), bad.err());
+        assertTrue(bad.lines("error: ").get(0).contains("KUBEVIRT_DM_MAX_REQUESTS=0"), bad.err());
+    }
+
+    @Test
+    void restoreVmKeepsToTheRequestCeilingFlag() throws IOException {
+        String bucket = backups.upload(dm.layout);
+        Path root = dir.resolve("root.raw");
+        CliRun r = CliRun.cli(DatamoverRun.awsEnv(proxy.endpoint()), "restore-vm", "--bucket", bucket, "--prefix",
+                S3Backups.PREFIX, "--max-requests", "2", "--backup", "b3", "--namespace", dm.layout.ns, "--vm",
+                dm.layout.vm, "--target", "rootdisk=" + root, "--target", "datadisk=" + dir.resolve("data.raw"));
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(-1, Files.mismatch(backups.oracle("b3", "rootdisk"), root));
+        assertEquals(2, proxy.maxRequestsInFlight(), "requests in flight");
+
+        CliRun bad = CliRun.cli(DatamoverRun.awsEnv(proxy.endpoint()), "restore-vm", "--bucket", bucket,
+                "--max-requests", "many", "--backup", "b3", "--namespace", "n", "--vm", "v", "--target", "a=b");
+        assertEquals(2, bad.exit(), bad.err());
+        assertTrue(bad.err().contains("--max-requests=many"), bad.err());
+    }
+}
