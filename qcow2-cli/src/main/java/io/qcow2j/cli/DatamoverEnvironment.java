@@ -51,6 +51,8 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
     static final String PROGRESS = "KUBEVIRT_DM_PROGRESS";
     /** Ours: refuse an object whose HEAD has no ETag (a change during the restore could not be detected). */
     static final String REQUIRE_ETAG = "KUBEVIRT_DM_REQUIRE_ETAG";
+    /** Ours: the most requests to the store at once (connections, reads in flight), for gateways that need fewer. */
+    static final String MAX_REQUESTS = "KUBEVIRT_DM_MAX_REQUESTS";
     /** Ours: stack traces with errors. */
     static final String DEBUG = "KUBEVIRT_DM_DEBUG";
     static final String DEFAULT_TARGET_PATH = "/restore-data/disk.raw";
@@ -71,7 +73,8 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
             "KUBEVIRT_DM_BSL_ACTIVE_DIRECTORY_AUTHORITY_URI");
     private static final Set<String> KNOWN = Set.of(PROVIDER, BUCKET, BSL_PREFIX, REGION, S3_URL, FORCE_PATH_STYLE,
             INSECURE, CA_CERT, CREDENTIALS_FILE, PROFILE, SSE_C_KEY_FILE, VM_NAME, VM_NAMESPACE, BACKUP, TARGET_VOLUME,
-            TARGET_PATH, TARGET_IS_BLOCK, DATADOWNLOAD_NAME, DATADOWNLOAD_UID, PROGRESS, DEBUG, REQUIRE_ETAG);
+            TARGET_PATH, TARGET_IS_BLOCK, DATADOWNLOAD_NAME, DATADOWNLOAD_UID, PROGRESS, DEBUG, REQUIRE_ETAG,
+            MAX_REQUESTS);
 
     static DatamoverEnvironment parse(Map<String, String> env) {
         boolean block = bool(env, TARGET_IS_BLOCK);
@@ -154,6 +157,10 @@ record DatamoverEnvironment(String bucket, String prefix, String region, URI s3U
         }
         b.insecureSkipTlsVerify(insecureSkipTlsVerify);
         b.requireEntityTag(bool(env, REQUIRE_ETAG));
+        String maxRequests = get(env, MAX_REQUESTS);
+        if (maxRequests != null) {
+            b.maxConnections(ObjectStorage.maxRequests(MAX_REQUESTS, maxRequests));
+        }
         // keys, then web identity, in the environment win over the file, as in the AWS SDKs
         if (aws.credentialsSource() != S3Settings.CredentialsSource.STATIC
                 && aws.credentialsSource() != S3Settings.CredentialsSource.WEB_IDENTITY) {

@@ -30,11 +30,14 @@ final class S3Flags {
     Path caCert;
     @Option(names = "--insecure-skip-tls-verify", description = "Skip TLS certificate checks (test endpoints only).")
     boolean insecureSkipTlsVerify;
+    @Option(names = "--max-requests", paramLabel = "N",
+            description = "At most N requests to the store at once (default 32; 1 to 256).")
+    String maxRequests;
 
     /** Whether an S3 flag other than --bucket was given. */
     boolean anyConnectionFlag() {
         return prefix != null || endpoint != null || region != null || pathStyle || caCert != null
-                || insecureSkipTlsVerify;
+                || insecureSkipTlsVerify || maxRequests != null;
     }
 
     /** The settings: {@code env}'s AWS configuration, then these flags; a bad value is a usage error. */
@@ -52,6 +55,9 @@ final class S3Flags {
                 b.caCertificatePem(ConfigFile.readString(caCert, "--ca-cert", ConfigFile.MAX_PEM_BYTES));
             }
             b.insecureSkipTlsVerify(insecureSkipTlsVerify);
+            if (maxRequests != null) {
+                b.maxConnections(ObjectStorage.maxRequests("--max-requests", maxRequests));
+            }
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
