@@ -2,9 +2,11 @@ package io.qcow2j.s3;
 
 import io.qcow2j.core.ByteSource;
 import io.qcow2j.core.InvalidImageException;
+import io.qcow2j.core.ReadPart;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.util.List;
 
 /**
  * An S3 object as a {@link ByteSource}: each read is one ranged GET (more only when a body is cut
@@ -78,6 +80,33 @@ public final class S3ByteSource implements ByteSource {
         }
         if (dst.hasRemaining()) {
             read(dst, position, structure); // all of it: a read inside the object is never partial
+        }
+    }
+
+    /**
+     * Reads the parts with one ranged GET (more only when a body is cut short or an attempt fails)
+     * from the first part to the end of the last; the bytes between parts are dropped.
+     *
+     * @throws InvalidImageException when the object ends before the last part does
+     * @throws ObjectStoreException  when the store cannot give the bytes
+     */
+    @Override
+    public void readFully(List<ReadPart> parts, String structure) throws IOException {
+        ensureOpen();
+        ByteSource.checkParts(parts);
+        List<ReadPart> wanted = parts.stream().filter(p -> p.dst().hasRemaining()).toList();
+        if (wanted.isEmpty()) {
+            return;
+        }
+        ReadPart last = wanted.get(wanted.size() - 1);
+        if (last.end() > info.size()) {
+            throw new InvalidImageException(name(), structure, last.position(), "object ends at " + info.size()
+                    + ", before the end of the " + structure + " (truncated image?)");
+        }
+        if (wanted.size() == 1) {
+            read(last.dst(), last.position(), structure);
+        } else {
+            store.read(info, wanted, structure);
         }
     }
 

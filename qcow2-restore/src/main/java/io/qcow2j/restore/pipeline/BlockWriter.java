@@ -57,20 +57,30 @@ final class BlockWriter implements AutoCloseable {
         buf.clear().limit(block.length());
         long dataBytes = 0;
         long dataChunks = 0; // bit i: chunk i of the block holds data
+        // remote data first, all of the block's reads at once; the rest on this thread meanwhile
         for (ComposedExtent s : block.segments()) {
             if (s.kind() == Extent.Kind.ZERO) {
                 continue;
             }
             int at = (int) (s.start() - start);
             dataChunks |= chunkBits(at, (int) s.length());
+            dataBytes += s.length();
+            if (isRemoteData(s)) {
+                // its own view of the buffer: the read runs on another thread
+                remoteReads.add(s.image(), images.get(s.image()), s.extent().hostOffset(), buf.slice(at, (int) s.length()),
+                        s.start());
+            }
+        }
+        if (remoteReads != null) {
+            remoteReads.start();
+        }
+        for (ComposedExtent s : block.segments()) {
+            if (s.kind() == Extent.Kind.ZERO || isRemoteData(s)) {
+                continue;
+            }
+            int at = (int) (s.start() - start);
             Qcow2Image image = images.get(s.image());
-            if (s.kind() == Extent.Kind.DATA && remoteReads != null && image.source().preferredConcurrency() > 0) {
-                ByteBuffer into = buf.slice(at, (int) s.length()); // its own view: reads run on other threads
-                remoteReads.submit(s.start(), () -> {
-                    image.source().readFully(into, s.extent().hostOffset(), "data cluster");
-                    return null;
-                });
-            } else if (s.kind() == Extent.Kind.DATA) {
+            if (s.kind() == Extent.Kind.DATA) {
                 try {
                     reader.read(image, s.extent(), buf.position(at));
                 } catch (IOException e) {
@@ -85,7 +95,6 @@ final class BlockWriter implements AutoCloseable {
                     throw e;
                 }
             }
-            dataBytes += s.length();
         }
         if (remoteReads != null) {
             remoteReads.awaitAll();
@@ -160,6 +169,12 @@ final class BlockWriter implements AutoCloseable {
             sink.write(buf.slice((int) (runStart - blockStart), (int) (runEnd - runStart)), runStart);
             counters.wrote(runEnd - runStart);
         }
+    }
+
+    /** Data of an image whose source asks for reads in flight, when there is a pool for them. */
+    private boolean isRemoteData(ComposedExtent s) {
+        return s.kind() == Extent.Kind.DATA && remoteReads != null
+                && images.get(s.image()).source().preferredConcurrency() > 0;
     }
 
     /** After a failure on this thread: the reads in flight still fill the buffer; theirs come second. */
