@@ -23,8 +23,8 @@ import java.util.concurrent.Future;
 final class BlockReads {
     /**
      * Gap between an image's extents in its file up to which one request reads both: a request
-     * costs the store (and this process) far more than 256 KiB of bytes on loopback; measured in
-     * docs/decisions.md.
+     * costs the store (and this process) more than 256 KiB of bytes do; the requests and bytes
+     * saved and spent at this value are in docs/decisions.md.
      */
     static final long MERGE_GAP = 256 << 10;
     /** The longest merged read: its body arrives within one request's deadline. */
@@ -49,8 +49,8 @@ final class BlockReads {
 
     /**
      * Adds a read of {@code into.remaining()} bytes of {@code image} (number {@code imageIndex} of
-     * the chain) at {@code hostOffset}, the
-     * block's bytes at guest offset {@code guestOffset}; nothing is read before {@link #start()}.
+     * the chain) at {@code hostOffset}, the block's bytes at guest offset {@code guestOffset};
+     * nothing is read before {@link #start()}.
      */
     void add(int imageIndex, Qcow2Image image, long hostOffset, ByteBuffer into, long guestOffset) {
         wanted.add(new Wanted(image, imageIndex, hostOffset, into, guestOffset));

@@ -67,8 +67,8 @@ final class BlockWriter implements AutoCloseable {
             dataBytes += s.length();
             if (isRemoteData(s)) {
                 // its own view of the buffer: the read runs on another thread
-                remoteReads.add(s.image(), images.get(s.image()), s.extent().hostOffset(), buf.slice(at, (int) s.length()),
-                        s.start());
+                remoteReads.add(s.image(), images.get(s.image()), s.extent().hostOffset(),
+                        buf.slice(at, (int) s.length()), s.start());
             }
         }
         if (remoteReads != null) {
