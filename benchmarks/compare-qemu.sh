@@ -77,25 +77,28 @@ GiB=$((1 << 30)); MiB=$((1 << 20)); CLUSTER=65536
 # zero writes), comp (none|zlib|zstd: a compressed full image of text-like data), existing (also
 # time restores onto a pre-existing target).
 scenario() {
-    existing=0; comp=none
+    existing=0; comp=none; cluster=$CLUSTER
     case $1 in
         S1) vsize=$((4 * GiB)); full_ppm=500000; incs=10; change_ppm=30000 ;;
+        # S1 in 256 KiB clusters, as KubeVirt's backups of its overlays now are (same guest writes)
+        S1-256K) vsize=$((4 * GiB)); full_ppm=500000; incs=10; change_ppm=30000; cluster=262144 ;;
         S2) vsize=$((4 * GiB)); full_ppm=500000; incs=100; change_ppm=5000 ;;
         S3n) vsize=$((4 * GiB)); full_ppm=500000; incs=3; change_ppm=30000; comp=zlib ;;
         S4n) vsize=$((4 * GiB)); full_ppm=500000; incs=3; change_ppm=30000; comp=zstd ;;
         S5) vsize=$((64 * GiB)); full_ppm=20000; incs=10; change_ppm=1000; existing=1 ;;
         S6) vsize=$((1024 * GiB)); full_ppm=250; incs=10; change_ppm=15 ;;
-        *) die "unknown scenario $1 (S1 S2 S3n S4n S5 S6)" ;;
+        *) die "unknown scenario $1 (S1 S1-256K S2 S3n S4n S5 S6)" ;;
     esac
     if [ $quick = 1 ]; then
         case $1 in
-            S1|S3n|S4n) vsize=$((256 * MiB)) ;;
+            S1|S1-256K|S3n|S4n) vsize=$((256 * MiB)) ;;
             S2) vsize=$((256 * MiB)); incs=20 ;;
             S5) vsize=$((2 * GiB)) ;;
             S6) vsize=$((64 * GiB)) ;;
         esac
     fi
     signature="v=$vsize full_ppm=$full_ppm incs=$incs change_ppm=$change_ppm comp=$comp gen=2"
+    [ "$cluster" = $CLUSTER ] || signature="$signature cluster=$cluster"
 }
 
 # Rough bytes, as "GENERATE RUN": the chain (allocated data of all images; compressed data at
@@ -182,19 +185,19 @@ generate() { # scenario dir
     # every scenario then drew the same places (gen=1). Keep seeds small.
     seed=$(($(cksum <<<"$sc" | cut -d' ' -f1) % 1000000))
     if [ $comp = none ]; then
-        qemu-img create -q -f qcow2 -o cluster_size=$CLUSTER "$d/chain/full.qcow2" $vsize
+        qemu-img create -q -f qcow2 -o cluster_size=$cluster "$d/chain/full.qcow2" $vsize
         full_commands "$pat/random" $seed | qemu_io "$d/chain/full.qcow2" qcow2
     else
         qemu-img create -q -f raw "$d/full.raw" $vsize
         full_commands "$pat/text" $seed | qemu_io "$d/full.raw" raw
-        qemu-img convert -c -f raw -O qcow2 -o cluster_size=$CLUSTER,compression_type=$comp \
+        qemu-img convert -c -f raw -O qcow2 -o cluster_size=$cluster,compression_type=$comp \
             "$d/full.raw" "$d/chain/full.qcow2"
         rm -f "$d/full.raw"
     fi
     local i name
     for i in $(seq 1 $incs); do
         name=$(printf 'inc%03d.qcow2' $i)
-        qemu-img create -q -f qcow2 -o cluster_size=$CLUSTER "$d/chain/$name" $vsize
+        qemu-img create -q -f qcow2 -o cluster_size=$cluster "$d/chain/$name" $vsize
         inc_commands "$pat/random" $((seed + i)) | qemu_io "$d/chain/$name" qcow2
     done
     # the rebased chain for `qemu-img convert -m 16 -W`, backing names relative to the images

@@ -57,6 +57,12 @@ public record AzureSettings(URI endpoint, AzureCredentials credentials, RetryPol
                 connectTimeout, readTimeout);
     }
 
+    /** These settings with another ceiling on reads in flight ({@code --max-requests}). */
+    public AzureSettings withMaxConnections(int max) {
+        return new AzureSettings(endpoint, credentials, retry, max, deadlineBase, deadlineBytesPerSecond,
+                connectTimeout, readTimeout);
+    }
+
     /** These settings with another deadline and read timeout (tests of trickling servers). */
     public AzureSettings withTimeouts(Duration base, long bytesPerSecond, Duration read) {
         return new AzureSettings(endpoint, credentials, retry, maxConnections, base, bytesPerSecond, connectTimeout,

@@ -52,6 +52,8 @@ record DatamoverEnvironment(String provider, String bucket, String prefix, Strin
     static final String PROGRESS = "KUBEVIRT_DM_PROGRESS";
     /** Ours: refuse an object whose HEAD has no ETag (a change during the restore could not be detected). */
     static final String REQUIRE_ETAG = "KUBEVIRT_DM_REQUIRE_ETAG";
+    /** Ours: the most requests to the store at once (connections, reads in flight), for gateways that need fewer. */
+    static final String MAX_REQUESTS = "KUBEVIRT_DM_MAX_REQUESTS";
     /** Ours: stack traces with errors. */
     static final String DEBUG = "KUBEVIRT_DM_DEBUG";
     /** Ours: {@code json} for the JSON summary (and error object) on stdout; by default one line of text. */
@@ -77,7 +79,7 @@ record DatamoverEnvironment(String provider, String bucket, String prefix, Strin
     private static final Set<String> KNOWN = Set.of(PROVIDER, BUCKET, BSL_PREFIX, REGION, S3_URL, FORCE_PATH_STYLE,
             INSECURE, CA_CERT, CREDENTIALS_FILE, PROFILE, SSE_C_KEY_FILE, VM_NAME, VM_NAMESPACE, BACKUP, TARGET_VOLUME,
             TARGET_PATH, TARGET_IS_BLOCK, DATADOWNLOAD_NAME, DATADOWNLOAD_UID, PROGRESS, DEBUG, REQUIRE_ETAG, SUMMARY,
-            EXPECT_DIGEST, AzureEnvironment.DM_STORAGE_ACCOUNT, AzureEnvironment.DM_STORAGE_ACCOUNT_URI,
+            EXPECT_DIGEST, MAX_REQUESTS, AzureEnvironment.DM_STORAGE_ACCOUNT, AzureEnvironment.DM_STORAGE_ACCOUNT_URI,
             AzureEnvironment.DM_KEY_ENV_VAR, AzureEnvironment.DM_USE_AAD, AzureEnvironment.DM_AUTHORITY_URI);
 
     /** One variable {@code datamover-restore} reads, for its help: the name, its default, what it is. */
@@ -116,6 +118,7 @@ record DatamoverEnvironment(String provider, String bucket, String prefix, Strin
             new Variable(EXPECT_DIGEST, "none", "xxh64-64k:<16 hex digits>: the restored disk must have it"
                     + " (verify-backup --deep prints it), else exit 4 and nothing published"),
             new Variable(REQUIRE_ETAG, "false", "true: refuse an object whose HEAD has no ETag (else a warning)"),
+            new Variable(MAX_REQUESTS, "32", "the most requests to the store at once, 1 to 256"),
             new Variable("AWS_ACCESS_KEY_ID", "none", "with the next two: wins over the credentials file"),
             new Variable("AWS_SECRET_ACCESS_KEY", "none", "its secret"),
             new Variable("AWS_SESSION_TOKEN", "none", "a session token for that key"),
@@ -254,6 +257,10 @@ record DatamoverEnvironment(String provider, String bucket, String prefix, Strin
         }
         b.insecureSkipTlsVerify(insecureSkipTlsVerify);
         b.requireEntityTag(bool(env, REQUIRE_ETAG));
+        String maxRequests = get(env, MAX_REQUESTS);
+        if (maxRequests != null) {
+            b.maxConnections(ObjectStorage.maxRequests(MAX_REQUESTS, maxRequests));
+        }
         // keys, then web identity, in the environment win over the file, as in the AWS SDKs
         if (aws.credentialsSource() != S3Settings.CredentialsSource.STATIC
                 && aws.credentialsSource() != S3Settings.CredentialsSource.WEB_IDENTITY) {
@@ -282,8 +289,11 @@ record DatamoverEnvironment(String provider, String bucket, String prefix, Strin
      * Velero's credentials file (see {@link AzureEnvironment#forDatamover}).
      */
     io.qcow2j.azure.AzureSettings azureSettings(Map<String, String> env) {
-        return AzureEnvironment.forDatamover(env, bool(env, AzureEnvironment.DM_USE_AAD), credentialsFile,
-                CREDENTIALS_FILE);
+        io.qcow2j.azure.AzureSettings settings = AzureEnvironment.forDatamover(env,
+                bool(env, AzureEnvironment.DM_USE_AAD), credentialsFile, CREDENTIALS_FILE);
+        String maxRequests = get(env, MAX_REQUESTS);
+        return maxRequests == null ? settings
+                : settings.withMaxConnections(ObjectStorage.maxRequests(MAX_REQUESTS, maxRequests));
     }
 
     /** 32 raw bytes after trailing CR and LF bytes are stripped, as the controller does. */

@@ -180,4 +180,26 @@ final class ObjectStorage implements AutoCloseable {
             blobStore.close();
         }
     }
+
+    /** The most requests to a store at once that a setting may ask for. */
+    static final int MAX_REQUESTS_LIMIT = 256;
+
+    /**
+     * The ceiling on requests to the store at once from {@code value}, set by {@code name}: 1 to
+     * {@value #MAX_REQUESTS_LIMIT}.
+     *
+     * @throws IllegalArgumentException naming the setting when the value is not such a number
+     */
+    static int maxRequests(String name, String value) {
+        try {
+            int n = Integer.parseInt(value.strip());
+            if (n >= 1 && n <= MAX_REQUESTS_LIMIT) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException(name + "=" + value + ": expected a number of requests from 1 to "
+                + MAX_REQUESTS_LIMIT);
+    }
 }

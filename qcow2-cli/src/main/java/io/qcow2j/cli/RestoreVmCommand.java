@@ -137,8 +137,8 @@ final class RestoreVmCommand implements Callable<Integer> {
         VmPlan plan;
         try {
             BackupLocation location = root != null ? new DirectoryBackupLocation(root)
-                    : container != null ? new AzureBackupLocation(remote.blobStore(
-                            () -> ObjectStorage.azureFromEnvironment(spec, env), spec), container, s3.prefix)
+                    : container != null ? new AzureBackupLocation(remote.blobStore(() -> s3.withMaxRequests(spec,
+                            ObjectStorage.azureFromEnvironment(spec, env)), spec), container, s3.prefix)
                     : new S3BackupLocation(remote.store(() -> s3.settings(spec, env), spec, env), s3.bucket, s3.prefix);
             plan = VmRestorePlanner.plan(location, backup, namespace, vm, targets);
         } catch (IllegalArgumentException e) {

@@ -30,13 +30,16 @@ final class S3Flags {
     Path caCert;
     @Option(names = "--insecure-skip-tls-verify", description = "Skip TLS certificate checks (test endpoints only).")
     boolean insecureSkipTlsVerify;
+    @Option(names = "--max-requests", paramLabel = "N",
+            description = "At most N requests to the store at once (default 32; 1 to 256).")
+    String maxRequests;
 
     /** Whether an S3 flag other than --bucket was given. */
     boolean anyConnectionFlag() {
-        return prefix != null || anyEndpointFlag();
+        return prefix != null || maxRequests != null || anyEndpointFlag();
     }
 
-    /** Whether a flag saying how to reach an S3 endpoint was given (not --bucket, not --prefix). */
+    /** Whether a flag saying how to reach an S3 endpoint was given (not --bucket, --prefix, --max-requests). */
     boolean anyEndpointFlag() {
         return endpoint != null || region != null || pathStyle || caCert != null || insecureSkipTlsVerify;
     }
@@ -56,9 +59,22 @@ final class S3Flags {
                 b.caCertificatePem(ConfigFile.readString(caCert, "--ca-cert", ConfigFile.MAX_PEM_BYTES));
             }
             b.insecureSkipTlsVerify(insecureSkipTlsVerify);
+            if (maxRequests != null) {
+                b.maxConnections(ObjectStorage.maxRequests("--max-requests", maxRequests));
+            }
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         return b.build();
+    }
+
+    /** {@code azure} with the ceiling of --max-requests, which applies to a blob container too. */
+    io.qcow2j.azure.AzureSettings withMaxRequests(CommandSpec spec, io.qcow2j.azure.AzureSettings azure) {
+        try {
+            return maxRequests == null ? azure
+                    : azure.withMaxConnections(ObjectStorage.maxRequests("--max-requests", maxRequests));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
     }
 }

@@ -3,6 +3,7 @@ package io.qcow2j.core;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.List;
 
 /**
  * Positional, thread-safe read access to the bytes of one image file. A local file is
@@ -45,6 +46,30 @@ public interface ByteSource extends Closeable {
                         "file ends at " + pos + ", before the end of the " + structure + " (truncated image?)");
             }
             pos += n;
+        }
+    }
+
+    /**
+     * Reads several parts of the source, in ascending order of position and not overlapping, each
+     * exactly; the bytes between them are not wanted. A remote source can fetch them with one
+     * request (the gaps cost bytes, not round trips); by default each part is its own read.
+     *
+     * @throws InvalidImageException naming {@code structure} when the source ends first
+     * @throws IllegalArgumentException when the parts overlap or are out of order
+     */
+    default void readFully(List<ReadPart> parts, String structure) throws IOException {
+        checkParts(parts);
+        for (ReadPart p : parts) {
+            readFully(p.dst(), p.position(), structure);
+        }
+    }
+
+    /** Refuses parts out of order or overlapping: a streamed body can fill them only in order. */
+    static void checkParts(List<ReadPart> parts) {
+        for (int i = 1; i < parts.size(); i++) {
+            if (parts.get(i).position() < parts.get(i - 1).end()) {
+                throw new IllegalArgumentException("read parts out of order or overlapping at " + parts.get(i).position());
+            }
         }
     }
 }

@@ -158,15 +158,81 @@ final class ObjectRequests {
     void read(ObjectInfo info, ByteBuffer dst, long position, int length, String structure) throws IOException {
         int start = dst.position();
         String operation = "GET " + range(position, length);
+        byte[] chunk = dst.hasArray() ? null : CHUNKS.get();
+        Body body = (in, max) -> chunk == null ? readInto(in, dst, max) : readVia(in, chunk, dst, max);
         call(info.location(), structure, position, operation, () -> {
             int done = dst.position() - start;
-            readOnce(info, dst, position + done, length - done);
+            readOnce(info, body, position + done, length - done);
             return null;
         });
     }
 
+    /**
+     * Reads {@code parts} (ascending, disjoint, all inside the object) with ranged GETs of the span
+     * from the first to the end of the last: the bytes between parts are read and dropped. A body
+     * cut short is resumed where it stopped, as {@link #read} does.
+     */
+    void read(ObjectInfo info, List<io.qcow2j.core.ReadPart> parts, String structure) throws IOException {
+        long position = parts.get(0).position();
+        long span = parts.get(parts.size() - 1).end() - position;
+        if (span > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a scattered read of " + span + " bytes");
+        }
+        int length = (int) span;
+        PartsBody body = new PartsBody(parts, position);
+        call(info.location(), structure, position, "GET " + range(position, length), () -> {
+            readOnce(info, body, position + body.consumed, length - (int) body.consumed);
+            return null;
+        });
+    }
+
+    /** Where a response body goes: at most {@code max} bytes from {@code in}; -1 at its end. */
+    private interface Body {
+        int consume(InputStream in, int max) throws IOException;
+    }
+
+    /** A body spread over parts: each byte to its part, the gaps' bytes dropped; counts what it took. */
+    private static final class PartsBody implements Body {
+        private final List<io.qcow2j.core.ReadPart> parts;
+        /** Where each part starts and ends in the object, fixed before its buffer fills. */
+        private final long[] starts;
+        private final long[] ends;
+        private final long start;
+        private final byte[] chunk = CHUNKS.get();
+        /** Body bytes taken so far, over all attempts: where a retry resumes. */
+        long consumed;
+        private int next;
+
+        PartsBody(List<io.qcow2j.core.ReadPart> parts, long start) {
+            this.parts = parts;
+            this.start = start;
+            starts = parts.stream().mapToLong(io.qcow2j.core.ReadPart::position).toArray();
+            ends = parts.stream().mapToLong(io.qcow2j.core.ReadPart::end).toArray();
+        }
+
+        @Override
+        public int consume(InputStream in, int max) throws IOException {
+            long at = start + consumed;
+            while (ends[next] <= at) {
+                next++; // done: the caller asks only for bytes up to the last part's end
+            }
+            int n;
+            if (at < starts[next]) { // a gap: read and drop
+                n = in.read(chunk, 0, (int) Math.min(Math.min(chunk.length, max), starts[next] - at));
+            } else {
+                int room = (int) Math.min(max, ends[next] - at);
+                ByteBuffer dst = parts.get(next).dst();
+                n = dst.hasArray() ? readInto(in, dst, room) : readVia(in, chunk, dst, room);
+            }
+            if (n > 0) {
+                consumed += n;
+            }
+            return n;
+        }
+    }
+
     /** One GET within its deadline: the SDK's attempt timeout until the response, our timer for the body. */
-    private void readOnce(ObjectInfo info, ByteBuffer dst, long position, int length) throws IOException {
+    private void readOnce(ObjectInfo info, Body body, long position, int length) throws IOException {
         requests.incrementAndGet();
         Duration deadline = settings.requestDeadline(length);
         long due = System.nanoTime() + deadline.toNanos();
@@ -183,9 +249,8 @@ final class ObjectRequests {
             GetObjectResponse response = in.response();
             checkRange(response, position, length);
             checkSameObject(info, response);
-            byte[] chunk = dst.hasArray() ? null : CHUNKS.get();
             while (got < length) {
-                int n = chunk == null ? readInto(in, dst, length - got) : readVia(in, chunk, dst, length - got);
+                int n = body.consume(in, length - got);
                 if (n < 0) {
                     throw new Failure.ShortBodyException(got, length);
                 }

@@ -189,6 +189,12 @@ public final class ObjectStore implements Closeable {
         requests.read(info, dst, position, length, structure == null ? "object" : structure);
     }
 
+    /** The parts (ascending, disjoint, inside the object, at least one byte in all) with one ranged GET. */
+    void read(ObjectInfo info, List<io.qcow2j.core.ReadPart> parts, String structure) throws IOException {
+        ensureOpen();
+        requests.read(info, parts, structure == null ? "object" : structure);
+    }
+
     private void ensureOpen() throws ClosedChannelException {
         if (closed) {
             throw new ClosedChannelException();

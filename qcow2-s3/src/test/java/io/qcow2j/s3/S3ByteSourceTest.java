@@ -57,6 +57,53 @@ class S3ByteSourceTest {
     }
 
     @Test
+    void scatteredReadsAreOneRequestByteExactAndResumeAcrossParts() throws Exception {
+        SplittableRandom rnd = new SplittableRandom(7);
+        for (int round = 0; round < 12; round++) {
+            // random parts in order with random gaps; heap and direct buffers; a cut mid-body in half the rounds
+            List<io.qcow2j.core.ReadPart> parts = new ArrayList<>();
+            long pos = rnd.nextInt(1 << 16);
+            int want = 2 + rnd.nextInt(5);
+            while (parts.size() < want) {
+                int len = 1 + rnd.nextInt(200_000);
+                if (pos + len > SIZE) {
+                    break;
+                }
+                parts.add(new io.qcow2j.core.ReadPart(pos,
+                        rnd.nextBoolean() ? ByteBuffer.allocate(len) : ByteBuffer.allocateDirect(len)));
+                pos += len + rnd.nextInt(3) * rnd.nextInt(100_000);
+            }
+            long span = parts.get(parts.size() - 1).end() - parts.get(0).position();
+            boolean cut = round % 2 == 1 && span > 2000;
+            if (cut) { // on the next connection, which a new store opens: after its HEAD, inside the body
+                proxy.cutConnections(1, 1000 + rnd.nextLong(span - 1000), FaultProxy.Cut.RESET);
+            }
+            try (ObjectStore fresh = ObjectStore.create(Fixtures.quick(server, proxy.endpoint()).build());
+                    S3ByteSource source = fresh.open(location)) {
+                source.readFully(parts, "data cluster");
+                assertEquals(cut ? 3 : 2, fresh.statistics().requests(),
+                        "a HEAD, one GET for all parts" + (cut ? ", one more to resume" : ""));
+            }
+            for (io.qcow2j.core.ReadPart p : parts) {
+                ByteBuffer b = p.dst().flip();
+                byte[] got = new byte[b.remaining()];
+                b.get(got);
+                assertArrayEquals(Arrays.copyOfRange(content, (int) p.position(), (int) p.position() + got.length),
+                        got, "part at " + p.position());
+            }
+            proxy.clearFaults();
+        }
+        try (S3ByteSource source = store.open(location)) {
+            ByteBuffer a = ByteBuffer.allocate(10);
+            ByteBuffer b = ByteBuffer.allocate(10);
+            assertThrows(IllegalArgumentException.class, () -> source.readFully(
+                    List.of(new io.qcow2j.core.ReadPart(100, a), new io.qcow2j.core.ReadPart(105, b)), "x"));
+            assertThrows(InvalidImageException.class, () -> source.readFully(
+                    List.of(new io.qcow2j.core.ReadPart(0, a), new io.qcow2j.core.ReadPart(SIZE - 5, b)), "x"));
+        }
+    }
+
+    @Test
     void randomRangesAreByteExactFromEightThreads() throws Exception {
         try (S3ByteSource source = store.open(location)) {
             assertEquals(SIZE, source.size());

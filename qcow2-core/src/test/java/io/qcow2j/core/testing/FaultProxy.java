@@ -86,6 +86,10 @@ public final class FaultProxy implements AutoCloseable {
     private java.util.function.Predicate<Request> hookWhen;
     private Runnable hookAction;
     private volatile long bytesPerSecond;
+    private volatile long requestDelayNanos;
+    /** Requests forwarded whose answer has not begun, and the most of them at once. */
+    private final AtomicInteger awaitingAnswer = new AtomicInteger();
+    private final AtomicInteger maxAwaitingAnswer = new AtomicInteger();
     private final Set<String> stripRequest = ConcurrentHashMap.newKeySet();
     private final Set<String> stripResponse = ConcurrentHashMap.newKeySet();
 
@@ -142,6 +146,24 @@ public final class FaultProxy implements AutoCloseable {
     public synchronized FaultProxy slowDown(int count) {
         slowDowns = count;
         return this;
+    }
+
+    /**
+     * Holds every request for {@code delay} before forwarding it, as a remote store's round trip
+     * would; {@link Duration#ZERO} for none.
+     */
+    public FaultProxy delayRequests(java.time.Duration delay) {
+        requestDelayNanos = delay.toNanos();
+        return this;
+    }
+
+    /**
+     * The most requests that were at once forwarded (or being delayed) and not yet answered: the
+     * client's requests in flight, at least as the server saw them. An HTTP/1.1 client without
+     * pipelining has one per connection at most.
+     */
+    public int maxRequestsInFlight() {
+        return maxAwaitingAnswer.get();
     }
 
     /** Paces response bytes to {@code rate} per second on each connection; 0 for full speed. */
@@ -286,12 +308,19 @@ public final class FaultProxy implements AutoCloseable {
             open.add(client);
             open.add(upstream);
             Object clientWrites = new Object();
-            start(() -> relayRequests(client, upstream, clientWrites, methods), "fault-proxy-requests");
+            java.util.concurrent.atomic.AtomicBoolean waiting = new java.util.concurrent.atomic.AtomicBoolean();
+            start(() -> relayRequests(client, upstream, clientWrites, methods, waiting), "fault-proxy-requests");
             if (!strip.isEmpty()) {
-                start(() -> relayResponseHeads(upstream, client, strip, methods), "fault-proxy-responses");
+                start(() -> {
+                    try {
+                        relayResponseHeads(upstream, client, strip, methods);
+                    } finally {
+                        answered(waiting);
+                    }
+                }, "fault-proxy-responses");
             } else {
-                start(() -> relayResponses(upstream, client, clientWrites, fault, after, trickle, trickleAfterBytes),
-                        "fault-proxy-responses");
+                start(() -> relayResponses(upstream, client, clientWrites, fault, after, trickle, trickleAfterBytes,
+                        waiting), "fault-proxy-responses");
             }
         }
     }
@@ -304,7 +333,7 @@ public final class FaultProxy implements AutoCloseable {
 
     /** Client to server: one HTTP request at a time, counted, recorded, forwarded or answered. */
     private void relayRequests(Socket client, Socket upstream, Object clientWrites,
-                               java.util.Queue<String> methods) {
+                               java.util.Queue<String> methods, java.util.concurrent.atomic.AtomicBoolean waiting) {
         try {
             InputStream in = new BufferedInputStream(client.getInputStream());
             OutputStream up = upstream.getOutputStream();
@@ -330,6 +359,18 @@ public final class FaultProxy implements AutoCloseable {
                         break;
                     }
                     continue;
+                }
+                if (waiting.compareAndSet(false, true)) {
+                    maxAwaitingAnswer.accumulateAndGet(awaitingAnswer.incrementAndGet(), Math::max);
+                }
+                long delay = requestDelayNanos;
+                if (delay > 0) {
+                    try {
+                        Thread.sleep(delay / 1_000_000, (int) (delay % 1_000_000));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException("delay interrupted");
+                    }
                 }
                 methods.add(head.method);
                 up.write(stripRequest.isEmpty() ? head.raw : withoutHeaders(head.raw, stripRequest));
@@ -421,7 +462,7 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     private void relayResponses(Socket upstream, Socket client, Object clientWrites, Cut fault, long cutAfter,
-                                long trickleNanos, long trickleAfter) {
+                                long trickleNanos, long trickleAfter, java.util.concurrent.atomic.AtomicBoolean waiting) {
         long sent = 0;
         long started = System.nanoTime();
         try {
@@ -430,6 +471,7 @@ public final class FaultProxy implements AutoCloseable {
             byte[] buf = new byte[16 << 10];
             int n;
             while ((n = in.read(buf)) > 0) {
+                answered(waiting);
                 int off = 0;
                 while (off < n) {
                     int len = n - off;
@@ -467,10 +509,18 @@ public final class FaultProxy implements AutoCloseable {
             closeQuietly(client);
             closeQuietly(upstream);
         } finally {
+            answered(waiting);
             if (fault == null || fault != Cut.STALL) {
                 open.remove(client);
                 open.remove(upstream);
             }
+        }
+    }
+
+    /** The connection's request, if one waited, has its answer (or never will). */
+    private void answered(java.util.concurrent.atomic.AtomicBoolean waiting) {
+        if (waiting.compareAndSet(true, false)) {
+            awaitingAnswer.decrementAndGet();
         }
     }
 

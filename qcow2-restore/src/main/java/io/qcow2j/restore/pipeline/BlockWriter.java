@@ -10,6 +10,7 @@ import io.qcow2j.restore.target.Sink;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
 
 /**
  * One worker's assembly line: produces a {@link Block} in the worker's buffer (data read, compressed
@@ -27,9 +28,17 @@ final class BlockWriter implements AutoCloseable {
     private final ExtentReader reader = new ExtentReader();
     private final BufferPool pool;
     private final ByteBuffer buf;
+    /** Data reads of remote images, all of a block's at once; null when every image is local. */
+    private final BlockReads remoteReads;
 
-    BlockWriter(List<Qcow2Image> images, Sink sink, DiskDigest digest, Counters counters, BufferPool pool) {
+    /**
+     * @param remoteReads where the data reads of images with remote sources run, or null to read
+     *                    everything on this worker's thread
+     */
+    BlockWriter(List<Qcow2Image> images, Sink sink, DiskDigest digest, Counters counters, BufferPool pool,
+            ExecutorService remoteReads) {
         this.images = images;
+        this.remoteReads = remoteReads == null ? null : new BlockReads(remoteReads);
         this.sink = sink;
         this.digest = digest;
         this.counters = counters;
@@ -48,22 +57,47 @@ final class BlockWriter implements AutoCloseable {
         buf.clear().limit(block.length());
         long dataBytes = 0;
         long dataChunks = 0; // bit i: chunk i of the block holds data
+        // remote data first, all of the block's reads at once; the rest on this thread meanwhile
         for (ComposedExtent s : block.segments()) {
             if (s.kind() == Extent.Kind.ZERO) {
                 continue;
             }
             int at = (int) (s.start() - start);
             dataChunks |= chunkBits(at, (int) s.length());
+            dataBytes += s.length();
+            if (isRemoteData(s)) {
+                // its own view of the buffer: the read runs on another thread
+                remoteReads.add(s.image(), images.get(s.image()), s.extent().hostOffset(),
+                        buf.slice(at, (int) s.length()), s.start());
+            }
+        }
+        if (remoteReads != null) {
+            remoteReads.start();
+        }
+        for (ComposedExtent s : block.segments()) {
+            if (s.kind() == Extent.Kind.ZERO || isRemoteData(s)) {
+                continue;
+            }
+            int at = (int) (s.start() - start);
+            Qcow2Image image = images.get(s.image());
             if (s.kind() == Extent.Kind.DATA) {
                 try {
-                    reader.read(images.get(s.image()), s.extent(), buf.position(at));
+                    reader.read(image, s.extent(), buf.position(at));
                 } catch (IOException e) {
+                    awaitReads();
                     throw new Failures.GuestIOException(s.start(), e);
                 }
             } else {
-                reader.read(images.get(s.image()), s.extent(), buf.position(at)); // reports its guest offset
+                try {
+                    reader.read(image, s.extent(), buf.position(at)); // reports its guest offset
+                } catch (IOException | RuntimeException | Error e) {
+                    awaitReads();
+                    throw e;
+                }
             }
-            dataBytes += s.length();
+        }
+        if (remoteReads != null) {
+            remoteReads.awaitAll();
         }
         boolean readsAsZeros = sink.readsAsZeros();
         int minZeroRun = sink.minZeroRun();
@@ -134,6 +168,23 @@ final class BlockWriter implements AutoCloseable {
         if (runStart >= 0) {
             sink.write(buf.slice((int) (runStart - blockStart), (int) (runEnd - runStart)), runStart);
             counters.wrote(runEnd - runStart);
+        }
+    }
+
+    /** Data of an image whose source asks for reads in flight, when there is a pool for them. */
+    private boolean isRemoteData(ComposedExtent s) {
+        return s.kind() == Extent.Kind.DATA && remoteReads != null
+                && images.get(s.image()).source().preferredConcurrency() > 0;
+    }
+
+    /** After a failure on this thread: the reads in flight still fill the buffer; theirs come second. */
+    private void awaitReads() {
+        if (remoteReads != null) {
+            try {
+                remoteReads.awaitAll();
+            } catch (IOException | RuntimeException e) {
+                // the failure on this thread is reported; this one came with it
+            }
         }
     }
 

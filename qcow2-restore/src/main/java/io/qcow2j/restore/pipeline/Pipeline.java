@@ -50,20 +50,25 @@ public final class Pipeline {
      */
     public PipelineResult run() throws IOException {
         // images in object storage: a window's L2 slices are fetched from all of them at once
-        int lookupThreads = Math.min(images.size(),
-                images.stream().mapToInt(i -> i.source().preferredConcurrency()).max().orElse(0));
+        int remote = images.stream().mapToInt(i -> i.source().preferredConcurrency()).max().orElse(0);
+        int lookupThreads = Math.min(images.size(), remote);
         ExecutorService lookups = lookupThreads > 1 ? Executors.newFixedThreadPool(lookupThreads, settings.threads())
                 : null;
+        // and a block's data reads go out together, on as many threads as the sources ask for
+        ExecutorService reads = remote > 0 ? Executors.newFixedThreadPool(remote, settings.threads()) : null;
         try {
-            return run(new Composition(images, lookups));
+            return run(new Composition(images, lookups), reads);
         } finally {
             if (lookups != null) {
                 lookups.shutdownNow();
             }
+            if (reads != null) {
+                reads.shutdown(); // idle by now: every worker waited for its reads
+            }
         }
     }
 
-    private PipelineResult run(Composition composition) throws IOException {
+    private PipelineResult run(Composition composition, ExecutorService reads) throws IOException {
         long size = composition.virtualSize();
         long start = System.nanoTime();
         DiskDigest digest = new DiskDigest(size);
@@ -78,7 +83,7 @@ public final class Pipeline {
                 FlushPolicy flush = new FlushPolicy(sink, settings.flushEvery(), failures, settings.threads())) {
             Counters counters = new Counters(flush, progress);
             ThreadLocal<BlockWriter> writer = ThreadLocal.withInitial(() -> {
-                BlockWriter w = new BlockWriter(images, sink, digest, counters, buffers);
+                BlockWriter w = new BlockWriter(images, sink, digest, counters, buffers, reads);
                 writers.add(w);
                 return w;
             });
