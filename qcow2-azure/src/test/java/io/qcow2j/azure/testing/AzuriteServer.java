@@ -98,7 +98,13 @@ public final class AzuriteServer implements AutoCloseable {
             seen.append(line).append('\n');
             Matcher m = LISTENING.matcher(line);
             if (m.find()) {
-                Thread drain = new Thread(() -> out.lines().forEach(l -> { }), "azurite-output");
+                Thread drain = new Thread(() -> {
+                    try {
+                        out.lines().forEach(l -> { });
+                    } catch (java.io.UncheckedIOException closed) {
+                        // the server was stopped and its output closed: nothing left to drain
+                    }
+                }, "azurite-output");
                 drain.setDaemon(true);
                 drain.start();
                 return new AzuriteServer(dir, process, URI.create(m.group(1) + "/" + ACCOUNT));
