@@ -3,7 +3,8 @@
 # S3Proxy on loopback, the chain uploaded in the controller's layout (datamover_bench.py), then
 # metadata-only verify-backup (median of RUNS), verify-backup --deep once and datamover-restore once.
 # Prints one markdown row per chain: seconds, HTTP requests, bytes fetched against the chain's bytes,
-# deep and restore seconds and MB/s of the virtual disk, and whether the digests agree.
+# deep and restore seconds and MB/s of the virtual disk, whether the digests agree, and the peak RSS of
+# the last metadata run and of the deep run (GNU time).
 #
 # usage: benchmarks/measure-verify.sh [--runs N] CHAIN_DIR [CHAIN_DIR...]
 #   CHAIN_DIR  full.qcow2 then inc*.qcow2 (compare-qemu.sh --generate-only: <scratch>/qcow2j-compare/S1/chain)
@@ -17,11 +18,11 @@ chains=()
 while [ $# -gt 0 ]; do
     case $1 in
         --runs) runs=${2:?}; shift 2 ;;
-        -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) chains+=("$1"); shift ;;
     esac
 done
-[ ${#chains[@]} -ge 1 ] || { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[ ${#chains[@]} -ge 1 ] || { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 jar=$(ls "$repo"/qcow2-s3/target/s3proxy/s3proxy*.jar 2>/dev/null | head -1)
 [ -n "$jar" ] || { echo "error: S3Proxy's jar is not built: mvn -B -q -DskipTests package" >&2; exit 1; }
 py="python3 $here/datamover_bench.py"
@@ -35,8 +36,8 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
 field() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 secs_since() { awk -v s="$1" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }'; }
 
-echo "| chain | links | chain bytes | metadata: median s (min–max) | requests | bytes fetched | fetched ÷ chain | --deep s | deep MB/s | restore s | restore MB/s | digests agree |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+echo "| chain | links | chain bytes | metadata: median s (min–max) | requests | bytes fetched | fetched ÷ chain | --deep s | deep MB/s | restore s | restore MB/s | digests agree | peak RSS MiB: metadata / deep |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
 for chain in "${chains[@]}"; do
     name=$(basename "$(dirname "$chain")")
     ns=ns-$name vm=vm1
@@ -51,14 +52,16 @@ for chain in "${chains[@]}"; do
     times=()
     for ((i = 0; i < runs; i++)); do
         start=$(date +%s.%N)
-        json=$("${dm[@]}" "$repo/bin/qcow2-restore" datamover-verify --json --progress none)
+        json=$("${dm[@]}" /usr/bin/time -f %M -o "$work/rss-meta" "$repo/bin/qcow2-restore" datamover-verify --json \
+            --progress none)
         times+=("$(secs_since "$start")")
     done
     requests=$(echo "$json" | field 'd["requests"]')
     fetched=$(echo "$json" | field 'd["bytes-fetched"]')
     virtual=$(echo "$json" | field 'd["disks"][0]["virtual-size"]')
     start=$(date +%s.%N)
-    deep=$("${dm[@]}" "$repo/bin/qcow2-restore" datamover-verify --json --progress none --deep)
+    deep=$("${dm[@]}" /usr/bin/time -f %M -o "$work/rss-deep" "$repo/bin/qcow2-restore" datamover-verify --json \
+        --progress none --deep)
     deep_s=$(secs_since "$start")
     start=$(date +%s.%N)
     restored=$("${dm[@]}" KUBEVIRT_DM_TARGET_PATH="$work/out/disk.raw" KUBEVIRT_DM_SUMMARY=json \
@@ -71,5 +74,6 @@ for chain in "${chains[@]}"; do
     echo "| $name | $links | $chain_bytes | $(printf '%s\n' "${times[@]}" | median) ($range) | $requests | $fetched" \
         "| $(awk -v f="$fetched" -v c="$chain_bytes" 'BEGIN { printf "%.3f%%", 100 * f / c }')" \
         "| $deep_s | $(awk -v v="$virtual" -v s="$deep_s" 'BEGIN { printf "%.0f", v / 1e6 / s }')" \
-        "| $restore_s | $(awk -v v="$virtual" -v s="$restore_s" 'BEGIN { printf "%.0f", v / 1e6 / s }') | $agree |"
+        "| $restore_s | $(awk -v v="$virtual" -v s="$restore_s" 'BEGIN { printf "%.0f", v / 1e6 / s }') | $agree" \
+        "| $(($(tail -1 "$work/rss-meta") / 1024)) / $(($(tail -1 "$work/rss-deep") / 1024)) |"
 done
