@@ -9,20 +9,15 @@ import io.qcow2j.core.Qcow2Image;
 import io.qcow2j.restore.compose.Composition;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * An ordered list of images, oldest (the full backup) first, every one opened and fully validated
@@ -34,13 +29,6 @@ import java.util.concurrent.Future;
  * reads a chain whose backing file is shorter than its overlay.
  */
 public final class Chain implements Closeable {
-    /** Images opened at once, at most, however many requests a remote source would take. */
-    private static final int MAX_OPEN_THREADS = 32;
-    /**
-     * Images that keep what was read ahead with their header (remote: 256 KiB each) until their
-     * tables are read; later ones read it again then.
-     */
-    private static final int KEPT_READ_AHEADS = 32;
 
     private final List<Qcow2Image> images;
     private final List<String> notes;
@@ -76,11 +64,11 @@ public final class Chain implements Closeable {
                 throw twice(paths.get(i).toString(), j, i);
             }
         }
-        List<ImageOpener> openers = new ArrayList<>();
+        List<ChainOpening.ImageOpener> openers = new ArrayList<>();
         for (Path p : paths) {
             openers.add(each -> ImageOpening.start(p, each));
         }
-        return openAll(openers, options, 0, true);
+        return checked(ChainOpening.openAll(openers, options, 0, true), options);
     }
 
     /**
@@ -125,7 +113,8 @@ public final class Chain implements Closeable {
     public static Composed ofComposed(List<? extends ByteSource> sources, ChainOptions options) throws IOException {
         Chain chain = of(sources, options, false);
         try {
-            ExecutorService lookups = pool(chain.images.size(), chain.preferredConcurrency(), "qcow2j-compose");
+            ExecutorService lookups = ChainOpening.pool(chain.images.size(), chain.preferredConcurrency(),
+                    "qcow2j-compose");
             try {
                 return new Composed(chain, new Composition(chain.images, lookups).dataBytes());
             } finally {
@@ -155,13 +144,13 @@ public final class Chain implements Closeable {
             closeSources(sources);
             throw e;
         }
-        List<ImageOpener> openers = new ArrayList<>();
+        List<ChainOpening.ImageOpener> openers = new ArrayList<>();
         for (ByteSource s : sources) {
             openers.add(each -> ImageOpening.start(s, each));
         }
         // remote images wait a round trip per read: open more of them at once than there are cores
         int ioParallelism = sources.stream().mapToInt(ByteSource::preferredConcurrency).max().orElse(0);
-        return openAll(openers, options, ioParallelism, validateTables);
+        return checked(ChainOpening.openAll(openers, options, ioParallelism, validateTables), options);
     }
 
     private static InvalidChainException twice(String name, int first, int second) {
@@ -179,187 +168,15 @@ public final class Chain implements Closeable {
         }
     }
 
-    /** Reads one image's header with the options it gets. */
-    @FunctionalInterface
-    private interface ImageOpener {
-        ImageOpening start(OpenOptions options) throws IOException;
-    }
-
-    /** A step run on every image at once; its result is closed when another image fails. */
-    @FunctionalInterface
-    private interface Step<T, R extends Closeable> {
-        R run(T image) throws IOException;
-    }
-
-    /**
-     * Threads for work on every image at once: all cores, or for remote images (a round trip per
-     * read) up to {@link #MAX_OPEN_THREADS}, never more than images.
-     */
-    private static ExecutorService pool(int images, int ioParallelism, String name) {
-        int threads = Math.min(images, Math.max(Runtime.getRuntime().availableProcessors(),
-                Math.min(MAX_OPEN_THREADS, ioParallelism)));
-        return Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        });
-    }
-
-    /**
-     * Opens the images in three steps: every header (on all cores: long chains are common), then the
-     * heap check of the whole chain's metadata ({@link #requireHeap}), then every image's tables,
-     * validated ({@code validateTables}: every L2 table too, in a pass of its own). A chain that
-     * cannot fit is thus refused before any table is held. The first bad image in chain order is
-     * reported, so the error does not depend on scheduling.
-     */
-    private static Chain openAll(List<ImageOpener> openers, ChainOptions chainOptions, int ioParallelism,
-            boolean validateTables) throws IOException {
-        OpenOptions options = chainOptions.open();
-        ExecutorService pool = pool(openers.size(), ioParallelism, "qcow2j-open");
-        // one L2 budget for the whole chain: a composition window needs a slice or two per image (the
-        // cache keeps at least one, however small its share)
-        OpenOptions each = options.withL2CacheBytes(options.l2CacheBytes() / openers.size());
-        List<ImageOpening> headers;
-        List<Qcow2Image> opened;
+    /** The chain of {@code opened}, once its order is consistent with their stored backing names. */
+    private static Chain checked(List<Qcow2Image> opened, ChainOptions options) throws IOException {
         try {
-            List<Integer> positions = new ArrayList<>();
-            for (int i = 0; i < openers.size(); i++) {
-                positions.add(i);
-            }
-            headers = inParallel(pool, positions, i -> {
-                ImageOpening h = openers.get(i).start(each);
-                if (i >= KEPT_READ_AHEADS) {
-                    h.releaseReadAhead(); // a thousand remote images would hold 256 KiB each until opened
-                }
-                return h;
-            });
-            try {
-                requireHeap(pool, headers);
-                opened = inParallel(pool, headers, h -> {
-                    Qcow2Image img = h.open();
-                    try {
-                        if (validateTables) {
-                            img.validateAllTables();
-                        }
-                        return img;
-                    } catch (IOException | RuntimeException e) {
-                        img.close();
-                        throw e;
-                    }
-                });
-            } catch (IOException | RuntimeException | Error e) {
-                closeAll(headers); // those not opened yet; an opened image's source is the image's
-                throw e;
-            }
-        } finally {
-            pool.shutdown();
-        }
-        try {
-            checkOrder(opened, chainOptions.allowBackingBase());
+            checkOrder(opened, options.allowBackingBase());
         } catch (InvalidChainException e) {
-            closeAll(opened);
+            ChainOpening.closeAll(opened);
             throw e;
         }
         return new Chain(opened, backingNameNotes(opened));
-    }
-
-    /**
-     * Refuses a chain whose metadata cannot fit in the free heap, before any table is read: the
-     * bounds from the headers when they fit (the common case, no read), else the heap counted from
-     * the tables' entries, read a chunk at a time and not kept (a nearly empty 2 PiB disk has a
-     * 32 MiB L1 table of which a few pages are kept).
-     */
-    private static void requireHeap(ExecutorService pool, List<ImageOpening> headers) throws IOException {
-        long[] bytes = new long[headers.size()];
-        for (int i = 0; i < bytes.length; i++) {
-            bytes[i] = headers.get(i).metadataBound();
-        }
-        long need = FreeHeap.RESERVE + Arrays.stream(bytes).sum();
-        if (need <= FreeHeap.free(need)) {
-            return;
-        }
-        List<Count> counted = inParallel(pool, headers, h -> new Count(h.countMetadataBytes()));
-        for (int i = 0; i < bytes.length; i++) {
-            bytes[i] = counted.get(i).bytes();
-        }
-        need = FreeHeap.RESERVE + Arrays.stream(bytes).sum();
-        long free = FreeHeap.free(need);
-        if (need > free) {
-            int largest = 0;
-            for (int i = 1; i < bytes.length; i++) {
-                largest = bytes[i] > bytes[largest] ? i : largest;
-            }
-            throw new InsufficientMemoryException(headers.get(largest).name(), "not enough heap for the chain's"
-                    + " metadata: its " + bytes.length + " images need up to " + FreeHeap.mib(need) + " (L1 tables,"
-                    + " refcount blocks, L2 caches, and the run's own objects; this image " + FreeHeap.mib(
-                    bytes[largest]) + ", the most), " + FreeHeap.mib(free) + " of the heap is free (maximum "
-                    + FreeHeap.mib(FreeHeap.max()) + "); nothing loaded or written; raise -Xmx or the"
-                    + " container's memory limit");
-        }
-    }
-
-    /** A counted size, closeable so that it can be a {@link Step}'s result. */
-    private record Count(long bytes) implements Closeable {
-        @Override
-        public void close() {
-        }
-    }
-
-    /**
-     * Runs {@code step} on every item at once and returns the results in order. When one fails, the
-     * others' results are closed and the first failure in order is thrown; an interrupt stops the
-     * rest and is reported as such.
-     */
-    private static <T, R extends Closeable> List<R> inParallel(ExecutorService pool, List<T> items, Step<T, R> step)
-            throws IOException {
-        List<Future<R>> futures = new ArrayList<>();
-        for (T item : items) {
-            futures.add(pool.submit(() -> step.run(item)));
-        }
-        List<R> done = new ArrayList<>();
-        Throwable first = null;
-        boolean interrupted = false;
-        for (Future<R> f : futures) {
-            while (true) {
-                try {
-                    done.add(f.get());
-                } catch (ExecutionException e) {
-                    first = first == null ? e.getCause() : first;
-                } catch (java.util.concurrent.CancellationException e) {
-                    // never started, after an interrupt: nothing to close
-                } catch (InterruptedException e) {
-                    // stop the other tasks, then keep collecting so that every result is closed:
-                    // returning now would leak their files
-                    if (!interrupted) {
-                        interrupted = true;
-                        for (Runnable queued : pool.shutdownNow()) {
-                            ((Future<?>) queued).cancel(false);
-                        }
-                    }
-                    continue;
-                }
-                break;
-            }
-        }
-        // Future.get does not look at the interrupt status of a task that is already done
-        if (interrupted || Thread.currentThread().isInterrupted()) {
-            Thread.currentThread().interrupt();
-            first = new InterruptedIOException("interrupted while opening the chain");
-        }
-        if (first == null) {
-            return done;
-        }
-        closeAll(done);
-        if (first instanceof IOException io) {
-            throw io;
-        }
-        if (first instanceof RuntimeException re) {
-            throw re;
-        }
-        if (first instanceof Error err) {
-            throw err; // an OutOfMemoryError is not an I/O error: the caller reports it as what it is
-        }
-        throw new IOException(first);
     }
 
     /**
@@ -475,16 +292,7 @@ public final class Chain implements Closeable {
 
     @Override
     public void close() throws IOException {
-        closeAll(images);
+        ChainOpening.closeAll(images);
     }
 
-    private static void closeAll(List<? extends Closeable> images) {
-        for (Closeable img : images) {
-            try {
-                img.close();
-            } catch (IOException ignored) {
-                // closing a read-only file cannot lose data
-            }
-        }
-    }
 }
