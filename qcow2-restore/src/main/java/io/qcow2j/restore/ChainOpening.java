@@ -67,6 +67,10 @@ final class ChainOpening {
             boolean validateTables) throws IOException {
         OpenOptions options = chainOptions.open();
         ExecutorService pool = pool(openers.size(), ioParallelism, "qcow2j-open");
+        // remote images: their L2 tables fetched all at once, on threads of their own (an opening
+        // thread waits for its image's), as many as the sources take requests in flight
+        ExecutorService tableReads = validateTables && ioParallelism > 0
+                ? pool(Integer.MAX_VALUE, ioParallelism, "qcow2j-l2-read") : null;
         // one L2 budget for the whole chain: a composition window needs a slice or two per image (the
         // cache keeps at least one, however small its share)
         OpenOptions each = options.withL2CacheBytes(options.l2CacheBytes() / openers.size());
@@ -90,7 +94,7 @@ final class ChainOpening {
                     Qcow2Image img = h.open();
                     try {
                         if (validateTables) {
-                            img.validateAllTables();
+                            img.validateAllTables(tableReads);
                         }
                         return img;
                     } catch (IOException | RuntimeException e) {
@@ -104,6 +108,9 @@ final class ChainOpening {
             }
         } finally {
             pool.shutdown();
+            if (tableReads != null) {
+                tableReads.shutdownNow(); // what is left was cancelled: an image failed
+            }
         }
         return opened;
     }
