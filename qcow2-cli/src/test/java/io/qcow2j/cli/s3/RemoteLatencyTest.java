@@ -104,6 +104,33 @@ class RemoteLatencyTest {
         assertTrue(gets >= 2 && gets <= 3, gets + " ranged GETs of " + proxy.requests().size() + " requests");
     }
 
+    @Test
+    void anImagesL2TablesAreFetchedTogether() throws IOException {
+        // 4 KiB clusters: an L2 table maps 2 MiB; a cluster in each of 8 tables, so validating the
+        // image reads 8 tables, and with one worker each 4 MiB block is one merged read
+        Path img = dir.resolve("tables.qcow2");
+        QemuImg.create(img, 16 << 20, "cluster_size=4096");
+        List<String> writes = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            writes.add("write -P " + (t + 1) + " " + ((t << 21) + 4096L * (t + 1)) + " 4096");
+        }
+        qemuIo(img, writes.toArray(String[]::new));
+        String bucket = backups.server.createBucket();
+        backups.server.putObject(bucket, "tables.qcow2", Files.readAllBytes(img));
+        Path oracle = dir.resolve("oracle.raw");
+        QemuImg.convertToRaw(img, oracle);
+        Path out = dir.resolve("out.raw");
+        CliRun r = CliRun.cli(DatamoverRun.awsEnv(proxy.endpoint()), "restore", "--workers", "1", "--output",
+                out.toString(), "s3://" + bucket + "/tables.qcow2");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(-1, Files.mismatch(oracle, out));
+        // HEAD, the opening read, 8 tables, 4 blocks
+        assertTrue(proxy.requestCount() <= 14, proxy.requestCount() + " requests");
+        // one data read at a time (one worker, one read a block): more in flight were the tables
+        assertTrue(proxy.maxRequestsInFlight() <= 64, "requests in flight: " + proxy.maxRequestsInFlight());
+        assertTrue(proxy.maxRequestsInFlight() >= 4, "requests in flight: " + proxy.maxRequestsInFlight());
+    }
+
     private static void qemuIo(Path img, String... commands) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("qemu-io", "-f", "qcow2"));
         for (String c : commands) {
