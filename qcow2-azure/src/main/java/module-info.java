@@ -5,7 +5,7 @@
  */
 module io.qcow2j.azure {
     requires transitive io.qcow2j.core;
-    requires transitive io.qcow2j.restore;
+    requires transitive io.qcow2j.oadp;
     requires transitive com.azure.core;
     requires com.azure.core.http.jdk.httpclient;
     requires com.azure.identity;

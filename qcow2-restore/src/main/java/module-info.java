@@ -5,7 +5,6 @@
  */
 module io.qcow2j.restore {
     requires transitive io.qcow2j.core;
-    requires com.fasterxml.jackson.databind;
     // ExtendedOpenOption.DIRECT, for --direct
     requires jdk.unsupported;
     requires com.sun.jna;
@@ -17,7 +16,6 @@ module io.qcow2j.restore {
     exports io.qcow2j.restore;
     exports io.qcow2j.restore.compose;
     exports io.qcow2j.restore.digest;
-    exports io.qcow2j.restore.oadp;
     exports io.qcow2j.restore.target;
 
     // JNA reads the libc interface's options reflectively when it binds it

@@ -1,7 +1,7 @@
 package io.qcow2j.azure;
 
 import io.qcow2j.core.ByteSource;
-import io.qcow2j.restore.oadp.ObjectStoreBackupLocation;
+import io.qcow2j.oadp.ObjectStoreBackupLocation;
 import java.io.IOException;
 import java.util.Objects;
 

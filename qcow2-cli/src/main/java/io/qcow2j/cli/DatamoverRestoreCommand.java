@@ -9,11 +9,11 @@ import io.qcow2j.restore.RestoreOptions;
 import io.qcow2j.restore.RestoreResult;
 import io.qcow2j.restore.TargetState;
 import io.qcow2j.restore.digest.DiskDigest;
-import io.qcow2j.restore.oadp.BackupLocation;
-import io.qcow2j.restore.oadp.DiskPlan;
-import io.qcow2j.restore.oadp.VmPlan;
-import io.qcow2j.restore.oadp.VmRestore;
-import io.qcow2j.restore.oadp.VmRestorePlanner;
+import io.qcow2j.oadp.BackupLocation;
+import io.qcow2j.oadp.DiskPlan;
+import io.qcow2j.oadp.VmPlan;
+import io.qcow2j.oadp.VmRestore;
+import io.qcow2j.oadp.VmRestorePlanner;
 import io.qcow2j.restore.target.InvalidTargetException;
 import io.qcow2j.restore.target.TargetAccess;
 import io.qcow2j.s3.ObjectStore;
@@ -301,7 +301,7 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         n.put("backup", dm.backup());
         n.put("volume", dm.volume());
         n.put("pvc", d.pvc());
-        n.put("layout", plan.layout() == io.qcow2j.restore.oadp.OadpLayout.Kind.CONTROLLER ? "controller"
+        n.put("layout", plan.layout() == io.qcow2j.oadp.OadpLayout.Kind.CONTROLLER ? "controller"
                 : "design-document");
         n.put("target", dm.targetPath().toString());
         n.put("target-kind", kind);

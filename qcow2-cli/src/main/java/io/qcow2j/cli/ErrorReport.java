@@ -12,7 +12,7 @@ import io.qcow2j.restore.InsufficientMemoryException;
 import io.qcow2j.restore.InvalidChainException;
 import io.qcow2j.restore.RestoreCancelledException;
 import io.qcow2j.restore.RestoreIncompleteException;
-import io.qcow2j.restore.oadp.InvalidBackupLayoutException;
+import io.qcow2j.oadp.InvalidBackupLayoutException;
 import io.qcow2j.restore.target.InvalidTargetException;
 import java.io.IOException;
 import java.io.UncheckedIOException;

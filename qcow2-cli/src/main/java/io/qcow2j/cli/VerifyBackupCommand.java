@@ -1,7 +1,7 @@
 package io.qcow2j.cli;
 
-import io.qcow2j.restore.oadp.BackupLocation;
-import io.qcow2j.restore.oadp.DirectoryBackupLocation;
+import io.qcow2j.oadp.BackupLocation;
+import io.qcow2j.oadp.DirectoryBackupLocation;
 import io.qcow2j.s3.S3BackupLocation;
 import java.nio.file.Path;
 import java.util.Map;
