@@ -19,5 +19,5 @@ module io.qcow2j.restore {
     exports io.qcow2j.restore.target;
 
     // JNA reads the libc interface's options reflectively when it binds it
-    opens io.qcow2j.restore.target.linux to com.sun.jna;
+    opens io.qcow2j.restore.internal.linux to com.sun.jna;
 }

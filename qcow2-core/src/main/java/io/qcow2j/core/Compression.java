@@ -1,6 +1,6 @@
 package io.qcow2j.core;
 
-import io.qcow2j.core.compress.ZstdDecompressor;
+import io.qcow2j.core.internal.compress.ZstdDecompressor;
 
 /**
  * The native code behind compressed clusters. zlib clusters need none; zstd clusters need

@@ -1,6 +1,6 @@
 package io.qcow2j.core;
 
-import io.qcow2j.core.compress.ClusterDecompressor;
+import io.qcow2j.core.internal.compress.ClusterDecompressor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 

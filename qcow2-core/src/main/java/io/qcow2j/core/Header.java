@@ -1,6 +1,6 @@
 package io.qcow2j.core;
 
-import io.qcow2j.core.format.Layout;
+import io.qcow2j.core.internal.format.Layout;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

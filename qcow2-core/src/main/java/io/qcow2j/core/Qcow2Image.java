@@ -1,9 +1,9 @@
 package io.qcow2j.core;
 
-import static io.qcow2j.core.format.Layout.HDR_COMPRESSION_TYPE;
+import static io.qcow2j.core.internal.format.Layout.HDR_COMPRESSION_TYPE;
 
-import io.qcow2j.core.compress.ZstdDecompressor;
-import io.qcow2j.core.format.ClusterMap;
+import io.qcow2j.core.internal.compress.ZstdDecompressor;
+import io.qcow2j.core.internal.format.ClusterMap;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -2,7 +2,7 @@ package io.qcow2j.restore;
 
 import io.qcow2j.core.Compression;
 import io.qcow2j.restore.digest.DiskDigest;
-import io.qcow2j.restore.target.linux.Libc;
+import io.qcow2j.restore.internal.linux.Libc;
 
 /**
  * Loads the native code a restore uses (lz4-java's xxHash for the digest, zstd-jni, and libc

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qcow2j.cli.Main;
-import io.qcow2j.core.format.Layout;
+import io.qcow2j.core.internal.format.Layout;
 import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.QemuIo;
 import io.qcow2j.core.testing.RequiresQemu;

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.qcow2j.cli.Main;
-import io.qcow2j.core.format.Layout;
+import io.qcow2j.core.internal.format.Layout;
 import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.RequiresQemu;
 import io.qcow2j.core.testing.TestData;

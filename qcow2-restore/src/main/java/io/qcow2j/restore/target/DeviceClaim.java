@@ -1,7 +1,7 @@
 package io.qcow2j.restore.target;
 
 import com.sun.jna.LastErrorException;
-import io.qcow2j.restore.target.linux.Libc;
+import io.qcow2j.restore.internal.linux.Libc;
 import java.nio.file.Path;
 
 /**

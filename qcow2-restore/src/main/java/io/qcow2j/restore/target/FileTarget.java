@@ -1,8 +1,8 @@
 package io.qcow2j.restore.target;
 
 import com.sun.nio.file.ExtendedOpenOption;
-import io.qcow2j.restore.target.linux.KernelZeroer;
-import io.qcow2j.restore.target.linux.PageCacheRelease;
+import io.qcow2j.restore.internal.linux.KernelZeroer;
+import io.qcow2j.restore.internal.linux.PageCacheRelease;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;

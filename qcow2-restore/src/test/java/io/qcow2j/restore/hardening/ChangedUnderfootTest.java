@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qcow2j.core.OpenOptions;
-import io.qcow2j.core.format.Layout;
+import io.qcow2j.core.internal.format.Layout;
 import io.qcow2j.core.testing.QemuImg;
 import io.qcow2j.core.testing.QemuIo;
 import io.qcow2j.core.testing.RequiresQemu;
