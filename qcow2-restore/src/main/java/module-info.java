@@ -17,6 +17,8 @@ module io.qcow2j.restore {
     exports io.qcow2j.restore.compose;
     exports io.qcow2j.restore.digest;
     exports io.qcow2j.restore.target;
+    // FreeHeap: the OADP module budgets metadata reads as the restore does
+    exports io.qcow2j.restore.internal to io.qcow2j.oadp;
 
     // JNA reads the libc interface's options reflectively when it binds it
     opens io.qcow2j.restore.internal.linux to com.sun.jna;

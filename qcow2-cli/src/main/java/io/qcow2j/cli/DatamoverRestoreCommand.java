@@ -15,7 +15,7 @@ import io.qcow2j.oadp.VmPlan;
 import io.qcow2j.oadp.VmRestore;
 import io.qcow2j.oadp.VmRestorePlanner;
 import io.qcow2j.restore.target.InvalidTargetException;
-import io.qcow2j.restore.target.TargetAccess;
+import io.qcow2j.restore.internal.target.TargetAccess;
 import io.qcow2j.s3.ObjectStore;
 import io.qcow2j.s3.S3BackupLocation;
 import io.qcow2j.s3.S3Settings;

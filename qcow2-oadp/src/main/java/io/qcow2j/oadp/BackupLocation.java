@@ -1,7 +1,7 @@
 package io.qcow2j.oadp;
 
 import io.qcow2j.core.ByteSource;
-import io.qcow2j.restore.FreeHeap;
+import io.qcow2j.restore.internal.FreeHeap;
 import io.qcow2j.restore.InsufficientMemoryException;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.qcow2j.core.PrintableText;
-import io.qcow2j.restore.FreeHeap;
+import io.qcow2j.restore.internal.FreeHeap;
 import io.qcow2j.restore.InsufficientMemoryException;
 import java.io.IOException;
 import java.nio.file.Path;

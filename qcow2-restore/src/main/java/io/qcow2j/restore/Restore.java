@@ -1,5 +1,6 @@
 package io.qcow2j.restore;
 
+import io.qcow2j.restore.internal.FreeHeap;
 import io.qcow2j.core.FileByteSource;
 import io.qcow2j.core.NativeLibraryUnavailableException;
 import io.qcow2j.core.Qcow2Image;
@@ -12,12 +13,12 @@ import io.qcow2j.restore.internal.pipeline.PipelineSettings;
 import io.qcow2j.restore.internal.pipeline.Uninterruptible;
 import io.qcow2j.restore.target.InvalidTargetException;
 import io.qcow2j.restore.target.Sink;
-import io.qcow2j.restore.target.StagedFile;
-import io.qcow2j.restore.target.TargetInspection;
+import io.qcow2j.restore.internal.target.StagedFile;
+import io.qcow2j.restore.internal.target.TargetInspection;
 import io.qcow2j.restore.target.TargetKind;
-import io.qcow2j.restore.target.TargetLock;
-import io.qcow2j.restore.target.TargetOptions;
-import io.qcow2j.restore.target.Targets;
+import io.qcow2j.restore.internal.target.TargetLock;
+import io.qcow2j.restore.internal.target.TargetOptions;
+import io.qcow2j.restore.internal.target.Targets;
 import io.qcow2j.restore.internal.linux.Libc;
 import io.qcow2j.restore.internal.linux.LoopDevice;
 import java.io.IOException;

@@ -14,7 +14,7 @@ import io.qcow2j.restore.Chain;
 import io.qcow2j.restore.Restore;
 import io.qcow2j.restore.RestoreIncompleteException;
 import io.qcow2j.restore.RestoreOptions;
-import io.qcow2j.restore.compose.Windows;
+import io.qcow2j.restore.internal.compose.Windows;
 import io.qcow2j.restore.testing.ChannelSink;
 import java.io.IOException;
 import java.io.RandomAccessFile;

@@ -5,7 +5,7 @@ import io.qcow2j.core.ExtentReader;
 import io.qcow2j.core.Qcow2Image;
 import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.compose.ComposedExtent;
-import io.qcow2j.restore.target.Buffers;
+import io.qcow2j.restore.internal.target.Buffers;
 import io.qcow2j.restore.target.Sink;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,6 +1,6 @@
 package io.qcow2j.restore.internal.pipeline;
 
-import io.qcow2j.restore.target.Buffers;
+import io.qcow2j.restore.internal.target.Buffers;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 

@@ -62,7 +62,7 @@ public record MemoryBudget(int workers, int wanted, long perWorker, long availab
     public static MemoryBudget compute(int requested, long maxCluster, int ioParallelism) {
         int wanted = requested > 0 ? requested
                 : Math.min(MAX_DEFAULT_WORKERS, Math.max(Runtime.getRuntime().availableProcessors(), ioParallelism));
-        long perWorker = BlockPlanner.BLOCK + io.qcow2j.restore.target.Buffers.ALIGN + 3 * maxCluster;
+        long perWorker = BlockPlanner.BLOCK + io.qcow2j.restore.internal.target.Buffers.ALIGN + 3 * maxCluster;
         long maxDirect = maxDirectMemory();
         long directInUse = directMemoryInUse();
         long available = maxDirect - directInUse - RESERVE;

@@ -1,4 +1,4 @@
-package io.qcow2j.restore.target;
+package io.qcow2j.restore.internal.target;
 
 import java.nio.ByteBuffer;
 

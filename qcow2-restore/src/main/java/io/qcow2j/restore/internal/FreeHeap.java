@@ -1,5 +1,6 @@
-package io.qcow2j.restore;
+package io.qcow2j.restore.internal;
 
+import io.qcow2j.restore.InsufficientMemoryException;
 import java.util.Locale;
 
 /**

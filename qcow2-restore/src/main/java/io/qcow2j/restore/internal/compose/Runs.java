@@ -1,5 +1,7 @@
-package io.qcow2j.restore.compose;
+package io.qcow2j.restore.internal.compose;
 
+import io.qcow2j.restore.compose.ComposedExtent;
+import io.qcow2j.restore.compose.ChainMap;
 import io.qcow2j.core.Extent;
 import java.util.List;
 

@@ -1,5 +1,9 @@
-package io.qcow2j.restore.target;
+package io.qcow2j.restore.internal.target;
 
+import io.qcow2j.restore.target.TargetKind;
+import io.qcow2j.restore.target.Sink;
+import io.qcow2j.restore.target.InvalidTargetException;
+import io.qcow2j.restore.target.WriteFailedException;
 import com.sun.nio.file.ExtendedOpenOption;
 import io.qcow2j.restore.internal.linux.KernelZeroer;
 import io.qcow2j.restore.internal.linux.PageCacheRelease;

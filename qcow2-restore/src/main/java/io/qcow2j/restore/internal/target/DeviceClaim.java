@@ -1,5 +1,6 @@
-package io.qcow2j.restore.target;
+package io.qcow2j.restore.internal.target;
 
+import io.qcow2j.restore.target.InvalidTargetException;
 import com.sun.jna.LastErrorException;
 import io.qcow2j.restore.internal.linux.Libc;
 import java.nio.file.Path;

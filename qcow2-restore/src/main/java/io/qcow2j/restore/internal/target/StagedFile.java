@@ -1,5 +1,6 @@
-package io.qcow2j.restore.target;
+package io.qcow2j.restore.internal.target;
 
+import io.qcow2j.restore.target.InvalidTargetException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.FileChannel;

@@ -1,5 +1,6 @@
-package io.qcow2j.restore;
+package io.qcow2j.restore.internal;
 
+import io.qcow2j.restore.Chain;
 import io.qcow2j.core.Compression;
 import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.internal.linux.Libc;

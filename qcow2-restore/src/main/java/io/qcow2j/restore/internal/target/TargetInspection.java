@@ -1,5 +1,6 @@
-package io.qcow2j.restore.target;
+package io.qcow2j.restore.internal.target;
 
+import io.qcow2j.restore.target.TargetKind;
 import java.nio.file.Path;
 
 /**

@@ -1,4 +1,4 @@
-package io.qcow2j.restore.compose;
+package io.qcow2j.restore.internal.compose;
 
 import java.io.IOException;
 

@@ -1,5 +1,8 @@
-package io.qcow2j.restore.target;
+package io.qcow2j.restore.internal.target;
 
+import io.qcow2j.restore.target.TargetKind;
+import io.qcow2j.restore.target.Sink;
+import io.qcow2j.restore.target.InvalidTargetException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.channels.FileChannel;
