@@ -11,7 +11,7 @@ import java.util.OptionalLong;
 
 /**
  * Where the objects of a backup location are: a directory ({@link DirectoryBackupLocation}) or a
- * bucket and prefix (qcow2-s3's {@code S3BackupLocation}). Objects are named by keys relative to
+ * bucket and prefix ({@link ObjectStoreBackupLocation}). Objects are named by keys relative to
  * the location, {@code /}-separated, the same in both ({@code checkpoints/ns/vm/index.json}); the
  * layout's rules ({@link OadpLayout}) build the keys and never see which kind of location it is.
  * Implementations are thread-safe.

@@ -1,8 +1,10 @@
 package io.qcow2j.oadp;
 
 import io.qcow2j.core.ByteSource;
+import io.qcow2j.core.remote.ObjectContainer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -10,24 +12,34 @@ import java.util.OptionalLong;
 /**
  * A backup location in an object store's bucket or container: key {@code k} is the object
  * {@code <prefix>/k}, joined as the kubevirt-datamover controller joins them (one trailing {@code /}
- * of the prefix dropped; an empty prefix adds nothing). The stores' modules say how an object is
- * opened and named; small objects are read here, the same way for all of them.
+ * of the prefix dropped; an empty prefix adds nothing). The store is any {@link ObjectContainer}
+ * (qcow2-s3's {@code ObjectStore.bucket(name)}, qcow2-azure's {@code BlobStore.container(name)}): a
+ * missing object reads as absent; a missing bucket, refused credentials or a network failure are
+ * the store's exceptions, naming {@code scheme://bucket/key}. Does not own the store: close that
+ * when done.
  */
-public abstract class ObjectStoreBackupLocation implements BackupLocation {
+public final class ObjectStoreBackupLocation implements BackupLocation {
+    private final ObjectContainer container;
     private final String scheme;
     private final String bucket;
     private final String prefix;
 
     /**
-     * @param scheme the URI scheme for messages, e.g. {@code s3}
-     * @param bucket the bucket or container
-     * @param prefix the location's prefix, in full; empty or null for the bucket's top
+     * @param container the bucket or container
+     * @param prefix    the location's prefix, in full (the controller's already ends in
+     *                  {@code -kubevirt-datamover}); empty or null for the bucket's top
      */
-    protected ObjectStoreBackupLocation(String scheme, String bucket, String prefix) {
-        this.scheme = Objects.requireNonNull(scheme, "scheme");
-        this.bucket = Objects.requireNonNull(bucket, "bucket");
+    public ObjectStoreBackupLocation(ObjectContainer container, String prefix) {
+        this.container = Objects.requireNonNull(container, "container");
+        this.scheme = Objects.requireNonNull(container.scheme(), "scheme");
+        this.bucket = Objects.requireNonNull(container.name(), "bucket");
         String p = prefix == null ? "" : prefix;
         this.prefix = p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+    }
+
+    /** The bucket or container the objects are read from. */
+    public ObjectContainer container() {
+        return container;
     }
 
     /** The bucket or container. */
@@ -51,14 +63,23 @@ public abstract class ObjectStoreBackupLocation implements BackupLocation {
         return scheme + "://" + bucket + "/" + objectName(key);
     }
 
-    /** Opens object {@code name} (prefix included) for positional reads. */
-    protected abstract ByteSource openObject(String name) throws IOException;
+    private ByteSource openObject(String name) throws IOException {
+        return container.open(name);
+    }
 
-    /** The size of object {@code name}, from one metadata request. */
-    protected abstract long sizeOf(String name) throws IOException;
+    private long sizeOf(String name) throws IOException {
+        return container.size(name);
+    }
 
-    /** Whether {@code e}, thrown by {@link #openObject} or {@link #sizeOf}, says the object (not its bucket) is missing. */
-    protected abstract boolean isAbsent(IOException e);
+    private boolean isAbsent(IOException e) {
+        return container.isAbsent(e);
+    }
+
+    /** Listing: what the store offers ({@link ObjectContainer#list}); verify-backup needs it. */
+    @Override
+    public List<String> list(String dirKey) throws IOException {
+        return container.list(objectName(dirKey + "/"));
+    }
 
     @Override
     public Optional<ByteSource> open(String key) throws IOException {
