@@ -5,7 +5,9 @@
  * store modules share (retries, network failures).
  */
 module io.qcow2j.core {
-    requires com.github.luben.zstd_jni;
+    // zstd images only: optional, so an embedder that never meets one can leave the native jar out;
+    // without it a zstd image is refused with NativeLibraryUnavailableException
+    requires static com.github.luben.zstd_jni;
 
     exports io.qcow2j.core;
     exports io.qcow2j.core.check;

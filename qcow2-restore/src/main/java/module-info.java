@@ -5,6 +5,8 @@
  */
 module io.qcow2j.restore {
     requires transitive io.qcow2j.core;
+    // optional in qcow2-core; required here so that a restore on the module path reads zstd images
+    requires com.github.luben.zstd_jni;
     // ExtendedOpenOption.DIRECT, for --direct
     requires jdk.unsupported;
     requires com.sun.jna;

@@ -1,6 +1,6 @@
 package io.qcow2j.core;
 
-import io.qcow2j.core.internal.compress.ZstdDecompressor;
+import io.qcow2j.core.internal.compress.ZstdAvailability;
 
 /**
  * The native code behind compressed clusters. zlib clusters need none; zstd clusters need
@@ -18,6 +18,6 @@ public final class Compression {
      * first read of a zstd cluster.
      */
     public static void preloadNative() {
-        ZstdDecompressor.loadError(); // a failure is reported by requireDecompressor when a zstd image needs it
+        ZstdAvailability.loadError(); // a failure is reported by requireDecompressor when a zstd image needs it
     }
 }

@@ -9,7 +9,8 @@ import java.nio.ByteBuffer;
 /**
  * zstd (compression_type 1). Streaming, like qemu, so the sector padding after the last frame is
  * ignored and a frame that ends early is reported. Needs direct buffers (zstd-jni works on native
- * memory); heap buffers are copied. Public only for {@link #loadError()}; internal, not API.
+ * memory); heap buffers are copied. Internal, not API.
+ * Loading this class needs zstd-jni's classes: ask {@link ZstdAvailability} first.
  */
 public final class ZstdDecompressor implements ClusterDecompressor {
     /** The magic number of a zstd frame (little-endian on disk). */
@@ -89,7 +90,7 @@ public final class ZstdDecompressor implements ClusterDecompressor {
      * once stays unusable even if a later load succeeds. So this loads the library, then compresses
      * and inflates a few bytes through the same classes a restore uses.
      */
-    public static String loadError() {
+    static String loadError() {
         try {
             Native.load();
         } catch (LinkageError | RuntimeException e) {
