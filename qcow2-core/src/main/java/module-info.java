@@ -12,4 +12,6 @@ module io.qcow2j.core {
     exports io.qcow2j.core;
     exports io.qcow2j.core.check;
     exports io.qcow2j.core.remote;
+    // helpers the other qcow2j modules share (PrintableText, ImageOpening, Compression): not API
+    exports io.qcow2j.core.internal to io.qcow2j.restore, io.qcow2j.oadp;
 }

@@ -3,7 +3,7 @@ package io.qcow2j.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qcow2j.azure.AzureSettings;
-import io.qcow2j.core.PrintableText;
+import io.qcow2j.core.internal.PrintableText;
 import io.qcow2j.oadp.BackupLocation;
 import io.qcow2j.oadp.DiskPlan;
 import io.qcow2j.oadp.ObjectStoreBackupLocation;

@@ -1,6 +1,6 @@
 package io.qcow2j.cli;
 
-import io.qcow2j.core.PrintableText;
+import io.qcow2j.core.internal.PrintableText;
 import io.qcow2j.oadp.ObjectStoreBackupLocation;
 import io.qcow2j.s3.ObjectStore;
 import io.qcow2j.s3.S3Settings;

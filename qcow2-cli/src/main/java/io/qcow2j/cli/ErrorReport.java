@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qcow2j.core.CorruptDataException;
 import io.qcow2j.core.InvalidImageException;
 import io.qcow2j.core.NativeLibraryUnavailableException;
-import io.qcow2j.core.PrintableText;
+import io.qcow2j.core.internal.PrintableText;
 import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.core.SourceAccessException;
 import io.qcow2j.core.UnsupportedImageException;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qcow2j.core.Extent;
 import io.qcow2j.core.OpenOptions;
-import io.qcow2j.core.PrintableText;
+import io.qcow2j.core.internal.PrintableText;
 import io.qcow2j.core.Qcow2Image;
 import io.qcow2j.restore.Chain;
 import io.qcow2j.restore.ChainOptions;

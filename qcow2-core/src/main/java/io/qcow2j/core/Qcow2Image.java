@@ -1,5 +1,6 @@
 package io.qcow2j.core;
 
+import io.qcow2j.core.ImageOpening;
 import static io.qcow2j.core.internal.format.Layout.HDR_COMPRESSION_TYPE;
 
 import io.qcow2j.core.internal.compress.ZstdAvailability;

@@ -1,5 +1,6 @@
 package io.qcow2j.oadp;
 
+import io.qcow2j.oadp.internal.KubeQuantity;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qcow2j.core.NativeLibraryUnavailableException;

@@ -21,7 +21,7 @@ import java.util.Objects;
  * @param vmBackup     name of the VirtualMachineBackup that wrote it; null when absent
  * @param files        the images, one per disk; immutable
  * @param pvcs         PVC names, {@code pvcs.get(i)} owning {@code files.get(i)}; immutable
- * @param pvcSizes     Kubernetes quantities (see {@link KubeQuantity}), one per PVC; immutable
+ * @param pvcSizes     Kubernetes quantities (as Kubernetes writes them), one per PVC; immutable
  * @param referencedBy names of the backups using this checkpoint; empty when absent; immutable
  */
 public record Checkpoint(String id, String type, String parent, String timestamp, String vmBackup,

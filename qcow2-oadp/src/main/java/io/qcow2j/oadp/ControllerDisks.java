@@ -1,6 +1,6 @@
 package io.qcow2j.oadp;
 
-import io.qcow2j.core.PrintableText;
+import io.qcow2j.core.internal.PrintableText;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

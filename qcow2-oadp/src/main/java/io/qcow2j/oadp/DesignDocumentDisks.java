@@ -1,6 +1,7 @@
 package io.qcow2j.oadp;
 
-import io.qcow2j.core.PrintableText;
+import io.qcow2j.oadp.internal.KubeQuantity;
+import io.qcow2j.core.internal.PrintableText;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;

@@ -1,7 +1,7 @@
 package io.qcow2j.oadp;
 
 import io.qcow2j.core.ByteSource;
-import io.qcow2j.core.PrintableText;
+import io.qcow2j.core.internal.PrintableText;
 import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.core.Qcow2Image;
 import io.qcow2j.core.SourceAccessException;

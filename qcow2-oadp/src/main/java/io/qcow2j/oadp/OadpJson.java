@@ -8,7 +8,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.qcow2j.core.PrintableText;
+import io.qcow2j.core.internal.PrintableText;
 import io.qcow2j.restore.internal.FreeHeap;
 import io.qcow2j.restore.InsufficientMemoryException;
 import java.io.IOException;

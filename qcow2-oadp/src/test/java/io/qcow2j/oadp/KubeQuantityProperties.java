@@ -1,5 +1,6 @@
 package io.qcow2j.oadp;
 
+import io.qcow2j.oadp.internal.KubeQuantity;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,7 +1,7 @@
 package io.qcow2j.restore.internal;
 
 import io.qcow2j.restore.Chain;
-import io.qcow2j.core.Compression;
+import io.qcow2j.core.internal.Compression;
 import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.internal.linux.Libc;
 

@@ -1,4 +1,4 @@
-package io.qcow2j.oadp;
+package io.qcow2j.oadp.internal;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;

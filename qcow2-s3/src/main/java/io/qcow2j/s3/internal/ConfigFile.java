@@ -1,4 +1,4 @@
-package io.qcow2j.s3;
+package io.qcow2j.s3.internal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,5 +1,6 @@
-package io.qcow2j.core;
+package io.qcow2j.core.internal;
 
+import io.qcow2j.core.Qcow2Image;
 import io.qcow2j.core.internal.compress.ZstdAvailability;
 
 /**

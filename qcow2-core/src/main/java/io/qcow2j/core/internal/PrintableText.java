@@ -1,4 +1,4 @@
-package io.qcow2j.core;
+package io.qcow2j.core.internal;
 
 /**
  * Text that did not come from qcow2j itself (names stored in images, fields of a bucket's JSON,
