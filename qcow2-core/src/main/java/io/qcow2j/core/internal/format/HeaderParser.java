@@ -149,10 +149,14 @@ public final class HeaderParser {
         }
 
         FeatureBits features = new FeatureBits(incompatible, compatible, autoclear);
-        Header h = new Header(version, backingFileOffset, backingFileSize, clusterBits, size, cryptMethod, l1Size,
-                l1TableOffset, refcountTableOffset, refcountTableClusters, nbSnapshots, snapshotsOffset, features,
-                refcountOrder, headerLength, compressionType, ext.all(), backingFile, ext.backingFormat(),
-                ext.dataFile(), ext.featureNames(), ext.bitmaps());
+        Header h = Header.builder().version(version).backingFileOffset(backingFileOffset)
+                .backingFileSize(backingFileSize).clusterBits(clusterBits).size(size).cryptMethod(cryptMethod)
+                .l1Size(l1Size).l1TableOffset(l1TableOffset).refcountTableOffset(refcountTableOffset)
+                .refcountTableClusters(refcountTableClusters).nbSnapshots(nbSnapshots).snapshotsOffset(snapshotsOffset)
+                .features(features).refcountOrder(refcountOrder).headerLength(headerLength)
+                .compressionType(compressionType).extensions(ext.all()).backingFile(backingFile)
+                .backingFormat(ext.backingFormat()).externalDataFile(ext.dataFile()).featureNames(ext.featureNames())
+                .bitmapsExtension(ext.bitmaps()).build();
         validate(h, name, fileSize, options, refcountTableInFile);
         return h;
     }
