@@ -243,7 +243,7 @@ public final class ClusterMap {
      * Appends the extents of guest range [{@code offset}, {@code offset + length}), clamped to the
      * virtual size, to {@code out}, merging with its last element.
      *
-     * @param mapMerging merge as {@code qemu-img map} does instead of as {@link Extent#canMerge}
+     * @param mapMerging merge as {@code qemu-img map} does instead of as {@link io.qcow2j.core.internal.Extents#canMerge}
      *                   allows
      */
     public void extents(long offset, long length, List<Extent> out, boolean mapMerging) throws IOException {

@@ -3,6 +3,7 @@ package io.qcow2j.core.internal.format;
 import static io.qcow2j.core.internal.format.Layout.L2_ZERO;
 
 import io.qcow2j.core.Extent;
+import io.qcow2j.core.internal.Extents;
 import io.qcow2j.core.Header;
 import java.io.IOException;
 import java.util.List;
@@ -38,7 +39,7 @@ final class ExtentWalker {
     /**
      * Appends the extents of guest range [{@code offset}, {@code offset + length}), clamped to the
      * virtual size, to {@code out}, merging with its last element: with {@code exact} the way
-     * {@code qemu-img map} merges, else as {@link Extent#canMerge} allows.
+     * {@code qemu-img map} merges, else as {@link Extents#canMerge} allows.
      */
     void walk(long offset, long length, List<Extent> out, boolean exact) throws IOException {
         if (offset < 0 || length < 0) {
@@ -152,8 +153,8 @@ final class ExtentWalker {
 
     private static void add(List<Extent> out, Extent e, boolean exact) {
         int last = out.size() - 1;
-        if (last >= 0 && (exact ? out.get(last).canMergeExact(e) : out.get(last).canMerge(e))) {
-            out.set(last, out.get(last).merge(e));
+        if (last >= 0 && (exact ? Extents.canMergeExact(out.get(last), e) : Extents.canMerge(out.get(last), e))) {
+            out.set(last, Extents.merge(out.get(last), e));
         } else {
             out.add(e);
         }

@@ -125,7 +125,9 @@ final class BlockWriter implements AutoCloseable {
         long firstChunk = start / DiskDigest.CHUNK;
         for (long bits = dataChunks; bits != 0; bits &= bits - 1) {
             int c = Long.numberOfTrailingZeros(bits);
-            digest.addChunk(firstChunk + c, buf, c * DiskDigest.CHUNK);
+            // a block ends at a chunk boundary or at the disk's end, as the chunk does
+            int length = Math.min(DiskDigest.CHUNK, block.length() - c * DiskDigest.CHUNK);
+            digest.add(firstChunk + c, DiskDigest.chunkHash(buf, c * DiskDigest.CHUNK, length));
         }
         try {
             writeRuns(block, readsAsZeros, minZeroRun);
