@@ -12,13 +12,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 
 /**
- * The reads of one block that go out at once: a remote source answers each read after a round
- * trip, so a worker that read its block's extents one after the other would wait that many round
- * trips. One image's extents whose bytes lie at most {@link #MERGE_GAP} apart in its file go out
- * as one scattered read ({@link io.qcow2j.core.ByteSource#readFully(List, String)}: one request,
- * the gap's bytes dropped). The reads run on a pool shared by all workers, whose size is the
- * ceiling on data reads in flight; every read is waited for before the block's buffer is used
- * again, even after a failure or an interrupt. Not thread-safe: one per worker.
+ * The data reads of remote images for a few consecutive blocks, sent at once: a remote source
+ * answers each read after a round trip, so reading extents one after the other would wait that
+ * many round trips. One image's extents whose bytes lie at most {@link #MERGE_GAP} apart in its
+ * file go out as one scattered read ({@link io.qcow2j.core.ByteSource#readFully(List, String)}: one
+ * request, the gap's bytes dropped), across the blocks' boundaries too (an incremental image holds
+ * neighbouring guest clusters near each other). The reads run on a pool shared by the run, whose
+ * size is the ceiling on data reads in flight. Not thread-safe: the planning thread's alone; the
+ * {@link Fetch} it starts may be waited for by any thread.
  */
 final class BlockReads {
     /**
@@ -32,8 +33,6 @@ final class BlockReads {
 
     private final ExecutorService pool;
     private final List<Wanted> wanted = new ArrayList<>();
-    private final List<Future<?>> pending = new ArrayList<>();
-    private final List<Long> guestOffsets = new ArrayList<>();
 
     /** An extent's bytes to read: where in which image, into which slice of the block. */
     private record Wanted(Qcow2Image image, int imageIndex, long hostOffset, ByteBuffer into, long guestOffset) {
@@ -59,22 +58,27 @@ final class BlockReads {
     /**
      * Starts the reads added since the last call: per image in file order, neighbours at most
      * {@link #MERGE_GAP} apart (and never overlapping) merged into one read.
+     *
+     * @return the reads started, to wait for before their buffers are used again
      */
-    void start() {
+    Fetch start() {
         if (wanted.isEmpty()) {
-            return;
+            return Fetch.NONE;
         }
         List<Wanted> order = new ArrayList<>(wanted);
         wanted.clear();
+        List<Future<?>> pending = new ArrayList<>();
+        List<Long> guestOffsets = new ArrayList<>();
         order.sort(Comparator.comparingInt(Wanted::imageIndex).thenComparingLong(Wanted::hostOffset));
         int from = 0;
         for (int i = 1; i <= order.size(); i++) {
             if (i < order.size() && mergeable(order.get(from), order.get(i - 1), order.get(i))) {
                 continue;
             }
-            submit(order.subList(from, i));
+            submit(order.subList(from, i), pending, guestOffsets);
             from = i;
         }
+        return new Fetch(pending, guestOffsets.stream().mapToLong(Long::longValue).toArray());
     }
 
     private static boolean mergeable(Wanted first, Wanted previous, Wanted next) {
@@ -82,76 +86,98 @@ final class BlockReads {
                 && next.hostOffset - previous.hostEnd() <= MERGE_GAP && next.hostEnd() - first.hostOffset <= MAX_MERGED;
     }
 
-    private void submit(List<Wanted> run) {
+    private void submit(List<Wanted> run, List<Future<?>> pending, List<Long> guestOffsets) {
         Qcow2Image image = run.get(0).image;
         long guestOffset = run.stream().mapToLong(Wanted::guestOffset).min().orElseThrow();
         if (run.size() == 1) {
             Wanted w = run.get(0);
-            submit(guestOffset, () -> {
+            pending.add(pool.submit(() -> {
                 image.source().readFully(w.into, w.hostOffset, "data cluster");
                 return null;
-            });
-            return;
+            }));
+        } else {
+            List<ReadPart> parts = run.stream().map(w -> new ReadPart(w.hostOffset, w.into)).toList();
+            pending.add(pool.submit(() -> {
+                image.source().readFully(parts, "data cluster");
+                return null;
+            }));
         }
-        List<ReadPart> parts = run.stream().map(w -> new ReadPart(w.hostOffset, w.into)).toList();
-        submit(guestOffset, () -> {
-            image.source().readFully(parts, "data cluster");
-            return null;
-        });
-    }
-
-    /** Starts {@code read}, which fills bytes of the block at guest offset {@code guestOffset}. */
-    private void submit(long guestOffset, Uninterruptible.IoTask<?> read) {
-        pending.add(pool.submit(read::call));
         guestOffsets.add(guestOffset);
     }
 
+    /** Whether no read was added since the last {@link #start()}. */
+    boolean isEmpty() {
+        return wanted.isEmpty();
+    }
+
     /**
-     * Waits for every read started since the last call. An interrupt does not cut the wait short
-     * (a read still filling the buffer would corrupt the next block) and is restored afterwards.
-     *
-     * @throws Failures.GuestIOException the first failed read in the order they were started (guest
-     *                                   order), with its guest offset, when it failed with an I/O error
+     * Reads started together. Every block they fill waits for all of them before its buffer is
+     * used (merged reads cross blocks); waiting is thread-safe and may happen more than once.
      */
-    void awaitAll() throws IOException {
-        boolean interrupted = false;
-        Throwable first = null;
-        long firstAt = -1;
-        try {
-            for (int i = 0; i < pending.size(); i++) {
+    static final class Fetch {
+        /** No reads. */
+        static final Fetch NONE = new Fetch(List.of(), new long[0]);
+
+        private final List<Future<?>> reads;
+        /** The first guest byte each read fills. */
+        private final long[] guestOffsets;
+
+        private Fetch(List<Future<?>> reads, long[] guestOffsets) {
+            this.reads = reads;
+            this.guestOffsets = guestOffsets;
+        }
+
+        /**
+         * Waits for every read. An interrupt does not cut the wait short (a read still filling a
+         * buffer would corrupt the next block written from it) and is restored afterwards.
+         *
+         * @throws Failures.GuestIOException the failed read with the lowest guest offset, with that
+         *                                   offset, when it failed with an I/O error
+         */
+        void awaitAll() throws IOException {
+            boolean interrupted = false;
+            Throwable first = null;
+            long firstAt = Long.MAX_VALUE;
+            for (int i = 0; i < reads.size(); i++) {
                 while (true) {
                     try {
-                        pending.get(i).get();
+                        reads.get(i).get();
                         break;
                     } catch (InterruptedException e) {
                         interrupted = true;
                     } catch (ExecutionException e) {
-                        if (first == null) {
+                        if (guestOffsets[i] < firstAt) {
                             first = e.getCause();
-                            firstAt = guestOffsets.get(i);
+                            firstAt = guestOffsets[i];
                         }
                         break;
                     }
                 }
             }
-        } finally {
-            pending.clear();
-            guestOffsets.clear();
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+            if (first instanceof IOException io) {
+                throw new Failures.GuestIOException(firstAt, io);
+            }
+            if (first instanceof RuntimeException re) {
+                throw re;
+            }
+            if (first instanceof Error err) {
+                throw err;
+            }
+            if (first != null) {
+                throw new IOException(first);
+            }
         }
-        if (first instanceof IOException io) {
-            throw new Failures.GuestIOException(firstAt, io);
-        }
-        if (first instanceof RuntimeException re) {
-            throw re;
-        }
-        if (first instanceof Error err) {
-            throw err;
-        }
-        if (first != null) {
-            throw new IOException(first);
+
+        /** As {@link #awaitAll()}, for when a failure is reported already: theirs come second. */
+        void awaitQuietly() {
+            try {
+                awaitAll();
+            } catch (IOException | RuntimeException e) {
+                // the failure reported first stands
+            }
         }
     }
 }
