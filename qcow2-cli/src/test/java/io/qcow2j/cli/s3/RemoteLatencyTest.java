@@ -105,6 +105,32 @@ class RemoteLatencyTest {
     }
 
     @Test
+    void neighbouringBlocksOfAnImageAreOneRequest() throws IOException {
+        // a cluster at the start of each of 4 consecutive 4 MiB blocks, written in guest order: in
+        // the file they follow each other, so the blocks' reads planned together are one GET
+        Path img = dir.resolve("blocks.qcow2");
+        QemuImg.create(img, 16 << 20, "cluster_size=65536");
+        List<String> writes = new ArrayList<>();
+        for (int b = 0; b < 4; b++) {
+            writes.add("write -P " + (b + 1) + " " + ((long) b << 22) + " 65536");
+        }
+        qemuIo(img, writes.toArray(String[]::new));
+        String bucket = backups.server.createBucket();
+        backups.server.putObject(bucket, "blocks.qcow2", Files.readAllBytes(img));
+        Path out = dir.resolve("out.raw");
+        CliRun r = CliRun.cli(DatamoverRun.awsEnv(proxy.endpoint()), "restore", "--workers", "4", "--output",
+                out.toString(), "s3://" + bucket + "/blocks.qcow2");
+        assertEquals(0, r.exit(), r.err());
+        Path oracle = dir.resolve("oracle.raw");
+        QemuImg.convertToRaw(img, oracle);
+        assertEquals(-1, Files.mismatch(oracle, out));
+        // the opening read, at most one for the L2 table, one for the 4 blocks' clusters (not 4)
+        long gets = proxy.requests().stream().filter(q -> q.method().equals("GET") && q.headers().entrySet().stream()
+                .anyMatch(h -> h.getKey().equalsIgnoreCase("Range") && h.getValue().startsWith("bytes="))).count();
+        assertTrue(gets >= 2 && gets <= 3, gets + " ranged GETs of " + proxy.requests().size() + " requests");
+    }
+
+    @Test
     void anImagesL2TablesAreFetchedTogether() throws IOException {
         // 4 KiB clusters: an L2 table maps 2 MiB; a cluster in each of 8 tables, so validating the
         // image reads 8 tables, and with one worker each 4 MiB block is one merged read
