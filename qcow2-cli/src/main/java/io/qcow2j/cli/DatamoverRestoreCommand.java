@@ -183,7 +183,7 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
                 removeDirectories(created);
             }
         }
-        return Main.OK;
+        return ExitCode.OK;
     }
 
     /** What the target path is must fit what the controller said it is; nothing is changed here. */

@@ -60,7 +60,7 @@ final class MapCommand implements Callable<Integer> {
                 chain(chain, out);
             }
         }
-        return Main.OK;
+        return ExitCode.OK;
     }
 
     private void single(Qcow2Image img, PrintWriter out) throws java.io.IOException {

@@ -118,7 +118,7 @@ final class RestoreCommand implements Callable<Integer> {
             events.emit(done);
             print(out, r, chain, verified, remote);
         }
-        return Main.OK;
+        return ExitCode.OK;
     }
 
     /** Local files as before (same-file checks by inode); any s3:// or az:// image makes it a chain of sources. */

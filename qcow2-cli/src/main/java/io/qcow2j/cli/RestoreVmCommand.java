@@ -161,7 +161,7 @@ final class RestoreVmCommand implements Callable<Integer> {
             remote.warnings().forEach(w -> err.println("warning: " + PrintableText.escape(w)));
             if (dryRun) {
                 printPlan(out, restore, remote);
-                return Main.OK;
+                return ExitCode.OK;
             }
             events.emit(startEvent(restore));
             Progress bar = Progress.create(flags.progress, err, events, "vm " + namespace + "/" + vm, remote::addTo);
@@ -197,7 +197,7 @@ final class RestoreVmCommand implements Callable<Integer> {
             events.emit(done);
             printSummary(out, restore, results, nanos, remote);
         }
-        return Main.OK;
+        return ExitCode.OK;
     }
 
     private ObjectNode startEvent(VmRestore restore) {

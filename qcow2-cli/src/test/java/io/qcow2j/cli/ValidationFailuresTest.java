@@ -144,7 +144,7 @@ class ValidationFailuresTest {
                 int rc = run.exit();
                 String e = run.err();
                 // a bad target has its own exit code (5), every other refusal here is invalid input (3)
-                assertEquals(failure.ownTarget() ? Main.INVALID_TARGET : Main.INVALID, rc, "exit code; stderr: " + e);
+                assertEquals(failure.ownTarget() ? ExitCode.INVALID_TARGET : ExitCode.INVALID, rc, "exit code; stderr: " + e);
                 List<String> errorLines = e.lines().filter(l -> l.startsWith("error: ")).toList();
                 assertEquals(1, errorLines.size(), "one error line: " + e);
                 assertTrue(errorLines.get(0).contains(culprit.toString()), "names " + culprit + ": " + e);
