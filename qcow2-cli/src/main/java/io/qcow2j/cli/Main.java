@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
@@ -102,25 +103,21 @@ public final class Main {
             err.println("Try '" + command + " --help'.");
             return r.exit();
         });
-        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            // after SIGTERM/SIGINT, whatever the interrupted command threw is the cancellation
-            ErrorReport r = signals.signalled() ? signals.report(ex) : ErrorReport.of(ex, usageExit);
+        // after SIGTERM/SIGINT, whatever the interrupted command threw is the cancellation
+        Function<Throwable, Integer> failed = t -> {
+            ErrorReport r = signals.signalled() ? signals.report(t) : ErrorReport.of(t, usageExit);
             if (debug) {
-                ex.printStackTrace(err);
+                t.printStackTrace(err);
             }
             reporter.accept(r);
             return r.exit();
-        });
+        };
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> failed.apply(ex));
         int rc;
         try {
             rc = cl.execute(args);
         } catch (Error e) { // picocli hands only Exceptions to the handler above
-            ErrorReport r = signals.signalled() ? signals.report(e) : ErrorReport.of(e, usageExit);
-            if (debug) {
-                e.printStackTrace(err);
-            }
-            reporter.accept(r);
-            rc = r.exit();
+            rc = failed.apply(e);
         }
         signals.finished();
         out.flush();
