@@ -6,9 +6,7 @@ import io.qcow2j.azure.AzureBackupLocation;
 import io.qcow2j.azure.AzureSettings;
 import io.qcow2j.core.PrintableText;
 import io.qcow2j.restore.RestoreOptions;
-import io.qcow2j.restore.RestoreResult;
 import io.qcow2j.restore.TargetState;
-import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.oadp.BackupLocation;
 import io.qcow2j.restore.oadp.DiskPlan;
 import io.qcow2j.restore.oadp.VmPlan;
@@ -166,17 +164,15 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
                 }
                 guard.done();
                 published = true;
-                RestoreResult r = results.get(0).result();
-                ObjectNode done = events.event("done");
-                done.put("target", target.toString());
-                done.put("virtual-size", r.virtualSize());
-                done.put("bytes-written", r.bytesWritten());
-                done.put("digest", DiskDigest.NAME + ":" + r.digest());
+                RestoreReport report = RestoreReport.of(results.get(0).result(), disk.restore().images(),
+                        validationNanos, false, "");
+                ObjectNode done = report.doneEvent(events);
                 stats(done, store);
                 events.emit(done);
-                ObjectNode summary = summary(dm, plan, disk, r, kind(existed, block), start, validationNanos, store);
+                ObjectNode summary = summary(dm, plan, disk, report, start, store);
                 // one record in the pod log: the controller logs every line it reads as one
-                out.println(DatamoverEnvironment.jsonSummary(env) ? Json.line(summary) : summaryLine(summary));
+                out.println(DatamoverEnvironment.jsonSummary(env) ? Json.line(summary)
+                        : RestoreReport.datamoverLine(summary));
             }
         } finally {
             if (!published) {
@@ -279,20 +275,8 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         return n;
     }
 
-    /** The summary as one line of text: what an operator reads in the pod log. */
-    private static String summaryLine(ObjectNode s) {
-        return String.format("restored volume %s of VM %s/%s from backup %s (%d checkpoints) onto %s (%s): %,d bytes"
-                        + " virtual, %,d written, %,d fetched in %d requests (%d retries), %.1f s, %s",
-                PrintableText.name(s.path("volume").asText()), PrintableText.name(s.path("namespace").asText()),
-                PrintableText.name(s.path("vm").asText()), PrintableText.name(s.path("backup").asText()),
-                s.path("checkpoints").size(), PrintableText.escape(s.path("target").asText()),
-                s.path("target-kind").asText(), s.path("virtual-size").asLong(), s.path("bytes-written").asLong(),
-                s.path("bytes-fetched").asLong(), s.path("requests").asLong(), s.path("retries").asLong(),
-                s.path("seconds").asDouble(), s.path("digest").asText());
-    }
-
-    private ObjectNode summary(DatamoverEnvironment dm, VmPlan plan, VmRestore.PreparedDisk disk, RestoreResult r,
-                               String kind, long start, long validationNanos, ObjectStorage store) {
+    private ObjectNode summary(DatamoverEnvironment dm, VmPlan plan, VmRestore.PreparedDisk disk, RestoreReport report,
+                               long start, ObjectStorage store) {
         DiskPlan d = disk.plan();
         ObjectNode n = Json.object();
         n.put("status", "ok");
@@ -303,33 +287,20 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         n.put("pvc", d.pvc());
         n.put("layout", plan.layout() == io.qcow2j.restore.oadp.OadpLayout.Kind.CONTROLLER ? "controller"
                 : "design-document");
-        n.put("target", dm.targetPath().toString());
-        n.put("target-kind", kind);
-        n.put("virtual-size", r.virtualSize());
-        n.put("bytes-written", r.bytesWritten());
-        n.put("data-bytes", r.dataBytes());
-        n.put("zero-bytes-skipped", r.zeroBytesSkipped());
-        n.put("zero-bytes-written", r.zeroBytesWritten());
-        n.put("seconds", (System.nanoTime() - start) / 1e9);
-        n.put("validation-seconds", validationNanos / 1e9);
-        n.put("restore-seconds", r.nanos() / 1e9);
-        n.put("mb-per-second", Math.round(r.megabytesPerSecond() * 10) / 10.0);
-        n.put("digest", DiskDigest.NAME + ":" + r.digest());
-        n.put("workers", r.workers());
-        n.put("zero-offload", r.zeroOffload());
+        report.put(n, "target", "target-kind", "virtual-size", "bytes-written", "data-bytes", "zero-bytes-skipped",
+                "zero-bytes-written");
+        n.put("seconds", (System.nanoTime() - start) / 1e9); // the whole run's, validation included
+        report.put(n, "validation-seconds", "restore-seconds", "mb-per-second", "digest", "workers", "zero-offload");
         n.put("image-bytes", disk.imageBytes());
         stats(n, store);
         ArrayNode cps = n.putArray("checkpoints");
         plan.checkpointIds().forEach(cps::add);
-        ArrayNode imgs = n.putArray("images");
-        disk.restore().images().forEach(imgs::add);
+        report.put(n, "images");
         ObjectNode dd = n.putObject("datadownload");
         dd.put("name", dm.dataDownloadName());
         dd.put("uid", dm.dataDownloadUid());
-        ArrayNode notes = n.putArray("notes");
-        r.notes().forEach(notes::add);
-        ArrayNode warnings = n.putArray("warnings");
-        r.warnings().forEach(warnings::add);
+        report.put(n, "notes", "warnings");
+        ArrayNode warnings = (ArrayNode) n.get("warnings");
         store.warnings().forEach(warnings::add);
         return n;
     }
