@@ -14,6 +14,8 @@ import io.qcow2j.restore.oadp.VmRestore;
 import io.qcow2j.restore.oadp.VmRestorePlanner;
 import io.qcow2j.restore.target.InvalidTargetException;
 import io.qcow2j.restore.target.TargetAccess;
+import io.qcow2j.restore.target.TargetKind;
+import io.qcow2j.restore.target.Targets;
 import io.qcow2j.s3.ObjectStore;
 import io.qcow2j.s3.S3BackupLocation;
 import io.qcow2j.s3.S3Settings;
@@ -129,8 +131,10 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
                         PrintWriter err, SignalGuard.Armed guard) throws IOException {
         long start = System.nanoTime();
         Path target = dm.targetPath();
+        // what the library finds there (Targets.inspect decides the same again when preparing); a link
+        // that exists counts, and only a device may be reached through one (checkTarget)
         boolean existed = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
-        boolean block = isBlockDevice(target);
+        boolean block = existed && Targets.kindOf(target).orElse(null) == TargetKind.BLOCK_DEVICE;
         checkTarget(dm, target, existed, block, err);
         VmPlan plan;
         try {
@@ -151,12 +155,16 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
                 disk.chain().notes().forEach(n -> err.println("note: " + PrintableText.escape(n)));
                 disk.restore().warnings().forEach(w -> err.println("warning: " + PrintableText.escape(w)));
                 store.warnings().forEach(w -> err.println("warning: " + PrintableText.escape(w)));
-                events.emit(startEvent(dm, plan, disk, existed, block));
+                events.emit(startEvent(dm, plan, disk));
                 Progress bar = Progress.create(DatamoverEnvironment.jsonProgress(env) ? Progress.Mode.json
                         : Progress.Mode.none, err, events, target.toString(), n -> stats(n, store));
                 List<VmRestore.DiskResult> results;
-                guard.writing(block ? TargetState.PARTIALLY_WRITTEN : existed ? TargetState.UNCHANGED
-                        : TargetState.NOT_CREATED);
+                // a file is staged and renamed over the path: replaced whole, or not at all
+                guard.writing(switch (disk.restore().targetKind()) {
+                    case BLOCK_DEVICE -> TargetState.PARTIALLY_WRITTEN;
+                    case EXISTING_FILE -> TargetState.UNCHANGED;
+                    case NEW_FILE -> TargetState.NOT_CREATED;
+                });
                 try {
                     results = restore.run(options.toBuilder().progress(bar).build());
                 } finally {
@@ -203,14 +211,6 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         }
     }
 
-    private static boolean isBlockDevice(Path p) {
-        try {
-            return ((Integer) Files.getAttribute(p, "unix:mode") & 0170000) == 0060000;
-        } catch (IOException | UnsupportedOperationException e) {
-            return false;
-        }
-    }
-
     /**
      * Makes the missing directories of {@code target}'s directory (mode 0700, as the downloader);
      * returns them, deepest first.
@@ -247,10 +247,6 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         }
     }
 
-    private static String kind(boolean existed, boolean block) {
-        return block ? "block-device" : existed ? "existing-file" : "new-file";
-    }
-
     private static void stats(ObjectNode n, ObjectStorage store) {
         var s = store.statistics();
         n.put("bytes-fetched", s.bytesFetched());
@@ -258,14 +254,13 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         n.put("retries", s.retries());
     }
 
-    private ObjectNode startEvent(DatamoverEnvironment dm, VmPlan plan, VmRestore.PreparedDisk disk, boolean existed,
-                                  boolean block) {
+    private ObjectNode startEvent(DatamoverEnvironment dm, VmPlan plan, VmRestore.PreparedDisk disk) {
         ObjectNode n = events.event("start");
         n.put("vm", dm.namespace() + "/" + dm.vmName());
         n.put("backup", dm.backup());
         n.put("volume", dm.volume());
         n.put("target", dm.targetPath().toString());
-        n.put("target-kind", kind(existed, block));
+        n.put("target-kind", disk.restore().targetKind().label());
         n.put("virtual-size", disk.virtualSize());
         n.put("workers", disk.restore().workers());
         ArrayNode cps = n.putArray("checkpoints");
