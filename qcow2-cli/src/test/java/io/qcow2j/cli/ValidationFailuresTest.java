@@ -30,9 +30,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every chain-level failure is found before the target is touched (DESIGN §3, §5): a target that
- * did not exist is not created, one that existed keeps its bytes and size, and the CLI exits 3
- * with one {@code error:} line naming the file and no stack trace.
+ * Every chain-level failure is found before the target is touched (docs/architecture.md,
+ * invariants 3 and 5): a target that did not exist is not created, one that existed keeps its
+ * bytes and size, and the CLI exits 3 with one {@code error:} line naming the file and no stack
+ * trace.
  */
 class ValidationFailuresTest {
     private static final long K = 1024;

@@ -15,7 +15,7 @@ package io.qcow2j.core;
 public record Extent(Kind kind, long guestOffset, long length, long hostOffset, CompressedDescriptor compressed,
         long clusterGuestOffset) {
 
-    /** The four states a guest byte can have in one image (DESIGN §1). */
+    /** The four states a guest byte can have in one image (docs/architecture.md, invariant 1). */
     public enum Kind {
         /** Stored uncompressed at {@code hostOffset}. */
         DATA,

@@ -32,9 +32,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The three kinds of target (DESIGN §4): a new sparse file, an existing file (resized, every zero
- * range zeroed except its holes, unless the caller promises it reads as zeros) and a block device (loop device
- * where losetup works).
+ * The three kinds of target (docs/architecture.md, invariant 4): a new sparse file, an existing
+ * file (resized, every zero range zeroed except its holes, unless the caller promises it reads as
+ * zeros) and a block device (loop device where losetup works).
  */
 class TargetsTest {
     private static final long K = 1024;

@@ -14,9 +14,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 
 /**
- * The composition rule (DESIGN §2) for one range: for every guest byte the newest image whose
- * state there is zero, data or compressed decides it; unallocated falls through to the next older
- * image; past an older image's end its bytes read as zeros.
+ * The composition rule (docs/architecture.md, invariant 2) for one range: for every guest byte the
+ * newest image whose state there is zero, data or compressed decides it; unallocated falls through
+ * to the next older image; past an older image's end its bytes read as zeros.
  *
  * <p>The images are painted oldest first onto an ordered map of non-overlapping segments: every
  * non-unallocated extent of a newer image replaces whatever lies below it. Each extent is inserted

@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 
 /**
- * A chain of images, oldest first, composed into the extents of the restored disk (DESIGN §2),
- * one {@linkplain Windows window} at a time. Restore, {@code map} and {@code restore-vm}'s plan all
- * go through it. Not thread-safe: one composition per thread.
+ * A chain of images, oldest first, composed into the extents of the restored disk
+ * (docs/architecture.md, invariant 2), one {@linkplain Windows window} at a time. Restore,
+ * {@code map} and {@code restore-vm}'s plan all go through it. Not thread-safe: one composition per thread.
  */
 public final class Composition {
     private final List<Qcow2Image> images;
