@@ -33,8 +33,9 @@ final class RestoreReport {
 
     /**
      * The report of {@code result}, restored from {@code images} (their names, oldest first) after
-     * {@code validationNanos} of validation. With {@code verify}, the target is read back first and
-     * a digest that differs is the restore's failure: the target is not what was restored.
+     * {@code validationNanos} of validation (-1 where the command reports none). With
+     * {@code verify}, the target is read back first and a digest that differs is the restore's
+     * failure: the target is not what was restored.
      *
      * @param what prefixed to the failure's reason, naming the disk ("PVC x: "), or ""
      */
