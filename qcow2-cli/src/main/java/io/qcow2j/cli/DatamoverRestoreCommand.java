@@ -157,7 +157,7 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
                 store.warnings().forEach(w -> err.println("warning: " + PrintableText.escape(w)));
                 events.emit(startEvent(dm, plan, disk));
                 Progress bar = Progress.create(DatamoverEnvironment.jsonProgress(env) ? Progress.Mode.json
-                        : Progress.Mode.none, err, events, target.toString(), n -> stats(n, store));
+                        : Progress.Mode.none, err, events, target.toString(), store::addTo);
                 List<VmRestore.DiskResult> results;
                 // a file is staged and renamed over the path: replaced whole, or not at all
                 guard.writing(switch (disk.restore().targetKind()) {
@@ -175,7 +175,7 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
                 RestoreReport report = RestoreReport.of(results.get(0).result(), disk.restore().images(),
                         validationNanos, false, "");
                 ObjectNode done = report.doneEvent(events);
-                stats(done, store);
+                store.addTo(done);
                 events.emit(done);
                 ObjectNode summary = summary(dm, plan, disk, report, start, store);
                 // one record in the pod log: the controller logs every line it reads as one
@@ -247,13 +247,6 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         }
     }
 
-    private static void stats(ObjectNode n, ObjectStorage store) {
-        var s = store.statistics();
-        n.put("bytes-fetched", s.bytesFetched());
-        n.put("requests", s.requests());
-        n.put("retries", s.retries());
-    }
-
     private ObjectNode startEvent(DatamoverEnvironment dm, VmPlan plan, VmRestore.PreparedDisk disk) {
         ObjectNode n = events.event("start");
         n.put("vm", dm.namespace() + "/" + dm.vmName());
@@ -287,7 +280,7 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         n.put("seconds", (System.nanoTime() - start) / 1e9); // the whole run's, validation included
         report.put(n, "validation-seconds", "restore-seconds", "mb-per-second", "digest", "workers", "zero-offload");
         n.put("image-bytes", disk.imageBytes());
-        stats(n, store);
+        store.addTo(n); // always: the backup location is in a store
         ArrayNode cps = n.putArray("checkpoints");
         plan.checkpointIds().forEach(cps::add);
         report.put(n, "images");
