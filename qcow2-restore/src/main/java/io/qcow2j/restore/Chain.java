@@ -114,7 +114,7 @@ public final class Chain implements Closeable {
         Chain chain = of(sources, options, false);
         try {
             ExecutorService lookups = ChainOpening.pool(chain.images.size(), chain.preferredConcurrency(),
-                    "qcow2j-compose");
+                    options.threadFactory());
             try {
                 return new Composed(chain, new Composition(chain.images, lookups).dataBytes());
             } finally {
