@@ -45,7 +45,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * claimed with {@code O_EXCL}.
  *
  * <p>Cancel with {@link #cancel()} from any thread, or by interrupting the thread running
- * {@link #run()}: the run then ends with a {@link RestoreCancelledException}.
+ * {@link #run()}: the run then ends with a {@link RestoreCancelledException}. A cancel before
+ * {@link #run()} leaves the target untouched.
+ *
+ * <p>Thread-safety: a restore runs once ({@link #run()} a second time throws
+ * {@link IllegalStateException}); {@link #cancel()} and {@link #isCancelled()} may be called from
+ * any thread at any time, {@link #prepare()} from any thread. The chain must stay open, and must
+ * not be used by another restore, until {@link #run()} returns.
  */
 public final class Restore {
     private final Chain chain;
@@ -53,6 +59,8 @@ public final class Restore {
     private final Sink sink;
     private final RestoreOptions options;
     private final AtomicBoolean cancelled = new AtomicBoolean();
+    /** Set by the first {@link #run()}: a restore is single-use. */
+    private final AtomicBoolean started = new AtomicBoolean();
     /** The staging file being written, or null: a cancel discards it at once (see {@link #cancel()}). */
     private volatile StagedFile staging;
     private RestorePlan plan;
@@ -223,13 +231,36 @@ public final class Restore {
     }
 
     /**
-     * Prepares (see {@link #prepare()}), then writes the disk and forces it to stable storage.
+     * Prepares (see {@link #prepare()}), then writes the disk and forces it to stable storage. Runs
+     * once per restore.
      *
      * @throws io.qcow2j.core.Qcow2Exception a problem found by {@link #prepare()}; nothing was written
+     * @throws RestoreCancelledException  cancelled: before this call or before writing began, the
+     *                                    target is untouched ({@link TargetState#UNCHANGED} or
+     *                                    {@link TargetState#NOT_CREATED})
      * @throws RestoreIncompleteException writing started and did not finish
+     * @throws IllegalStateException      this restore ran before
      */
     public RestoreResult run() throws IOException {
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("this restore ran before; a Restore runs once (make another with"
+                    + " Restore.of)");
+        }
         return Uninterruptible.call(this::prepareAndRun, this::cancel, options.threadFactory());
+    }
+
+    /**
+     * Ends a restore cancelled before its first write, leaving the target as it was: checked before
+     * the target is opened, since opening an existing one may resize it.
+     */
+    private void requireNotCancelled() throws RestoreCancelledException {
+        if (cancelled.get()) {
+            String name = sink != null ? sink.name() : targetPath.toString();
+            TargetState state = sink != null || Files.exists(targetPath) ? TargetState.UNCHANGED
+                    : TargetState.NOT_CREATED;
+            // stopped before guest offset 0: nothing of the disk was written
+            throw new RestoreCancelledException(name, 0, "restore cancelled before writing began", null, state);
+        }
     }
 
     /** A regular file restored beside its path and renamed into place: a new file, or one replaced whole. */
@@ -238,7 +269,9 @@ public final class Restore {
     }
 
     private RestoreResult prepareAndRun() throws IOException {
+        requireNotCancelled();
         RestorePlan p = prepare();
+        requireNotCancelled();
         if (sink != null) {
             return execute(sink, p, TargetState.PARTIALLY_WRITTEN, List.of());
         }
