@@ -2,7 +2,9 @@ package io.qcow2j.restore;
 
 import io.qcow2j.core.FileByteSource;
 import io.qcow2j.core.NativeLibraryUnavailableException;
+import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.core.Qcow2Image;
+import io.qcow2j.core.RefusedException;
 import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.pipeline.MemoryBudget;
 import io.qcow2j.restore.pipeline.Pipeline;
@@ -61,6 +63,11 @@ public final class Restore {
     private final AtomicBoolean cancelled = new AtomicBoolean();
     /** Set by the first {@link #run()}: a restore is single-use. */
     private final AtomicBoolean started = new AtomicBoolean();
+    /**
+     * What a failure leaves at the target once it may have changed (opened for writing, a staging
+     * file made), or null before: an I/O error then is a refusal, after it an incomplete restore.
+     */
+    private volatile TargetState onFailure;
     /** The staging file being written, or null: a cancel discards it at once (see {@link #cancel()}). */
     private volatile StagedFile staging;
     private RestorePlan plan;
@@ -234,11 +241,18 @@ public final class Restore {
      * Prepares (see {@link #prepare()}), then writes the disk and forces it to stable storage. Runs
      * once per restore.
      *
-     * @throws io.qcow2j.core.Qcow2Exception a problem found by {@link #prepare()}; nothing was written
+     * @throws RefusedException           a problem found before the first write ({@link #prepare()},
+     *                                    the target's lock); nothing was written, the target is
+     *                                    untouched
      * @throws RestoreCancelledException  cancelled: before this call or before writing began, the
      *                                    target is untouched ({@link TargetState#UNCHANGED} or
      *                                    {@link TargetState#NOT_CREATED})
-     * @throws RestoreIncompleteException writing started and did not finish
+     * @throws RestoreIncompleteException writing started and did not finish; {@link
+     *                                    RestoreIncompleteException#targetState()} says what the target
+     *                                    holds, the cause whether a source (a {@link
+     *                                    io.qcow2j.core.SourceAccessException} naming the image and
+     *                                    offset) or the target ({@link
+     *                                    io.qcow2j.restore.target.WriteFailedException}) failed
      * @throws IllegalStateException      this restore ran before
      */
     public RestoreResult run() throws IOException {
@@ -246,7 +260,27 @@ public final class Restore {
             throw new IllegalStateException("this restore ran before; a Restore runs once (make another with"
                     + " Restore.of)");
         }
-        return Uninterruptible.call(this::prepareAndRun, this::cancel, options.threadFactory());
+        try {
+            return Uninterruptible.call(this::prepareAndRun, this::cancel, options.threadFactory());
+        } catch (RefusedException | RestoreIncompleteException e) {
+            throw e;
+        } catch (IOException e) {
+            throw unexpected(e);
+        }
+    }
+
+    /**
+     * An I/O error of no qcow2j type (the file system failing a lock, a listing, a rename) as one of
+     * the two outcomes a caller handles: refused while the target was as it was, incomplete after.
+     */
+    private Qcow2Exception unexpected(IOException e) {
+        String name = sink != null ? sink.name() : targetPath.toString();
+        String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        TargetState state = onFailure;
+        if (state == null) {
+            return new InvalidTargetException(name, "cannot prepare the target: " + why, e);
+        }
+        return new RestoreIncompleteException(name, -1, "I/O error: " + why, e, state);
     }
 
     /**
@@ -273,12 +307,14 @@ public final class Restore {
         RestorePlan p = prepare();
         requireNotCancelled();
         if (sink != null) {
+            onFailure = TargetState.PARTIALLY_WRITTEN;
             return execute(sink, p, TargetState.PARTIALLY_WRITTEN, List.of());
         }
         TargetOptions targetOptions = new TargetOptions(options.targetIsZero(), options.directIo(),
                 p.pageCacheRelease());
         TargetKind kind = inspection.kind();
         if (kind == TargetKind.BLOCK_DEVICE) { // claimed exclusively (O_EXCL) by the sink
+            onFailure = TargetState.PARTIALLY_WRITTEN;
             try (Sink opened = Targets.open(inspection, p.virtualSize(), targetOptions)) {
                 return execute(opened, p, TargetState.PARTIALLY_WRITTEN, List.of());
             }
@@ -288,6 +324,7 @@ public final class Restore {
             if (staged(kind)) {
                 return stageAndPublish(p, targetOptions);
             }
+            onFailure = TargetState.PARTIALLY_WRITTEN; // opening resizes it
             try (Sink opened = Targets.open(inspection, p.virtualSize(), targetOptions)) {
                 return execute(opened, p, TargetState.PARTIALLY_WRITTEN, List.of());
             }
@@ -303,6 +340,7 @@ public final class Restore {
         String name = p.target();
         TargetState failed = inspection.kind() == TargetKind.NEW_FILE ? TargetState.NOT_CREATED : TargetState.UNCHANGED;
         List<String> removed = StagedFile.removeLeftovers(targetPath);
+        onFailure = failed;
         try (StagedFile staged = StagedFile.beside(targetPath)) {
             TargetInspection at = new TargetInspection(staged.staging(), TargetKind.NEW_FILE, 0);
             try (Sink opened = Targets.open(at, p.virtualSize(), targetOptions, name);
