@@ -30,7 +30,7 @@ import java.util.concurrent.ExecutorService;
  * exactly as qemu reads a chain whose backing file is shorter than its overlay.
  *
  * <p>Thread-safety: a chain does not change once opened; any number of threads may use it and its
- * images at once (restores one after the other, ComposedDisk reads, extent queries).
+ * images at once (restores one after the other, {@link ComposedDisk} reads, extent queries).
  * {@link #close()} must come after every such use has ended: a read of a closed chain fails.
  */
 public final class Chain implements Closeable {
