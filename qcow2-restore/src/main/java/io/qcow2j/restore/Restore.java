@@ -137,11 +137,23 @@ public final class Restore {
      * @throws InvalidTargetException     the target cannot take the disk
      * @throws InsufficientMemoryException not even one worker fits in the free memory, or the
      *                                    chain's metadata does not fit in the free heap
+     * @throws RefusedException           every failure here is one: the target is untouched
      */
     public synchronized RestorePlan prepare() throws IOException {
-        if (plan != null) {
-            return plan;
+        if (plan == null) {
+            try {
+                plan = decide();
+            } catch (RefusedException e) {
+                throw e;
+            } catch (IOException e) { // a stat or a listing failed: still nothing was written
+                throw unexpected(e);
+            }
         }
+        return plan;
+    }
+
+    /** What {@link #prepare()} decides; writes nothing. */
+    private RestorePlan decide() throws IOException {
         chain.requireDecompressors();
         long size = chain.virtualSize();
         String name;
@@ -214,9 +226,8 @@ public final class Restore {
                     + "; raise the memory limit (container, or the JVM's -XX:MaxDirectMemorySize / -Xmx)");
         }
         requireHeap(name, chain);
-        plan = new RestorePlan(name, kind, size, images, budget.workers(), budget.perWorker(), zeroOffload,
+        return new RestorePlan(name, kind, size, images, budget.workers(), budget.perWorker(), zeroOffload,
                 pageCacheRelease, warnings);
-        return plan;
     }
 
     /**
