@@ -78,19 +78,6 @@ class RestoreLifecycleTest {
     }
 
     @Test
-    void aCancelBeforeRunCreatesNoNewTarget() throws IOException {
-        Path target = dir.resolve("new.raw");
-        try (Chain chain = Chain.open(files, OpenOptions.defaults())) {
-            Restore restore = Restore.of(chain, target, RestoreOptions.defaults());
-            restore.cancel();
-            RestoreCancelledException e = assertThrows(RestoreCancelledException.class, restore::run);
-            assertEquals(TargetState.NOT_CREATED, e.targetState());
-        }
-        assertFalse(Files.exists(target));
-        assertEquals(Set.of(), listing());
-    }
-
-    @Test
     void theChainOpensOnThreadsOfTheCallersFactory() throws IOException {
         Set<String> made = ConcurrentHashMap.newKeySet();
         Set<String> ran = ConcurrentHashMap.newKeySet();
