@@ -93,7 +93,15 @@ public final class Restore {
         return new Restore(chain, null, sink, options);
     }
 
-    /** Opens and validates {@code images} (oldest first) and restores them into {@code target}. */
+    /**
+     * Opens and validates {@code images} (oldest first) and restores them into {@code target}.
+     *
+     * @throws RefusedException            found before the first write (an image, the chain, the
+     *                                     memory, a native library, the target): nothing was written
+     * @throws RestoreIncompleteException  writing began and did not finish (see {@link #run()})
+     * @throws java.io.InterruptedIOException the calling thread was interrupted while the chain was
+     *                                     opened: nothing was written
+     */
     public static RestoreResult run(List<Path> images, Path target, RestoreOptions options) throws IOException {
         try (Chain chain = Chain.open(images, options.chainOptions())) {
             return of(chain, target, options).run();
