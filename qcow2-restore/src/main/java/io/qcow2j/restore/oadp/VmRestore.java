@@ -70,13 +70,16 @@ public final class VmRestore implements Closeable {
 
     private final VmPlan plan;
     private final List<PreparedDisk> disks;
+    /** The options {@link #prepare} validated the disks with: what {@link #run()} restores with. */
+    private final RestoreOptions options;
     private final AtomicBoolean cancelled = new AtomicBoolean();
     /** The disk's restore running now, or null: what {@link #cancel()} stops. */
     private volatile Restore current;
 
-    private VmRestore(VmPlan plan, List<PreparedDisk> disks) {
+    private VmRestore(VmPlan plan, List<PreparedDisk> disks, RestoreOptions options) {
         this.plan = plan;
         this.disks = List.copyOf(disks);
+        this.options = options;
     }
 
     /**
@@ -108,7 +111,7 @@ public final class VmRestore implements Closeable {
                 boolean writesZeros = r.targetKind() != TargetKind.NEW_FILE && !options.targetIsZero();
                 prepared.set(prepared.size() - 1, new PreparedDisk(d, chain, r, writesZeros, imageBytes));
             }
-            return new VmRestore(plan, prepared);
+            return new VmRestore(plan, prepared, options);
         } catch (IOException | RuntimeException e) {
             for (PreparedDisk p : prepared) {
                 p.chain().close();
@@ -130,6 +133,11 @@ public final class VmRestore implements Closeable {
     /** Sum of the disks' virtual sizes. */
     public long totalSize() {
         return disks.stream().mapToLong(PreparedDisk::virtualSize).sum();
+    }
+
+    /** Restores the disks with the options they were prepared with: see {@link #run(RestoreOptions)}. */
+    public List<DiskResult> run() throws IOException {
+        return run(options, Map.of());
     }
 
     /**

@@ -64,6 +64,18 @@ class ControllerRestoreTest {
     }
 
     @Test
+    void runRestoresWithTheOptionsGivenToPrepare() throws IOException {
+        VmPlan plan = VmRestorePlanner.planVolume(b.writeTo(dir.resolve("bsl")), "b5", NS, VM, "rootdisk", target);
+        java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+        RestoreOptions options = RestoreOptions.builder().progress((d, total) -> done.set(d)).build();
+        try (VmRestore r = VmRestore.prepare(plan, options)) {
+            r.run(); // the options once
+            assertEquals(r.totalSize(), done.get(), "the progress listener given to prepare saw the whole disk");
+        }
+        assertSameAsDownloader(disk.images().subList(3, 5));
+    }
+
+    @Test
     void aCancelBeforeRunStartsNoDiskAndLeavesItsTargetUntouched() throws IOException {
         VmPlan plan = VmRestorePlanner.planVolume(b.writeTo(dir.resolve("bsl")), "b3", NS, VM, "rootdisk", target);
         RestoreOptions options = RestoreOptions.builder().build();
