@@ -111,7 +111,7 @@ final class ChainOpening {
             return;
         }
         List<Long> counted = ParallelIo.all(pool, headers, h -> h.countMetadataBytes(), c -> { },
-                "counting the chain's metadata");
+                ParallelIo.OnInterrupt.INTERRUPT, "counting the chain's metadata");
         for (int i = 0; i < bytes.length; i++) {
             bytes[i] = counted.get(i);
         }
@@ -134,7 +134,8 @@ final class ChainOpening {
     /** Runs {@code step} on every image at once ({@link ParallelIo#all}); results are closed on failure. */
     private static <T, R extends Closeable> List<R> inParallel(ExecutorService pool, List<T> items,
             ParallelIo.Task<T, R> step) throws IOException {
-        return ParallelIo.all(pool, items, step, Closeable::close, "opening the chain");
+        return ParallelIo.all(pool, items, step, Closeable::close, ParallelIo.OnInterrupt.INTERRUPT,
+                "opening the chain");
     }
 
     /** Closes each, quietly: read-only sources, nothing to lose. */

@@ -84,7 +84,7 @@ final class Composer {
         return ParallelIo.all(lookups, images, img -> {
             long limit = Math.min(end, img.virtualSize());
             return offset < limit ? img.extents(offset, limit - offset) : List.of();
-        }, extents -> { }, "reading L2 tables");
+        }, extents -> { }, ParallelIo.OnInterrupt.WAIT, "reading L2 tables"); // the chain stays in use
     }
 
     /** Puts {@code c} on the canvas, cutting away whatever it covers. */

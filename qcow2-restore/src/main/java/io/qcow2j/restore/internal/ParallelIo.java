@@ -37,6 +37,17 @@ public final class ParallelIo {
         void close(R result) throws IOException;
     }
 
+    /** What an interrupt of the waiting thread does to the tasks already running. */
+    public enum OnInterrupt {
+        /**
+         * Let them finish: for tasks that read sources the caller keeps using (interrupting a read
+         * of a local file closes its {@code FileChannel} for every thread).
+         */
+        WAIT,
+        /** Interrupt them: for tasks whose results are all closed on failure anyway (opening). */
+        INTERRUPT
+    }
+
     /** A pool of {@code threads} threads from {@code factory}; the caller shuts it down. */
     public static ExecutorService pool(int threads, ThreadFactory factory) {
         return Executors.newFixedThreadPool(Math.max(1, threads), factory);
@@ -56,20 +67,22 @@ public final class ParallelIo {
      * Runs {@code task} on every item on {@code pool} and waits for all of them.
      *
      * <p>Every task runs even after one failed, so the failure thrown is the first in input order
-     * whatever the timing. An interrupt of the calling thread skips the tasks not started yet and
-     * waits for the running ones (interrupting them would close a {@code FileChannel} under them),
-     * then throws {@link InterruptedIOException} with the interrupt status kept. On any failure the
-     * results produced are closed with {@code closer} before the failure is thrown.
+     * whatever the timing. An interrupt of the calling thread skips the tasks not started yet,
+     * interrupts the running ones or not ({@code onInterrupt}), waits for them, then throws
+     * {@link InterruptedIOException} with the interrupt status kept. On any failure the results
+     * produced are closed with {@code closer} before the failure is thrown.
      *
      * @param what what the tasks do, for the interrupt's message (e.g. "opening the chain")
      * @return the results, in the order of {@code items}
      * @throws IOException the first failure in input order, as thrown; or the interrupt
      */
     public static <T, R> List<R> all(Executor pool, List<T> items, Task<? super T, ? extends R> task,
-            Closer<? super R> closer, String what) throws IOException {
+            Closer<? super R> closer, OnInterrupt onInterrupt, String what) throws IOException {
         int n = items.size();
         Object[] results = new Object[n];
         Throwable[] failures = new Throwable[n];
+        // the threads running a task now; guarded by itself, so an interrupt lands only inside a task
+        Thread[] running = new Thread[n];
         AtomicBoolean stop = new AtomicBoolean();
         CountDownLatch done = new CountDownLatch(n);
         for (int i = 0; i < n; i++) {
@@ -77,8 +90,19 @@ public final class ParallelIo {
             try {
                 pool.execute(() -> {
                     try {
-                        if (!stop.get()) {
+                        synchronized (running) {
+                            if (stop.get()) {
+                                return;
+                            }
+                            running[k] = Thread.currentThread();
+                        }
+                        try {
                             results[k] = task.run(items.get(k));
+                        } finally {
+                            synchronized (running) {
+                                running[k] = null;
+                                Thread.interrupted(); // ours, if any: not the pool's next task's
+                            }
                         }
                     } catch (Throwable t) {
                         failures[k] = t;
@@ -98,7 +122,14 @@ public final class ParallelIo {
                 break;
             } catch (InterruptedException e) {
                 interrupted = true;
-                stop.set(true);
+                synchronized (running) {
+                    stop.set(true);
+                    for (Thread t : running) {
+                        if (t != null && onInterrupt == OnInterrupt.INTERRUPT) {
+                            t.interrupt();
+                        }
+                    }
+                }
             }
         }
         Throwable first = Arrays.stream(failures).filter(f -> f != null).findFirst().orElse(null);

@@ -37,7 +37,7 @@ final class DiskSources {
         try {
             // the first failure in chain order, whatever the timing
             sources = ParallelIo.all(pool, images, img -> openOne(location, disk, img), ByteSource::close,
-                    "opening the images of " + disk.label());
+                    ParallelIo.OnInterrupt.INTERRUPT, "opening the images of " + disk.label());
         } finally {
             pool.shutdown();
         }

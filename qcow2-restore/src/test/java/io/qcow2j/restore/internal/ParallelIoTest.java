@@ -37,7 +37,7 @@ class ParallelIoTest {
             threadNames.add(Thread.currentThread().getName());
             sleep(ms); // the last items finish first
             return ms;
-        }, r -> { }, "testing");
+        }, r -> { }, ParallelIo.OnInterrupt.WAIT, "testing");
         assertEquals(List.of(30, 20, 10, 0), out);
         assertEquals(Set.of("caller-made"), threadNames);
     }
@@ -55,7 +55,7 @@ class ParallelIoTest {
                 throw new IOException("item 3");
             }
             return i;
-        }, closed::add, "testing"));
+        }, closed::add, ParallelIo.OnInterrupt.WAIT, "testing"));
         assertSame(first, e);
         assertEquals(Set.of(0, 2), closed, "the results produced are closed");
     }
@@ -68,22 +68,46 @@ class ParallelIoTest {
                 throw oom;
             }
             return i;
-        }, r -> { }, "testing"));
+        }, r -> { }, ParallelIo.OnInterrupt.WAIT, "testing"));
         assertSame(oom, e);
         IllegalStateException ise = new IllegalStateException("bug");
         assertSame(ise, assertThrows(IllegalStateException.class, () -> ParallelIo.all(pool, List.of(0),
                 i -> {
                     throw ise;
-                }, r -> { }, "testing")));
+                }, r -> { }, ParallelIo.OnInterrupt.WAIT, "testing")));
     }
 
     @Test
     void anInterruptSkipsTasksNotStartedWaitsForRunningOnesAndClosesTheirResults() throws Exception {
+        Interrupted r = interruptWhileOneRuns(ParallelIo.OnInterrupt.WAIT);
+        assertEquals(false, r.taskInterrupted, "a running task is left to finish");
+        assertEquals(Set.of(0), r.closed, "the running task's result is closed");
+    }
+
+    @Test
+    void anInterruptCanInterruptTheRunningTasks() throws Exception {
+        Interrupted r = interruptWhileOneRuns(ParallelIo.OnInterrupt.INTERRUPT);
+        assertEquals(true, r.taskInterrupted, "the running task was interrupted");
+        assertEquals(Set.of(), r.closed, "it produced nothing to close");
+    }
+
+    /** What {@link #interruptWhileOneRuns} saw. */
+    private static final class Interrupted {
+        final Set<Integer> closed = ConcurrentHashMap.newKeySet();
+        volatile boolean taskInterrupted;
+    }
+
+    /**
+     * Interrupts the waiting thread while the first of three tasks runs on a one-thread pool, and
+     * checks what every mode promises: an {@link InterruptedIOException} naming the work, the
+     * interrupt status kept, the tasks not started skipped.
+     */
+    private static Interrupted interruptWhileOneRuns(ParallelIo.OnInterrupt mode) throws Exception {
         ExecutorService one = ParallelIo.pool(1, ParallelIo.daemonThreads("one"));
         CountDownLatch running = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger started = new AtomicInteger();
-        Set<Integer> closed = ConcurrentHashMap.newKeySet();
+        Interrupted seen = new Interrupted();
         Throwable[] thrown = new Throwable[1];
         boolean[] interruptKept = new boolean[1];
         Thread caller = new Thread(() -> {
@@ -94,10 +118,11 @@ class ParallelIoTest {
                     try {
                         release.await();
                     } catch (InterruptedException e) {
-                        throw new AssertionError("a running task must not be interrupted");
+                        seen.taskInterrupted = true;
+                        throw new InterruptedIOException("task interrupted");
                     }
                     return i;
-                }, closed::add, "testing");
+                }, seen.closed::add, mode, "testing");
             } catch (Throwable t) {
                 thrown[0] = t;
             }
@@ -114,7 +139,7 @@ class ParallelIoTest {
         assertTrue(thrown[0].getMessage().contains("testing"), thrown[0].getMessage());
         assertTrue(interruptKept[0], "the interrupt status is kept");
         assertEquals(1, started.get(), "tasks not started are skipped");
-        assertEquals(Set.of(0), closed, "the running task's result is closed");
+        return seen;
     }
 
     @Test
@@ -122,7 +147,7 @@ class ParallelIoTest {
         ExecutorService dead = ParallelIo.pool(1, ParallelIo.daemonThreads("dead"));
         dead.shutdown();
         assertThrows(java.util.concurrent.RejectedExecutionException.class,
-                () -> ParallelIo.all(dead, List.of(1), i -> i, r -> { }, "testing"));
+                () -> ParallelIo.all(dead, List.of(1), i -> i, r -> { }, ParallelIo.OnInterrupt.WAIT, "testing"));
     }
 
     private static void sleep(long ms) throws IOException {
