@@ -66,7 +66,16 @@ public final class Composition {
      * @return true when every window was visited, false when the visitor stopped
      */
     public boolean forEachWindow(WindowVisitor visitor) throws IOException {
-        return Windows.forEach(virtualSize, this::nextMapped, (s, e) -> visitor.visit(s, e, compose(s, e - s)));
+        return forEachWindow(0, virtualSize, visitor);
+    }
+
+    /**
+     * As {@link #forEachWindow(WindowVisitor)} for [{@code offset}, {@code offset + length})
+     * clamped to the virtual size: random access in the memory of one window.
+     */
+    public boolean forEachWindow(long offset, long length, WindowVisitor visitor) throws IOException {
+        long end = offset + Math.min(length, virtualSize - offset);
+        return Windows.forEach(offset, end, this::nextMapped, (s, e) -> visitor.visit(s, e, compose(s, e - s)));
     }
 
     /**
