@@ -33,12 +33,12 @@ public interface ByteSource extends Closeable {
     }
 
     /**
-     * Reads exactly {@code dst.remaining()} bytes at {@code position}.
+     * Reads exactly {@code dst.remaining()} bytes at {@code position}. A failing read is wrapped by
+     * {@link SourceAccessException#reading}.
      *
      * @throws InvalidImageException naming {@code structure} when the source ends first
-     * @throws SourceAccessException  naming this source, {@code structure} and the offset when a read
-     *                                fails with an error that does not name the source itself
-     *                                ({@link SourceAccessException#reading})
+     * @throws SourceAccessException  naming this source, structure and offset when a read fails
+     *                                with an error that does not name the source itself
      */
     default void readFully(ByteBuffer dst, long position, String structure) throws IOException {
         long pos = position;
