@@ -1,7 +1,7 @@
 package io.qcow2j.restore;
 
 import io.qcow2j.core.FileByteSource;
-import io.qcow2j.core.PrintableText;
+import io.qcow2j.core.internal.PrintableText;
 import io.qcow2j.core.Qcow2Image;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;

@@ -10,7 +10,7 @@ import io.qcow2j.core.testing.Qemu;
 import io.qcow2j.core.testing.QemuImg;
 import io.qcow2j.core.testing.QemuIo;
 import io.qcow2j.core.testing.RequiresQemu;
-import io.qcow2j.restore.compose.Windows;
+import io.qcow2j.restore.internal.compose.Windows;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

@@ -16,7 +16,7 @@ import io.qcow2j.restore.model.ChainModel.Image;
 import io.qcow2j.restore.model.ChainModel;
 import io.qcow2j.restore.target.InvalidTargetException;
 import io.qcow2j.restore.target.TargetKind;
-import io.qcow2j.restore.target.Targets;
+import io.qcow2j.restore.internal.target.Targets;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
