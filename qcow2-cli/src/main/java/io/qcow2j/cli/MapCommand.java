@@ -56,7 +56,7 @@ final class MapCommand implements Callable<Integer> {
                 single(img, out);
             }
         } else {
-            try (Chain chain = Chain.open(images, new ChainOptions(opts, allowBackingBase))) {
+            try (Chain chain = Chain.open(images, ChainOptions.defaults().withOpen(opts).withAllowBackingBase(allowBackingBase))) {
                 chain(chain, out);
             }
         }

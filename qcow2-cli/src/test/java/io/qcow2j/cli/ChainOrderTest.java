@@ -136,7 +136,7 @@ class ChainOrderTest {
                 () -> Chain.open(List.of(inc1, full, inc2), OpenOptions.defaults()).close());
         assertEquals(inc1.toString(), e.resource());
         assertThrows(InvalidChainException.class,
-                () -> Chain.open(List.of(full, inc1, full2), new ChainOptions(OpenOptions.defaults(), true)).close(),
+                () -> Chain.open(List.of(full, inc1, full2), ChainOptions.defaults().withAllowBackingBase(true)).close(),
                 "allowing a backing base does not allow a full in the middle");
     }
 

@@ -50,7 +50,7 @@ public final class Chain implements Closeable {
      * @throws io.qcow2j.core.InvalidImageException   an image is not valid qcow2 (names the file)
      */
     public static Chain open(List<Path> paths, OpenOptions options) throws IOException {
-        return open(paths, new ChainOptions(options, false));
+        return open(paths, ChainOptions.defaults().withOpen(options));
     }
 
     /**
@@ -84,7 +84,7 @@ public final class Chain implements Closeable {
      * @throws InvalidChainException no image, or one source (by {@link ByteSource#name()}) given twice
      */
     public static Chain of(List<? extends ByteSource> sources, OpenOptions options) throws IOException {
-        return of(sources, new ChainOptions(options, false));
+        return of(sources, ChainOptions.defaults().withOpen(options));
     }
 
     /**

@@ -105,7 +105,7 @@ class ChainOrderEvidenceTest {
 
     @Test
     void aPartialChainMustStillBeInOrder() throws IOException {
-        ChainOptions partial = new ChainOptions(OpenOptions.defaults(), true);
+        ChainOptions partial = ChainOptions.defaults().withAllowBackingBase(true);
         InvalidChainException e = assertThrows(InvalidChainException.class,
                 () -> Chain.open(List.of(inc2, inc1), partial).close());
         assertEquals(inc2.toString(), e.resource());
