@@ -1,5 +1,6 @@
 package io.qcow2j.restore.internal.target;
 
+import io.qcow2j.core.internal.FileKinds;
 import io.qcow2j.restore.target.TargetKind;
 import io.qcow2j.restore.target.Sink;
 import io.qcow2j.restore.target.InvalidTargetException;
@@ -17,9 +18,6 @@ import java.util.Optional;
  * is the first change.
  */
 public final class Targets {
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFBLK = 0060000;
-
     private Targets() {
     }
 
@@ -90,8 +88,7 @@ public final class Targets {
         if (Files.isRegularFile(path)) {
             return Optional.of(TargetKind.EXISTING_FILE);
         }
-        int mode = (Integer) Files.getAttribute(path, "unix:mode");
-        return (mode & S_IFMT) == S_IFBLK ? Optional.of(TargetKind.BLOCK_DEVICE) : Optional.empty();
+        return FileKinds.isBlockDevice(path) ? Optional.of(TargetKind.BLOCK_DEVICE) : Optional.empty();
     }
 
     /**
