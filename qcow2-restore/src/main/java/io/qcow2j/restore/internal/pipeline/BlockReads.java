@@ -2,6 +2,7 @@ package io.qcow2j.restore.internal.pipeline;
 
 import io.qcow2j.core.Qcow2Image;
 import io.qcow2j.core.ReadPart;
+import io.qcow2j.core.SourceAccessException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -33,6 +34,10 @@ final class BlockReads {
 
     private final ExecutorService pool;
     private final List<Wanted> wanted = new ArrayList<>();
+
+    /** Per read started: where it goes in the guest, and which image and file offset it reads. */
+    private record PendingRead(long guestOffset, String image, long hostOffset) {
+    }
 
     /** An extent's bytes to read: where in which image, into which slice of the block. */
     private record Wanted(Qcow2Image image, int imageIndex, long hostOffset, ByteBuffer into, long guestOffset) {
@@ -68,17 +73,17 @@ final class BlockReads {
         List<Wanted> order = new ArrayList<>(wanted);
         wanted.clear();
         List<Future<?>> pending = new ArrayList<>();
-        List<Long> guestOffsets = new ArrayList<>();
+        List<PendingRead> reads = new ArrayList<>();
         order.sort(Comparator.comparingInt(Wanted::imageIndex).thenComparingLong(Wanted::hostOffset));
         int from = 0;
         for (int i = 1; i <= order.size(); i++) {
             if (i < order.size() && mergeable(order.get(from), order.get(i - 1), order.get(i))) {
                 continue;
             }
-            submit(order.subList(from, i), pending, guestOffsets);
+            submit(order.subList(from, i), pending, reads);
             from = i;
         }
-        return new Fetch(pending, guestOffsets.stream().mapToLong(Long::longValue).toArray());
+        return new Fetch(pending, reads);
     }
 
     private static boolean mergeable(Wanted first, Wanted previous, Wanted next) {
@@ -86,9 +91,8 @@ final class BlockReads {
                 && next.hostOffset - previous.hostEnd() <= MERGE_GAP && next.hostEnd() - first.hostOffset <= MAX_MERGED;
     }
 
-    private void submit(List<Wanted> run, List<Future<?>> pending, List<Long> guestOffsets) {
+    private void submit(List<Wanted> run, List<Future<?>> pending, List<PendingRead> reads) {
         Qcow2Image image = run.get(0).image;
-        long guestOffset = run.stream().mapToLong(Wanted::guestOffset).min().orElseThrow();
         if (run.size() == 1) {
             Wanted w = run.get(0);
             pending.add(pool.submit(() -> {
@@ -102,7 +106,8 @@ final class BlockReads {
                 return null;
             }));
         }
-        guestOffsets.add(guestOffset);
+        reads.add(new PendingRead(run.stream().mapToLong(Wanted::guestOffset).min().orElseThrow(), image.name(),
+                run.get(0).hostOffset));
     }
 
     /** Whether no read was added since the last {@link #start()}. */
@@ -116,15 +121,14 @@ final class BlockReads {
      */
     static final class Fetch {
         /** No reads. */
-        static final Fetch NONE = new Fetch(List.of(), new long[0]);
+        static final Fetch NONE = new Fetch(List.of(), List.of());
 
-        private final List<Future<?>> reads;
-        /** The first guest byte each read fills. */
-        private final long[] guestOffsets;
+        private final List<Future<?>> pending;
+        private final List<PendingRead> reads;
 
-        private Fetch(List<Future<?>> reads, long[] guestOffsets) {
+        private Fetch(List<Future<?>> pending, List<PendingRead> reads) {
+            this.pending = pending;
             this.reads = reads;
-            this.guestOffsets = guestOffsets;
         }
 
         /**
@@ -132,23 +136,24 @@ final class BlockReads {
          * buffer would corrupt the next block written from it) and is restored afterwards.
          *
          * @throws Failures.GuestIOException the failed read with the lowest guest offset, with that
-         *                                   offset, when it failed with an I/O error
+         *                                   offset, when it failed with an I/O error; its cause names
+         *                                   the image and file offset
          */
         void awaitAll() throws IOException {
             boolean interrupted = false;
             Throwable first = null;
-            long firstAt = Long.MAX_VALUE;
-            for (int i = 0; i < reads.size(); i++) {
+            PendingRead firstAt = null;
+            for (int i = 0; i < pending.size(); i++) {
                 while (true) {
                     try {
-                        reads.get(i).get();
+                        pending.get(i).get();
                         break;
                     } catch (InterruptedException e) {
                         interrupted = true;
                     } catch (ExecutionException e) {
-                        if (guestOffsets[i] < firstAt) {
+                        if (firstAt == null || reads.get(i).guestOffset() < firstAt.guestOffset()) {
                             first = e.getCause();
-                            firstAt = guestOffsets[i];
+                            firstAt = reads.get(i);
                         }
                         break;
                     }
@@ -158,7 +163,8 @@ final class BlockReads {
                 Thread.currentThread().interrupt();
             }
             if (first instanceof IOException io) {
-                throw new Failures.GuestIOException(firstAt, io);
+                throw new Failures.GuestIOException(firstAt.guestOffset(), SourceAccessException.reading(
+                        firstAt.image(), "data cluster", firstAt.hostOffset(), io));
             }
             if (first instanceof RuntimeException re) {
                 throw re;
