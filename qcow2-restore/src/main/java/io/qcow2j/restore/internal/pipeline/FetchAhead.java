@@ -18,8 +18,8 @@ import java.util.concurrent.ExecutorService;
  * thread's alone.
  */
 final class FetchAhead {
-    /** Consecutive blocks whose reads go out together: 16 MiB, the longest merged read. */
-    static final int BATCH = (int) (BlockReads.MAX_MERGED / BlockPlanner.BLOCK);
+    /** Consecutive blocks whose reads go out together (measured: docs/decisions.md). */
+    static final int BATCH = 4;
 
     /** Where a block goes once its reads are started. */
     @FunctionalInterface
@@ -78,6 +78,15 @@ final class FetchAhead {
             }
         }
         batch.add(new Planned(b, buf));
+        if (reads == null) {
+            flush(); // nothing to merge: the worker may start at once
+        }
+    }
+
+    /** Drops the batch, whose reads were not started: the run is stopping. */
+    void discard() {
+        batch.forEach(p -> buffers.give(p.buf()));
+        batch.clear();
     }
 
     /** Starts the batch's reads and hands its blocks to the workers. */

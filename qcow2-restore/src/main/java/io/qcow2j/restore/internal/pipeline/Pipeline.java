@@ -198,12 +198,29 @@ public final class Pipeline {
 
         @Override
         public void block(Block b) throws InterruptedException {
+            if (stopping()) {
+                fetchAhead.discard(); // no more reads: the rest of the window is dropped quickly
+                return;
+            }
             fetchAhead.add(b);
         }
 
         @Override
         public void windowDone() throws InterruptedException {
-            fetchAhead.flush();
+            handOut();
+        }
+
+        /** Hands out the blocks planned so far, unless the run is stopping. */
+        private void handOut() throws InterruptedException {
+            if (stopping()) {
+                fetchAhead.discard();
+            } else {
+                fetchAhead.flush();
+            }
+        }
+
+        private boolean stopping() {
+            return stopRequested() || failed();
         }
 
         /** The buffer goes back only once no read fills it any more, even when the write never ran. */
@@ -219,6 +236,7 @@ public final class Pipeline {
 
         @Override
         public void zeroRun(long start, long end) throws InterruptedException {
+            handOut(); // work goes out in guest order: one worker meets a failure where it is first
             submit(start, () -> {
                 try {
                     counters.zeroRun(sink, start, end - start);
