@@ -5,9 +5,13 @@
  * store modules share (retries, network failures).
  */
 module io.qcow2j.core {
-    requires com.github.luben.zstd_jni;
+    // zstd images only: optional, so an embedder that never meets one can leave the native jar out;
+    // without it a zstd image is refused with NativeLibraryUnavailableException
+    requires static com.github.luben.zstd_jni;
 
     exports io.qcow2j.core;
     exports io.qcow2j.core.check;
     exports io.qcow2j.core.remote;
+    // helpers the other qcow2j modules share (PrintableText, ImageOpening, Compression): not API
+    exports io.qcow2j.core.internal to io.qcow2j.restore, io.qcow2j.oadp;
 }

@@ -5,7 +5,8 @@
  */
 module io.qcow2j.restore {
     requires transitive io.qcow2j.core;
-    requires com.fasterxml.jackson.databind;
+    // optional in qcow2-core; required here so that a restore on the module path reads zstd images
+    requires com.github.luben.zstd_jni;
     // ExtendedOpenOption.DIRECT, for --direct
     requires jdk.unsupported;
     requires com.sun.jna;
@@ -17,9 +18,10 @@ module io.qcow2j.restore {
     exports io.qcow2j.restore;
     exports io.qcow2j.restore.compose;
     exports io.qcow2j.restore.digest;
-    exports io.qcow2j.restore.oadp;
     exports io.qcow2j.restore.target;
+    // FreeHeap: the OADP module budgets metadata reads as the restore does
+    exports io.qcow2j.restore.internal to io.qcow2j.oadp;
 
     // JNA reads the libc interface's options reflectively when it binds it
-    opens io.qcow2j.restore.target.linux to com.sun.jna;
+    opens io.qcow2j.restore.internal.linux to com.sun.jna;
 }

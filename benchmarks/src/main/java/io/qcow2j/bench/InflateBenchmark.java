@@ -3,7 +3,7 @@ package io.qcow2j.bench;
 import io.qcow2j.core.Extent;
 import io.qcow2j.core.ExtentReader;
 import io.qcow2j.core.Qcow2Image;
-import io.qcow2j.core.compress.ClusterDecompressor;
+import io.qcow2j.core.internal.compress.ClusterDecompressor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import io.qcow2j.core.Extent;
 import io.qcow2j.core.Header;
 import io.qcow2j.core.OpenOptions;
 import io.qcow2j.core.Qcow2Image;
-import io.qcow2j.core.format.Layout;
+import io.qcow2j.core.internal.format.Layout;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -11,6 +11,7 @@ import com.azure.storage.common.StorageSharedKeyCredential;
 import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.common.policy.RetryPolicyType;
 import io.qcow2j.core.remote.NetworkFailure;
+import io.qcow2j.core.remote.ObjectContainer;
 import io.qcow2j.core.remote.StoreStatistics;
 import java.io.Closeable;
 import java.io.IOException;
@@ -116,6 +117,16 @@ public final class BlobStore implements Closeable {
             throw new ClosedChannelException();
         }
         return requests.properties(Objects.requireNonNull(location, "location"));
+    }
+
+    /**
+     * Container {@code name} of this store as a store-neutral {@link ObjectContainer}: what
+     * qcow2-oadp's {@code ObjectStoreBackupLocation} reads a backup through. Sends no request.
+     *
+     * @throws IllegalArgumentException when the name is empty or holds a {@code /}
+     */
+    public ObjectContainer container(String name) {
+        return new BlobContainer(this, name);
     }
 
     /** Requests sent, retries among them, and blob bytes received so far. */

@@ -10,6 +10,7 @@ import io.qcow2j.azure.testing.AzuriteServer;
 import io.qcow2j.core.InvalidImageException;
 import io.qcow2j.core.remote.RetryPolicy;
 import io.qcow2j.core.testing.FaultProxy;
+import io.qcow2j.oadp.ObjectStoreBackupLocation;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
@@ -156,10 +157,10 @@ class BlobStoreTest {
             assertTrue(box.containerMissing());
             assertTrue(box.getMessage().contains("container 'no-such-container' does not exist"), box.getMessage());
 
-            AzureBackupLocation location = new AzureBackupLocation(store, container, "pre/");
+            ObjectStoreBackupLocation location = new ObjectStoreBackupLocation(store.container(container), "pre/");
             assertTrue(location.open("absent.json").isEmpty());
             assertEquals("az://" + container + "/pre/k", location.nameOf("k"));
-            AzureBackupLocation missing = new AzureBackupLocation(store, "no-such-container", "pre");
+            ObjectStoreBackupLocation missing = new ObjectStoreBackupLocation(store.container("no-such-container"), "pre");
             assertThrows(BlobStoreException.NotFound.class, () -> missing.read("index.json", 1024));
         }
     }

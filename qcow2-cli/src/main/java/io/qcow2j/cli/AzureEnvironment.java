@@ -2,7 +2,7 @@ package io.qcow2j.cli;
 
 import io.qcow2j.azure.AzureCredentials;
 import io.qcow2j.azure.AzureSettings;
-import io.qcow2j.s3.ConfigFile;
+import io.qcow2j.s3.internal.ConfigFile;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -2,7 +2,7 @@ package io.qcow2j.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.qcow2j.core.PrintableText;
+import io.qcow2j.core.internal.PrintableText;
 import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.core.check.CheckProblem;
 import io.qcow2j.core.check.CheckResult;

@@ -2,22 +2,21 @@ package io.qcow2j.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.qcow2j.azure.AzureBackupLocation;
 import io.qcow2j.azure.AzureSettings;
-import io.qcow2j.core.PrintableText;
+import io.qcow2j.core.internal.PrintableText;
+import io.qcow2j.oadp.BackupLocation;
+import io.qcow2j.oadp.DiskPlan;
+import io.qcow2j.oadp.ObjectStoreBackupLocation;
+import io.qcow2j.oadp.VmPlan;
+import io.qcow2j.oadp.VmRestore;
+import io.qcow2j.oadp.VmRestorePlanner;
 import io.qcow2j.restore.RestoreOptions;
 import io.qcow2j.restore.RestoreResult;
 import io.qcow2j.restore.TargetState;
 import io.qcow2j.restore.digest.DiskDigest;
-import io.qcow2j.restore.oadp.BackupLocation;
-import io.qcow2j.restore.oadp.DiskPlan;
-import io.qcow2j.restore.oadp.VmPlan;
-import io.qcow2j.restore.oadp.VmRestore;
-import io.qcow2j.restore.oadp.VmRestorePlanner;
+import io.qcow2j.restore.internal.target.TargetAccess;
 import io.qcow2j.restore.target.InvalidTargetException;
-import io.qcow2j.restore.target.TargetAccess;
 import io.qcow2j.s3.ObjectStore;
-import io.qcow2j.s3.S3BackupLocation;
 import io.qcow2j.s3.S3Settings;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -118,9 +117,9 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
     private BackupLocation location(DatamoverEnvironment dm, S3Settings settings, AzureSettings azure,
                                     ObjectStorage storage) {
         if (azure != null) {
-            return new AzureBackupLocation(storage.blobStore(() -> azure, spec), dm.bucket(), dm.prefix());
+            return new ObjectStoreBackupLocation(storage.blobStore(() -> azure, spec).container(dm.bucket()), dm.prefix());
         }
-        return new S3BackupLocation(storage.use(open(dm, settings)), dm.bucket(), dm.prefix());
+        return new ObjectStoreBackupLocation(storage.use(open(dm, settings)).bucket(dm.bucket()), dm.prefix());
     }
 
     private CommandLine.ParameterException usage(String message, Throwable cause) {
@@ -301,7 +300,7 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         n.put("backup", dm.backup());
         n.put("volume", dm.volume());
         n.put("pvc", d.pvc());
-        n.put("layout", plan.layout() == io.qcow2j.restore.oadp.OadpLayout.Kind.CONTROLLER ? "controller"
+        n.put("layout", plan.layout() == io.qcow2j.oadp.OadpLayout.Kind.CONTROLLER ? "controller"
                 : "design-document");
         n.put("target", dm.targetPath().toString());
         n.put("target-kind", kind);

@@ -1,8 +1,8 @@
 package io.qcow2j.cli;
 
-import io.qcow2j.core.PrintableText;
+import io.qcow2j.core.internal.PrintableText;
+import io.qcow2j.oadp.ObjectStoreBackupLocation;
 import io.qcow2j.s3.ObjectStore;
-import io.qcow2j.s3.S3BackupLocation;
 import io.qcow2j.s3.S3Settings;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,7 +66,7 @@ final class DatamoverVerifyCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         try (store) {
-            S3BackupLocation location = new S3BackupLocation(store, dm.bucket(), dm.prefix());
+            ObjectStoreBackupLocation location = new ObjectStoreBackupLocation(store.bucket(dm.bucket()), dm.prefix());
             return VerifyOutput.run(spec, flags, location, events, n -> {
                 var s = store.statistics();
                 n.put("bytes-fetched", s.bytesFetched()).put("requests", s.requests()).put("retries", s.retries());

@@ -6,7 +6,7 @@ import io.qcow2j.core.FeatureBits;
 import io.qcow2j.core.Header;
 import io.qcow2j.core.HeaderExtension;
 import io.qcow2j.core.OpenOptions;
-import io.qcow2j.core.PrintableText;
+import io.qcow2j.core.internal.PrintableText;
 import io.qcow2j.core.Qcow2Image;
 import java.nio.file.Files;
 import java.nio.file.Path;

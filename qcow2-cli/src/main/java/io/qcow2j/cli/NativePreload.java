@@ -1,6 +1,6 @@
 package io.qcow2j.cli;
 
-import io.qcow2j.restore.NativeLibraries;
+import io.qcow2j.restore.internal.NativeLibraries;
 
 /**
  * Runs {@link NativeLibraries#preload()} on a daemon thread while the main thread parses arguments

@@ -2,20 +2,19 @@ package io.qcow2j.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.qcow2j.azure.AzureBackupLocation;
-import io.qcow2j.core.PrintableText;
+import io.qcow2j.core.internal.PrintableText;
 import io.qcow2j.core.Qcow2Image;
+import io.qcow2j.oadp.BackupLocation;
+import io.qcow2j.oadp.DirectoryBackupLocation;
+import io.qcow2j.oadp.ObjectStoreBackupLocation;
+import io.qcow2j.oadp.VmPlan;
+import io.qcow2j.oadp.VmRestore;
+import io.qcow2j.oadp.VmRestorePlanner;
 import io.qcow2j.restore.RestoreIncompleteException;
 import io.qcow2j.restore.RestoreOptions;
 import io.qcow2j.restore.RestoreResult;
 import io.qcow2j.restore.TargetState;
 import io.qcow2j.restore.digest.DiskDigest;
-import io.qcow2j.restore.oadp.BackupLocation;
-import io.qcow2j.restore.oadp.DirectoryBackupLocation;
-import io.qcow2j.restore.oadp.VmPlan;
-import io.qcow2j.restore.oadp.VmRestore;
-import io.qcow2j.restore.oadp.VmRestorePlanner;
-import io.qcow2j.s3.S3BackupLocation;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,12 +22,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine;
 
 /**
  * {@code restore-vm}: restore every disk of a VM from an OADP kubevirt-datamover backup layout,
@@ -137,9 +136,9 @@ final class RestoreVmCommand implements Callable<Integer> {
         VmPlan plan;
         try {
             BackupLocation location = root != null ? new DirectoryBackupLocation(root)
-                    : container != null ? new AzureBackupLocation(remote.blobStore(() -> s3.withMaxRequests(spec,
-                            ObjectStorage.azureFromEnvironment(spec, env)), spec), container, s3.prefix)
-                    : new S3BackupLocation(remote.store(() -> s3.settings(spec, env), spec, env), s3.bucket, s3.prefix);
+                    : container != null ? new ObjectStoreBackupLocation(remote.blobStore(() -> s3.withMaxRequests(spec,
+                            ObjectStorage.azureFromEnvironment(spec, env)), spec).container(container), s3.prefix)
+                    : new ObjectStoreBackupLocation(remote.store(() -> s3.settings(spec, env), spec, env).bucket(s3.bucket), s3.prefix);
             plan = VmRestorePlanner.plan(location, backup, namespace, vm, targets);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);

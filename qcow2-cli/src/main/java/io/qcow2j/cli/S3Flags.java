@@ -1,6 +1,6 @@
 package io.qcow2j.cli;
 
-import io.qcow2j.s3.ConfigFile;
+import io.qcow2j.s3.internal.ConfigFile;
 import io.qcow2j.s3.S3Settings;
 import java.net.URI;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package io.qcow2j.cli;
 
-import io.qcow2j.restore.oadp.BackupLocation;
-import io.qcow2j.restore.oadp.DirectoryBackupLocation;
-import io.qcow2j.s3.S3BackupLocation;
+import io.qcow2j.oadp.BackupLocation;
+import io.qcow2j.oadp.DirectoryBackupLocation;
+import io.qcow2j.oadp.ObjectStoreBackupLocation;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -55,7 +55,7 @@ final class VerifyBackupCommand implements Callable<Integer> {
         }
         try (ObjectStorage remote = new ObjectStorage()) {
             BackupLocation location = root != null ? new DirectoryBackupLocation(root)
-                    : new S3BackupLocation(remote.store(() -> s3.settings(spec, env), spec, env), s3.bucket, s3.prefix);
+                    : new ObjectStoreBackupLocation(remote.store(() -> s3.settings(spec, env), spec, env).bucket(s3.bucket), s3.prefix);
             return VerifyOutput.run(spec, flags, location, events, remote::addTo, spec.commandLine().getOut(),
                     spec.commandLine().getErr());
         }

@@ -1,8 +1,8 @@
 package io.qcow2j.cli;
 
 import io.qcow2j.restore.RestoreOptions;
-import io.qcow2j.restore.oadp.VerifyOptions;
-import io.qcow2j.restore.oadp.VerifyScope;
+import io.qcow2j.oadp.VerifyOptions;
+import io.qcow2j.oadp.VerifyScope;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.qcow2j.core.format.Layout;
+import io.qcow2j.core.internal.format.Layout;
 import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.TestData;
 import java.io.IOException;

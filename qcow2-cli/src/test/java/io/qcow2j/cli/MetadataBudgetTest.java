@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qcow2j.core.testing.Qcow2Writer;
 import io.qcow2j.restore.Shell;
-import io.qcow2j.restore.oadp.VmLayoutFixture;
+import io.qcow2j.oadp.VmLayoutFixture;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -62,36 +62,4 @@ public record Extent(Kind kind, long guestOffset, long length, long hostOffset, 
         long host = hostOffset >= 0 && kind != Kind.COMPRESSED ? hostOffset + (s - guestOffset) : hostOffset;
         return new Extent(kind, s, e - s, host, compressed, clusterGuestOffset);
     }
-
-    /** True when {@code next} continues this extent and both can be served by one operation. */
-    public boolean canMerge(Extent next) {
-        if (next.kind != kind || next.guestOffset != end()) {
-            return false;
-        }
-        return switch (kind) {
-            case DATA -> next.hostOffset == hostOffset + length;
-            case ZERO, UNALLOCATED -> true;
-            case COMPRESSED -> false;
-        };
-    }
-
-    /**
-     * As {@code qemu-img map} merges: same kind, and host offsets both absent or contiguous;
-     * compressed clusters merge since their offsets are not reported.
-     */
-    public boolean canMergeExact(Extent next) {
-        if (next.kind != kind || next.guestOffset != end()) {
-            return false;
-        }
-        if (kind == Kind.COMPRESSED) {
-            return true;
-        }
-        return hostOffset < 0 ? next.hostOffset < 0 : next.hostOffset == hostOffset + length;
-    }
-
-    /** This extent followed by {@code next}, which must continue it ({@link #canMerge} or {@link #canMergeExact}). */
-    public Extent merge(Extent next) {
-        long host = kind == Kind.DATA || next.hostOffset == hostOffset + length ? hostOffset : -1;
-        return new Extent(kind, guestOffset, length + next.length, host, compressed, clusterGuestOffset);
-    }
 }

@@ -1,6 +1,7 @@
 package io.qcow2j.core;
 
-import io.qcow2j.core.compress.ClusterDecompressor;
+import io.qcow2j.core.internal.compress.ClusterDecompressor;
+import io.qcow2j.core.internal.compress.ZstdAvailability;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -96,7 +97,12 @@ public final class ExtentReader implements AutoCloseable {
         image.source().readFully(scratch, d.hostOffset(), "compressed cluster");
         scratch.flip();
         dst.clear().limit(cs);
-        String err = decompressor(image.header().compressionType()).decompress(scratch, dst);
+        int type = image.header().compressionType();
+        if (type == Header.COMPRESSION_ZSTD && !ZstdAvailability.present()) {
+            throw new NativeLibraryUnavailableException(image.name(), "compressed cluster", d.hostOffset(),
+                    Qcow2Image.zstdUnavailable(ZstdAvailability.ABSENT));
+        }
+        String err = decompressor(type).decompress(scratch, dst);
         if (err != null) {
             throw new CorruptDataException(image.name(), "compressed cluster", d.hostOffset(),
                     extent.clusterGuestOffset(), err, null);

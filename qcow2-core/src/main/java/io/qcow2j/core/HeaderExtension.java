@@ -1,10 +1,10 @@
 package io.qcow2j.core;
 
-import static io.qcow2j.core.format.Layout.EXT_BACKING_FORMAT;
-import static io.qcow2j.core.format.Layout.EXT_BITMAPS;
-import static io.qcow2j.core.format.Layout.EXT_EXTERNAL_DATA_FILE;
-import static io.qcow2j.core.format.Layout.EXT_FEATURE_NAME_TABLE;
-import static io.qcow2j.core.format.Layout.EXT_FULL_DISK_ENCRYPTION;
+import static io.qcow2j.core.internal.format.Layout.EXT_BACKING_FORMAT;
+import static io.qcow2j.core.internal.format.Layout.EXT_BITMAPS;
+import static io.qcow2j.core.internal.format.Layout.EXT_EXTERNAL_DATA_FILE;
+import static io.qcow2j.core.internal.format.Layout.EXT_FEATURE_NAME_TABLE;
+import static io.qcow2j.core.internal.format.Layout.EXT_FULL_DISK_ENCRYPTION;
 
 /**
  * One header extension as stored after the header: its type code, where its data starts in the

@@ -1,7 +1,7 @@
 package io.qcow2j.core;
 
-import io.qcow2j.core.format.ClusterMap;
-import io.qcow2j.core.format.HeaderParser;
+import io.qcow2j.core.internal.format.ClusterMap;
+import io.qcow2j.core.internal.format.HeaderParser;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;

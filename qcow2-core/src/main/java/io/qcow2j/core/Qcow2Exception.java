@@ -1,5 +1,6 @@
 package io.qcow2j.core;
 
+import io.qcow2j.core.internal.PrintableText;
 import java.io.IOException;
 
 /**

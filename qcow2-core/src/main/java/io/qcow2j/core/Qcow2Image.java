@@ -1,9 +1,10 @@
 package io.qcow2j.core;
 
-import static io.qcow2j.core.format.Layout.HDR_COMPRESSION_TYPE;
+import io.qcow2j.core.ImageOpening;
+import static io.qcow2j.core.internal.format.Layout.HDR_COMPRESSION_TYPE;
 
-import io.qcow2j.core.compress.ZstdDecompressor;
-import io.qcow2j.core.format.ClusterMap;
+import io.qcow2j.core.internal.compress.ZstdAvailability;
+import io.qcow2j.core.internal.format.ClusterMap;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -157,14 +158,23 @@ public final class Qcow2Image implements Closeable {
      */
     public void requireDecompressor() throws Qcow2Exception {
         if (header.compressionType() == Header.COMPRESSION_ZSTD) {
-            String error = ZstdDecompressor.loadError();
+            String error = ZstdAvailability.loadError();
             if (error != null) {
-                throw new NativeLibraryUnavailableException(name(), "header", HDR_COMPRESSION_TYPE,
-                        "compression type zstd, but zstd-jni's native library cannot be loaded (" + error
-                                + "); give the JVM -DZstdNativePath=<path of libzstd-jni .so> or a writable,"
-                                + " executable java.io.tmpdir");
+                throw new NativeLibraryUnavailableException(name(), "header", HDR_COMPRESSION_TYPE, zstdUnavailable(error));
             }
         }
+    }
+
+    /** Why a zstd image cannot be read here, and what to do: {@code error} from {@link ZstdAvailability#loadError()}. */
+    static String zstdUnavailable(String error) {
+        if (!ZstdAvailability.present()) {
+            return "compression type zstd, but " + error + " (an optional dependency of qcow2-core: add"
+                    + " com.github.luben:zstd-jni; on the module path also requires or --add-modules"
+                    + " com.github.luben.zstd_jni)";
+        }
+        return "compression type zstd, but zstd-jni's native library cannot be loaded (" + error
+                + "); give the JVM -DZstdNativePath=<path of libzstd-jni .so> or a writable,"
+                + " executable java.io.tmpdir";
     }
 
     /**

@@ -11,7 +11,7 @@
  * {@link io.qcow2j.core.InvalidImageException} (and {@link io.qcow2j.core.UnsupportedImageException})
  * at open, {@link io.qcow2j.core.CorruptDataException} while producing data.
  *
- * <p>The packages {@code io.qcow2j.core.format} and {@code io.qcow2j.core.compress} are internal,
+ * <p>The packages {@code io.qcow2j.core.internal.format} and {@code io.qcow2j.core.internal.compress} are internal,
  * not API; {@code io.qcow2j.core.check} is the {@code qemu-img check} equivalent.
  */
 package io.qcow2j.core;

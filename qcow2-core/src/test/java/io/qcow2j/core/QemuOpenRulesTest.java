@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.qcow2j.core.format.Layout;
+import io.qcow2j.core.internal.format.Layout;
 import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.Qemu;
 import io.qcow2j.core.testing.QemuImg;

@@ -3,7 +3,7 @@ package io.qcow2j.restore;
 import io.qcow2j.core.ByteSource;
 import io.qcow2j.core.ImageOpening;
 import io.qcow2j.core.OpenOptions;
-import io.qcow2j.core.PrintableText;
+import io.qcow2j.core.internal.PrintableText;
 import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.core.Qcow2Image;
 import io.qcow2j.restore.compose.Composition;

@@ -1,5 +1,6 @@
 package io.qcow2j.restore;
 
+import io.qcow2j.restore.internal.FreeHeap;
 import io.qcow2j.core.ImageOpening;
 import io.qcow2j.core.OpenOptions;
 import io.qcow2j.core.Qcow2Image;

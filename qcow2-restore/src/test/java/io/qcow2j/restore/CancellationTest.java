@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qcow2j.core.OpenOptions;
-import io.qcow2j.restore.compose.Windows;
+import io.qcow2j.restore.internal.compose.Windows;
 import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.model.ChainModel.Image;
 import io.qcow2j.restore.model.ChainModel;

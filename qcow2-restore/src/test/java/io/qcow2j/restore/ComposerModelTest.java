@@ -11,7 +11,7 @@ import io.qcow2j.core.OpenOptions;
 import io.qcow2j.restore.compose.ChainMap;
 import io.qcow2j.restore.compose.ComposedExtent;
 import io.qcow2j.restore.compose.Composition;
-import io.qcow2j.restore.compose.Windows;
+import io.qcow2j.restore.internal.compose.Windows;
 import io.qcow2j.restore.model.ChainModel.Image;
 import io.qcow2j.restore.model.ChainModel;
 import io.qcow2j.restore.target.TargetKind;

@@ -90,13 +90,13 @@ class DiskDigestTest {
         DiskDigest nonZeroOnly = new DiskDigest(size);
         ByteBuffer buf = ByteBuffer.wrap(disk);
         for (int i : order) {
-            all.addChunk(i, buf, i * CHUNK);
+            all.add(i, DiskDigest.chunkHash(buf, i * CHUNK, DiskDigest.chunkLength(i, size)));
             boolean zero = true;
             for (int p = i * CHUNK; p < Math.min(size, (i + 1) * CHUNK); p++) {
                 zero &= disk[p] == 0;
             }
             if (!zero) {
-                nonZeroOnly.addChunk(i, buf, i * CHUNK);
+                nonZeroOnly.add(i, DiskDigest.chunkHash(buf, i * CHUNK, DiskDigest.chunkLength(i, size)));
             }
         }
         assertEquals(reference(disk), all.value());
@@ -115,8 +115,8 @@ class DiskDigestTest {
         DiskDigest d1 = new DiskDigest(size);
         DiskDigest d2 = new DiskDigest(size);
         for (int i = 0; i < 8; i++) {
-            d1.addChunk(i, ByteBuffer.wrap(a), i * CHUNK);
-            d2.addChunk(i, ByteBuffer.wrap(swapped), i * CHUNK);
+            d1.add(i, DiskDigest.chunkHash(ByteBuffer.wrap(a), i * CHUNK, CHUNK));
+            d2.add(i, DiskDigest.chunkHash(ByteBuffer.wrap(swapped), i * CHUNK, CHUNK));
         }
         assertNotEquals(d1.value(), d2.value(), "same chunks at other positions");
         assertNotEquals(new DiskDigest(size).value(), new DiskDigest(size + CHUNK).value(), "zero disks of two sizes");

@@ -8,7 +8,7 @@ import io.qcow2j.core.OpenOptions;
 import io.qcow2j.core.testing.Qcow2Writer;
 import io.qcow2j.restore.compose.ComposedExtent;
 import io.qcow2j.restore.compose.Composition;
-import io.qcow2j.restore.compose.Windows;
+import io.qcow2j.restore.internal.compose.Windows;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -116,7 +116,7 @@ public final class ModelChecks {
         DiskDigest d = new DiskDigest(size);
         java.nio.ByteBuffer zeros = java.nio.ByteBuffer.allocate(DiskDigest.CHUNK);
         for (long i = 0; i * DiskDigest.CHUNK < size; i++) {
-            d.addChunk(i, zeros, 0);
+            d.add(i, DiskDigest.chunkHash(zeros, 0, DiskDigest.chunkLength(i, size)));
         }
         return d.value();
     }

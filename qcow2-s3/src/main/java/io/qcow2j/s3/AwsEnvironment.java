@@ -1,5 +1,6 @@
 package io.qcow2j.s3;
 
+import io.qcow2j.s3.internal.ConfigFile;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Locale;

@@ -1,5 +1,6 @@
 package io.qcow2j.s3;
 
+import io.qcow2j.core.remote.ObjectContainer;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.URI;
@@ -32,6 +33,8 @@ public final class ObjectStore implements Closeable {
     private final SdkHttpClient http;
     private final S3Client s3;
     private final ObjectRequests requests;
+    /** Whether {@link #close} closes the client: not when the caller built it ({@link #of}). */
+    private final boolean ownsClient;
     private volatile boolean closed;
 
     private ObjectStore(S3Settings settings, URI endpoint, Map<String, String> env) {
@@ -54,6 +57,32 @@ public final class ObjectStore implements Closeable {
             throw e;
         }
         this.requests = new ObjectRequests(s3, settings);
+        this.ownsClient = true;
+    }
+
+    private ObjectStore(S3Client client, S3Settings settings) {
+        this.settings = settings;
+        this.endpoint = client.serviceClientConfiguration().endpointOverride().orElse(null);
+        this.credentials = null;
+        this.http = null;
+        this.s3 = client;
+        this.requests = new ObjectRequests(client, settings);
+        this.ownsClient = false;
+    }
+
+    /**
+     * A store that sends its requests through {@code client}, built by the caller (its region,
+     * endpoint, credentials provider, HTTP client and SDK retries are the caller's). Of
+     * {@code settings} only what this library does around each request applies: its retries and
+     * back-off, request deadlines, {@code requireEntityTag} and the SSE-C key; the client, endpoint,
+     * TLS and credentials settings are ignored. Closing the store does not close {@code client}.
+     * S3-compatible stores other than AWS usually need the client built with
+     * {@code requestChecksumCalculation(WHEN_REQUIRED)} and {@code responseChecksumValidation(WHEN_REQUIRED)},
+     * as {@link #create} builds its own.
+     * Needs AWS SDK for Java 2.20.32 or later ({@code S3Client.serviceClientConfiguration()}).
+     */
+    public static ObjectStore of(S3Client client, S3Settings settings) {
+        return new ObjectStore(Objects.requireNonNull(client, "client"), Objects.requireNonNull(settings, "settings"));
     }
 
     /**
@@ -179,6 +208,16 @@ public final class ObjectStore implements Closeable {
         return requests.list(Objects.requireNonNull(prefix, "prefix"));
     }
 
+    /**
+     * Bucket {@code name} of this store as a store-neutral {@link ObjectContainer}: what
+     * qcow2-oadp's {@code ObjectStoreBackupLocation} reads a backup through. Sends no request.
+     *
+     * @throws IllegalArgumentException when the name is empty or holds a {@code /}
+     */
+    public ObjectContainer bucket(String name) {
+        return new S3Bucket(this, name);
+    }
+
     /** Requests sent, retries among them, and object bytes received so far. */
     public ObjectStoreStatistics statistics() {
         return new ObjectStoreStatistics(requests.requests.get(), requests.retries.get(), requests.bytesFetched.get());
@@ -210,9 +249,11 @@ public final class ObjectStore implements Closeable {
         if (!closed) {
             closed = true;
             requests.close();
-            s3.close();
-            http.close();
-            credentials.close();
+            if (ownsClient) {
+                s3.close();
+                http.close();
+                credentials.close();
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.qcow2j.s3;
 
+import io.qcow2j.s3.internal.ConfigFile;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,9 +1,9 @@
 package io.qcow2j.s3;
 
-import static io.qcow2j.restore.oadp.ControllerBackup.DiskChain.data;
-import static io.qcow2j.restore.oadp.ControllerBackup.DiskChain.zero;
-import static io.qcow2j.restore.oadp.ControllerBackup.NS;
-import static io.qcow2j.restore.oadp.ControllerBackup.VM;
+import static io.qcow2j.oadp.ControllerBackup.DiskChain.data;
+import static io.qcow2j.oadp.ControllerBackup.DiskChain.zero;
+import static io.qcow2j.oadp.ControllerBackup.NS;
+import static io.qcow2j.oadp.ControllerBackup.VM;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,11 +14,12 @@ import io.qcow2j.core.ByteSource;
 import io.qcow2j.core.testing.QemuImg;
 import io.qcow2j.core.testing.RequiresQemu;
 import io.qcow2j.restore.RestoreOptions;
-import io.qcow2j.restore.oadp.ControllerBackup;
-import io.qcow2j.restore.oadp.InvalidBackupLayoutException;
-import io.qcow2j.restore.oadp.VmPlan;
-import io.qcow2j.restore.oadp.VmRestore;
-import io.qcow2j.restore.oadp.VmRestorePlanner;
+import io.qcow2j.oadp.ControllerBackup;
+import io.qcow2j.oadp.InvalidBackupLayoutException;
+import io.qcow2j.oadp.ObjectStoreBackupLocation;
+import io.qcow2j.oadp.VmPlan;
+import io.qcow2j.oadp.VmRestore;
+import io.qcow2j.oadp.VmRestorePlanner;
 import io.qcow2j.s3.testing.S3ProxyServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,8 +31,18 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
 
-/** A backup location in a bucket of a real S3 server: keys under the prefix, absence, errors, a restore. */
+/**
+ * qcow2-oadp's backup location over a bucket ({@link ObjectStore#bucket}) of a real S3 server: keys
+ * under the prefix, absence, errors, a restore; and a store over a client the caller built.
+ */
 class S3BackupLocationTest {
     private static S3ProxyServer server;
     private String bucket;
@@ -56,17 +67,17 @@ class S3BackupLocationTest {
     @Test
     void keysAreJoinedToThePrefixAsTheControllerJoinsThem() {
         assertEquals("s3://b/p-kubevirt-datamover/checkpoints/ns/vm/index.json",
-                new S3BackupLocation(store, "b", "p-kubevirt-datamover").nameOf("checkpoints/ns/vm/index.json"));
-        assertEquals("s3://b/p/k", new S3BackupLocation(store, "b", "p/").nameOf("/k"));
-        assertEquals("s3://b/k", new S3BackupLocation(store, "b", "").nameOf("k"));
-        assertEquals("s3://b", new S3BackupLocation(store, "b", null).name());
-        assertThrows(IllegalArgumentException.class, () -> new S3BackupLocation(store, "a/b", "p"));
+                new ObjectStoreBackupLocation(store.bucket("b"), "p-kubevirt-datamover").nameOf("checkpoints/ns/vm/index.json"));
+        assertEquals("s3://b/p/k", new ObjectStoreBackupLocation(store.bucket("b"), "p/").nameOf("/k"));
+        assertEquals("s3://b/k", new ObjectStoreBackupLocation(store.bucket("b"), "").nameOf("k"));
+        assertEquals("s3://b", new ObjectStoreBackupLocation(store.bucket("b"), null).name());
+        assertThrows(IllegalArgumentException.class, () -> new ObjectStoreBackupLocation(store.bucket("a/b"), "p"));
     }
 
     @Test
     void readOpenAndSizeSeeTheObjectsUnderThePrefix() throws Exception {
         server.putObject(bucket, "pre/manifests/x.json", "{}".getBytes(StandardCharsets.UTF_8));
-        S3BackupLocation loc = new S3BackupLocation(store, bucket, "pre");
+        ObjectStoreBackupLocation loc = new ObjectStoreBackupLocation(store.bucket(bucket), "pre");
         assertArrayEquals("{}".getBytes(StandardCharsets.UTF_8), loc.read("manifests/x.json", 10).orElseThrow());
         assertEquals(2, loc.size("manifests/x.json").orElseThrow());
         try (ByteSource s = loc.open("manifests/x.json").orElseThrow()) {
@@ -82,7 +93,7 @@ class S3BackupLocationTest {
 
     @Test
     void aMissingBucketIsAnErrorNotAnAbsentObject() {
-        S3BackupLocation loc = new S3BackupLocation(store, bucket + "-gone", "pre");
+        ObjectStoreBackupLocation loc = new ObjectStoreBackupLocation(store.bucket(bucket + "-gone"), "pre");
         ObjectNotFoundException e = assertThrows(ObjectNotFoundException.class, () -> loc.read("k.json", 10));
         assertEquals("NoSuchBucket", e.errorCode());
         assertTrue(e.getMessage().contains(bucket + "-gone"), e.getMessage());
@@ -92,8 +103,35 @@ class S3BackupLocationTest {
     void wrongCredentialsAreAccessDenied() {
         try (ObjectStore bad = ObjectStore.create(Fixtures.quick(server, server.endpoint())
                 .staticCredentials(S3ProxyServer.ACCESS_KEY, "wrong", null).build())) {
-            S3BackupLocation loc = new S3BackupLocation(bad, bucket, "pre");
+            ObjectStoreBackupLocation loc = new ObjectStoreBackupLocation(bad.bucket(bucket), "pre");
             assertThrows(ObjectAccessDeniedException.class, () -> loc.open("k"));
+        }
+    }
+
+    @Test
+    void aStoreOverTheCallersClientReadsAndLeavesTheClientOpen() throws Exception {
+        server.putObject(bucket, "pre/m/k.json", "{}".getBytes(StandardCharsets.UTF_8));
+        try (S3Client client = S3Client.builder()
+                .httpClient(Apache5HttpClient.builder().build())
+                .endpointOverride(server.endpoint())
+                .region(Region.US_EAST_1)
+                .forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)))
+                // as ObjectStore.create configures its own client: S3-compatible stores (S3Proxy
+                // here) refuse the SDK's default flexible checksums
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .build()) {
+            try (ObjectStore own = ObjectStore.of(client, S3Settings.builder().build())) {
+                assertEquals(server.endpoint(), own.endpoint().orElseThrow());
+                ObjectStoreBackupLocation loc = new ObjectStoreBackupLocation(own.bucket(bucket), "pre");
+                assertArrayEquals("{}".getBytes(StandardCharsets.UTF_8), loc.read("m/k.json", 10).orElseThrow());
+                assertTrue(loc.read("m/absent.json", 10).isEmpty());
+                assertEquals(List.of("k.json"), loc.list("m"));
+            }
+            // the store did not close the caller's client
+            assertEquals(2, client.headObject(b -> b.bucket(bucket).key("pre/m/k.json")).contentLength());
         }
     }
 
@@ -114,7 +152,7 @@ class S3BackupLocationTest {
             server.putObject(bucket, prefix + "/" + e.getKey(), Files.readAllBytes(e.getValue()));
         }
         Path target = dir.resolve("disk.raw");
-        VmPlan plan = VmRestorePlanner.planVolume(new S3BackupLocation(store, bucket, prefix), "b2", NS, VM,
+        VmPlan plan = VmRestorePlanner.planVolume(new ObjectStoreBackupLocation(store.bucket(bucket), prefix), "b2", NS, VM,
                 "rootdisk", target);
         try (VmRestore r = VmRestore.prepare(plan, RestoreOptions.builder().build())) {
             assertEquals(List.of("s3://" + bucket + "/" + prefix + "/" + b.key("cp1", "rootdisk"),

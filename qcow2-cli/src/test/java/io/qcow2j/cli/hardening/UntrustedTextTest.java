@@ -2,7 +2,7 @@ package io.qcow2j.cli.hardening;
 
 import static io.qcow2j.cli.HostileText.assertOneErrorLine;
 import static io.qcow2j.cli.HostileText.assertPrintable;
-import static io.qcow2j.restore.oadp.ControllerBackup.DiskChain.data;
+import static io.qcow2j.oadp.ControllerBackup.DiskChain.data;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,7 +13,7 @@ import io.qcow2j.cli.HostileText;
 import io.qcow2j.core.testing.Qemu;
 import io.qcow2j.core.testing.QemuImg;
 import io.qcow2j.core.testing.RequiresQemu;
-import io.qcow2j.restore.oadp.ControllerBackup;
+import io.qcow2j.oadp.ControllerBackup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,10 +1,10 @@
 package io.qcow2j.cli.remote;
 
-import static io.qcow2j.restore.oadp.ControllerBackup.DiskChain.data;
-import static io.qcow2j.restore.oadp.ControllerBackup.DiskChain.zero;
+import static io.qcow2j.oadp.ControllerBackup.DiskChain.data;
+import static io.qcow2j.oadp.ControllerBackup.DiskChain.zero;
 
 import io.qcow2j.core.testing.QemuImg;
-import io.qcow2j.restore.oadp.ControllerBackup;
+import io.qcow2j.oadp.ControllerBackup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qcow2j.cli.CliRun;
 import io.qcow2j.cli.HostileText;
 import io.qcow2j.core.testing.RequiresQemu;
-import io.qcow2j.restore.oadp.ControllerBackup;
+import io.qcow2j.oadp.ControllerBackup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

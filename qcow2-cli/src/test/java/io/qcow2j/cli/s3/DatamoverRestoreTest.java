@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qcow2j.cli.CliRun;
 import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.RequiresQemu;
-import io.qcow2j.restore.oadp.ControllerBackup;
+import io.qcow2j.oadp.ControllerBackup;
 import io.qcow2j.core.testing.FaultProxy;
 import io.qcow2j.s3.testing.S3ProxyServer;
 import java.io.IOException;

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qcow2j.cli.Main;
 import io.qcow2j.restore.Shell;
-import io.qcow2j.restore.oadp.OadpLayout;
+import io.qcow2j.oadp.OadpLayout;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

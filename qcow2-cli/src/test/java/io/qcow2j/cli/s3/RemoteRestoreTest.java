@@ -1,6 +1,6 @@
 package io.qcow2j.cli.s3;
 
-import static io.qcow2j.restore.oadp.ControllerBackup.DiskChain.data;
+import static io.qcow2j.oadp.ControllerBackup.DiskChain.data;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -15,7 +15,7 @@ import io.qcow2j.restore.Chain;
 import io.qcow2j.restore.ChainOptions;
 import io.qcow2j.restore.Shell;
 import io.qcow2j.restore.compose.Composition;
-import io.qcow2j.restore.oadp.ControllerBackup;
+import io.qcow2j.oadp.ControllerBackup;
 import io.qcow2j.core.testing.FaultProxy;
 import io.qcow2j.s3.testing.S3ProxyServer;
 import java.io.IOException;

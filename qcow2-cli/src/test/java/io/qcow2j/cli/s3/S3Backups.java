@@ -1,7 +1,7 @@
 package io.qcow2j.cli.s3;
 
 import io.qcow2j.cli.remote.BackupImages;
-import io.qcow2j.restore.oadp.ControllerBackup;
+import io.qcow2j.oadp.ControllerBackup;
 import io.qcow2j.s3.testing.S3ProxyServer;
 import java.io.IOException;
 import java.nio.file.Path;

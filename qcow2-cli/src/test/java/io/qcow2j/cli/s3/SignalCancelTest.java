@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
-import static io.qcow2j.restore.oadp.ControllerBackup.DiskChain.data;
+import static io.qcow2j.oadp.ControllerBackup.DiskChain.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,7 +13,7 @@ import io.qcow2j.cli.CliProcess;
 import io.qcow2j.core.testing.FaultProxy;
 import io.qcow2j.core.testing.RequiresQemu;
 import io.qcow2j.restore.Shell;
-import io.qcow2j.restore.oadp.ControllerBackup;
+import io.qcow2j.oadp.ControllerBackup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

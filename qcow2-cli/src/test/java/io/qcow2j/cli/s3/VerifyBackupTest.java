@@ -11,7 +11,7 @@ import io.qcow2j.core.Qcow2Image;
 import io.qcow2j.core.testing.FaultProxy;
 import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.RequiresQemu;
-import io.qcow2j.restore.oadp.ControllerBackup;
+import io.qcow2j.oadp.ControllerBackup;
 import io.qcow2j.s3.testing.S3ProxyServer;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,9 +1,9 @@
 package io.qcow2j.cli.vm;
 
-import static io.qcow2j.restore.oadp.VmLayoutFixture.NS;
-import static io.qcow2j.restore.oadp.VmLayoutFixture.PVC0;
-import static io.qcow2j.restore.oadp.VmLayoutFixture.PVC1;
-import static io.qcow2j.restore.oadp.VmLayoutFixture.VM;
+import static io.qcow2j.oadp.VmLayoutFixture.NS;
+import static io.qcow2j.oadp.VmLayoutFixture.PVC0;
+import static io.qcow2j.oadp.VmLayoutFixture.PVC1;
+import static io.qcow2j.oadp.VmLayoutFixture.VM;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 

@@ -1,9 +1,9 @@
 package io.qcow2j.cli.vm;
 
-import static io.qcow2j.restore.oadp.VmLayoutFixture.PVC0;
-import static io.qcow2j.restore.oadp.VmLayoutFixture.PVC1;
+import static io.qcow2j.oadp.VmLayoutFixture.PVC0;
+import static io.qcow2j.oadp.VmLayoutFixture.PVC1;
 
-import io.qcow2j.restore.oadp.VmLayoutFixture;
+import io.qcow2j.oadp.VmLayoutFixture;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

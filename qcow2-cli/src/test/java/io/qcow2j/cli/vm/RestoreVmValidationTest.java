@@ -1,10 +1,10 @@
 package io.qcow2j.cli.vm;
 
 import static io.qcow2j.cli.vm.VmBackupImages.DISK1_SIZE;
-import static io.qcow2j.restore.oadp.VmLayoutFixture.NS;
-import static io.qcow2j.restore.oadp.VmLayoutFixture.PVC0;
-import static io.qcow2j.restore.oadp.VmLayoutFixture.PVC1;
-import static io.qcow2j.restore.oadp.VmLayoutFixture.VM;
+import static io.qcow2j.oadp.VmLayoutFixture.NS;
+import static io.qcow2j.oadp.VmLayoutFixture.PVC0;
+import static io.qcow2j.oadp.VmLayoutFixture.PVC1;
+import static io.qcow2j.oadp.VmLayoutFixture.VM;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.qcow2j.cli.Main;
-import io.qcow2j.core.format.Layout;
+import io.qcow2j.core.internal.format.Layout;
 import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.RequiresQemu;
 import io.qcow2j.core.testing.TestData;

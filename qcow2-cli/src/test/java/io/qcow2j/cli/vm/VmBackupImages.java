@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qcow2j.core.testing.Qemu;
 import io.qcow2j.core.testing.QemuImg;
 import io.qcow2j.core.testing.QemuIo;
-import io.qcow2j.restore.oadp.VmLayoutFixture;
+import io.qcow2j.oadp.VmLayoutFixture;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

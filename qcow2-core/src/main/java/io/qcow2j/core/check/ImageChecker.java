@@ -1,6 +1,6 @@
 package io.qcow2j.core.check;
 
-import static io.qcow2j.core.format.Layout.*;
+import static io.qcow2j.core.internal.format.Layout.*;
 
 import io.qcow2j.core.ByteSource;
 import io.qcow2j.core.CompressedDescriptor;
@@ -9,8 +9,8 @@ import io.qcow2j.core.Header;
 import io.qcow2j.core.OpenOptions;
 import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.core.check.SnapshotTable.Snapshot;
-import io.qcow2j.core.format.HeaderParser;
-import io.qcow2j.core.format.L2Entry;
+import io.qcow2j.core.internal.format.HeaderParser;
+import io.qcow2j.core.internal.format.L2Entry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package io.qcow2j.core.check;
 
-import static io.qcow2j.core.format.Layout.*;
+import static io.qcow2j.core.internal.format.Layout.*;
 
 import io.qcow2j.core.ByteSource;
 import io.qcow2j.core.Header;

@@ -1,7 +1,7 @@
 package io.qcow2j.core.check;
 
-import static io.qcow2j.core.format.Layout.ENTRY_BYTES;
-import static io.qcow2j.core.format.Layout.REFTABLE_OFFSET_MASK;
+import static io.qcow2j.core.internal.format.Layout.ENTRY_BYTES;
+import static io.qcow2j.core.internal.format.Layout.REFTABLE_OFFSET_MASK;
 
 import io.qcow2j.core.ByteSource;
 import io.qcow2j.core.Header;

@@ -1,6 +1,6 @@
 package io.qcow2j.core.remote;
 
-import io.qcow2j.core.PrintableText;
+import io.qcow2j.core.internal.PrintableText;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;

@@ -10,7 +10,7 @@ import io.qcow2j.core.InvalidImageException;
 import io.qcow2j.core.SourceAccessException;
 import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.core.check.CheckProblem.Severity;
-import io.qcow2j.core.format.Layout;
+import io.qcow2j.core.internal.format.Layout;
 import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.TestData;
 import java.io.IOException;

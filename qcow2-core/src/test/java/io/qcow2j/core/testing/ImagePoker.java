@@ -1,6 +1,6 @@
 package io.qcow2j.core.testing;
 
-import static io.qcow2j.core.format.Layout.*;
+import static io.qcow2j.core.internal.format.Layout.*;
 
 import io.qcow2j.core.CompressedDescriptor;
 import io.qcow2j.core.FeatureBits;
@@ -23,7 +23,7 @@ import java.util.function.Predicate;
  * and writes anywhere, and the spec's structures (L1 and L2 entries, subcluster bitmaps,
  * refcounts of any width, header extensions, snapshot entries) located for them.
  *
- * <p>Offsets and masks come from {@link io.qcow2j.core.format.Layout}, the library's field table;
+ * <p>Offsets and masks come from {@link io.qcow2j.core.internal.format.Layout}, the library's field table;
  * the parsing is this class's own, so an edit can produce anything, including what the reader
  * refuses. The header is read once, when the poker opens: edits do not move what it locates, and
  * the image must be sound enough to locate them (a valid image, or one damaged only where the

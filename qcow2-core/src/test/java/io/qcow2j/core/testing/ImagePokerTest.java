@@ -10,7 +10,7 @@ import io.qcow2j.core.Extent;
 import io.qcow2j.core.Header;
 import io.qcow2j.core.HeaderExtension;
 import io.qcow2j.core.Qcow2Image;
-import io.qcow2j.core.format.Layout;
+import io.qcow2j.core.internal.format.Layout;
 import io.qcow2j.core.testing.ImagePoker.L2Ref;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package io.qcow2j.core.testing;
 
-import static io.qcow2j.core.format.Layout.*;
+import static io.qcow2j.core.internal.format.Layout.*;
 
 import io.qcow2j.core.FeatureBits;
 import java.io.IOException;
@@ -28,7 +28,7 @@ import java.util.TreeMap;
  * extended L2), unallocated = an empty entry. No compression, no backing file name.
  *
  * <p>It lets tests build thousands of images with mixed geometries without qemu. Offsets and masks
- * come from {@link io.qcow2j.core.format.Layout}, the library's field table; the layout decisions
+ * come from {@link io.qcow2j.core.internal.format.Layout}, the library's field table; the layout decisions
  * (which cluster holds what) are this class's own. Data granules are written at their host
  * position; everything else is a hole.
  *

@@ -1,5 +1,6 @@
 package io.qcow2j.restore.compose;
 
+import io.qcow2j.restore.internal.compose.Runs;
 import io.qcow2j.core.Qcow2Image;
 import java.io.IOException;
 import java.util.ArrayList;

@@ -1,5 +1,5 @@
 /**
  * The composition rule: a chain of images, oldest first, turned into the extents of the restored
- * disk window by window, and the one place neighbouring extents are merged.
+ * disk window by window. The merging of neighbours and the windows are internal.
  */
 package io.qcow2j.restore.compose;

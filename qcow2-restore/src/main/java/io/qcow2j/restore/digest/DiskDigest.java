@@ -75,7 +75,7 @@ public final class DiskDigest {
     }
 
     /** Hashes and adds chunk {@code index}, whose bytes are in {@code buf} from {@code offset}. */
-    public void addChunk(long index, ByteBuffer buf, int offset) {
+    private void addChunk(long index, ByteBuffer buf, int offset) {
         add(index, chunkHash(buf, offset, chunkLength(index, size)));
     }
 

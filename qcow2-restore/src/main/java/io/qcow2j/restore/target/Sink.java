@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
 
 /**
  * Where a restore writes the disk: positional writes from several threads in any order, zero
- * ranges, and durability at the end. {@link Targets#open} gives the file and block-device sink;
+ * ranges, and durability at the end. {@link io.qcow2j.restore.Restore} opens the file and block-device sink itself;
  * an embedder may implement it to restore elsewhere. Every method except {@link #close()} may be
  * called from several threads at once.
  */

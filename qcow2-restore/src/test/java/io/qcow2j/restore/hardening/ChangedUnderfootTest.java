@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qcow2j.core.OpenOptions;
-import io.qcow2j.core.format.Layout;
+import io.qcow2j.core.internal.format.Layout;
 import io.qcow2j.core.testing.QemuImg;
 import io.qcow2j.core.testing.QemuIo;
 import io.qcow2j.core.testing.RequiresQemu;
@@ -14,7 +14,7 @@ import io.qcow2j.restore.Chain;
 import io.qcow2j.restore.Restore;
 import io.qcow2j.restore.RestoreIncompleteException;
 import io.qcow2j.restore.RestoreOptions;
-import io.qcow2j.restore.compose.Windows;
+import io.qcow2j.restore.internal.compose.Windows;
 import io.qcow2j.restore.testing.ChannelSink;
 import java.io.IOException;
 import java.io.RandomAccessFile;

@@ -1,8 +1,8 @@
 package io.qcow2j.restore.hardening;
 
-import static io.qcow2j.core.format.Layout.COPIED;
-import static io.qcow2j.core.format.Layout.L2_COMPRESSED;
-import static io.qcow2j.core.format.Layout.L2_ZERO;
+import static io.qcow2j.core.internal.format.Layout.COPIED;
+import static io.qcow2j.core.internal.format.Layout.L2_COMPRESSED;
+import static io.qcow2j.core.internal.format.Layout.L2_ZERO;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

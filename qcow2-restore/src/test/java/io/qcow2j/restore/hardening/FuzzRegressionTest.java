@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qcow2j.core.InvalidImageException;
 import io.qcow2j.core.Qcow2Image;
-import io.qcow2j.core.format.Layout;
+import io.qcow2j.core.internal.format.Layout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

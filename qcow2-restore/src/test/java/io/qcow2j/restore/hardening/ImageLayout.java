@@ -1,9 +1,9 @@
 package io.qcow2j.restore.hardening;
 
-import static io.qcow2j.core.format.Layout.*;
+import static io.qcow2j.core.internal.format.Layout.*;
 
 import io.qcow2j.core.FeatureBits;
-import io.qcow2j.core.format.Layout;
+import io.qcow2j.core.internal.format.Layout;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.BitSet;

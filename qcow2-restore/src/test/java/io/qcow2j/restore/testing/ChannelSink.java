@@ -1,6 +1,6 @@
 package io.qcow2j.restore.testing;
 
-import io.qcow2j.restore.target.Buffers;
+import io.qcow2j.restore.internal.target.Buffers;
 import io.qcow2j.restore.target.Sink;
 import io.qcow2j.restore.target.TargetKind;
 import io.qcow2j.restore.target.WriteFailedException;

@@ -1,0 +1,58 @@
+package io.qcow2j.restore.internal.compose;
+
+import java.io.IOException;
+
+/**
+ * The guest address space in windows of {@link #SIZE} bytes: metadata for one window at a time
+ * keeps memory flat whatever the disk size. A stretch that no L2 table maps, in any image, is one
+ * window however long, so a huge, nearly empty disk costs its tables, not its size. The one window
+ * loop of qcow2j.
+ */
+public final class Windows {
+    /** Guest bytes per window. */
+    public static final long SIZE = 64L << 20;
+
+    /** Receives one window; returns false to stop. */
+    @FunctionalInterface
+    public interface Visitor {
+        /**
+         * @param start first guest byte of the window
+         * @param end   guest byte after the window (at most the virtual size)
+         * @return whether to go on with the next window
+         */
+        boolean visit(long start, long end) throws IOException;
+    }
+
+    /** Where the images may next map anything. */
+    @FunctionalInterface
+    public interface Mapped {
+        /**
+         * The first guest offset at or after {@code offset} that an L2 table may map, or the virtual
+         * size: nothing in between needs a lookup ({@link io.qcow2j.core.Qcow2Image#nextMapped}).
+         */
+        long next(long offset) throws IOException;
+    }
+
+    private Windows() {
+    }
+
+    /**
+     * Visits the windows of a disk of {@code virtualSize} bytes in guest order: windows of
+     * {@link #SIZE} bytes at multiples of it, except that the windows before the one holding
+     * {@code mapped}'s next offset are visited as one.
+     *
+     * @return true when every window was visited, false when the visitor stopped
+     */
+    public static boolean forEach(long virtualSize, Mapped mapped, Visitor visitor) throws IOException {
+        long w = 0;
+        while (w < virtualSize) {
+            long unmappedTo = mapped.next(w) / SIZE * SIZE; // the start of the window it lies in
+            long end = Math.min(virtualSize, unmappedTo > w ? unmappedTo : w + SIZE);
+            if (!visitor.visit(w, end)) {
+                return false;
+            }
+            w = end;
+        }
+        return true;
+    }
+}
