@@ -6,26 +6,24 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Where a storage account is and how to talk to it. Immutable; {@link #of} gives the defaults
- * (the same as qcow2-s3's: 5 attempts, backoff 100 ms to 5 s, 32 reads in flight, a deadline of
- * 60 s plus 32 KiB/s per request).
- *
- * @param endpoint             the account's blob endpoint (e.g. {@code https://acct.blob.core.windows.net},
- *                             or Azurite's {@code http://127.0.0.1:10000/devstoreaccount1}); null to take
- *                             it from a connection string, or the public cloud's for a shared key
- * @param credentials          how requests are authorised
- * @param retry                attempts and backoff for every request, bodies included
- * @param maxConnections       reads in flight at once
- * @param deadlineBase         the fixed part of each request's deadline
- * @param deadlineBytesPerSecond the slowest transfer rate a request's deadline allows
- * @param connectTimeout       TCP connect timeout
- * @param readTimeout          the longest silence within a response
+ * Where a storage account is and how to talk to it. Immutable: {@link #of} gives the defaults (the
+ * same as qcow2-s3's: 5 attempts, backoff 100 ms to 5 s, 32 reads in flight, a deadline of 60 s
+ * plus 32 KiB/s per request), the {@code with...} methods change one setting. A final class rather
+ * than a record, so that settings can be added without breaking callers.
  */
-public record AzureSettings(URI endpoint, AzureCredentials credentials, RetryPolicy retry, int maxConnections,
-                            Duration deadlineBase, long deadlineBytesPerSecond, Duration connectTimeout,
-                            Duration readTimeout) {
-    /** @throws IllegalArgumentException for no endpoint where the credentials name none, or bad limits */
-    public AzureSettings {
+public final class AzureSettings {
+    private final URI endpoint;
+    private final AzureCredentials credentials;
+    private final RetryPolicy retry;
+    private final int maxConnections;
+    private final Duration deadlineBase;
+    private final long deadlineBytesPerSecond;
+    private final Duration connectTimeout;
+    private final Duration readTimeout;
+
+    private AzureSettings(URI endpoint, AzureCredentials credentials, RetryPolicy retry, int maxConnections,
+                          Duration deadlineBase, long deadlineBytesPerSecond, Duration connectTimeout,
+                          Duration readTimeout) {
         Objects.requireNonNull(credentials, "credentials");
         Objects.requireNonNull(retry, "retry");
         if (endpoint == null && !(credentials instanceof AzureCredentials.ConnectionString)) {
@@ -42,9 +40,66 @@ public record AzureSettings(URI endpoint, AzureCredentials credentials, RetryPol
         if (maxConnections < 1 || deadlineBytesPerSecond < 1) {
             throw new IllegalArgumentException("maxConnections and deadlineBytesPerSecond must be at least 1");
         }
+        this.endpoint = endpoint;
+        this.credentials = credentials;
+        this.retry = retry;
+        this.maxConnections = maxConnections;
+        this.deadlineBase = Objects.requireNonNull(deadlineBase, "deadlineBase");
+        this.deadlineBytesPerSecond = deadlineBytesPerSecond;
+        this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
+        this.readTimeout = Objects.requireNonNull(readTimeout, "readTimeout");
     }
 
-    /** The defaults for {@code credentials} at {@code endpoint} (null: see {@link AzureSettings}). */
+    /**
+     * The account's blob endpoint (e.g. {@code https://acct.blob.core.windows.net}, or Azurite's
+     * {@code http://127.0.0.1:10000/devstoreaccount1}); null when a connection string gives it.
+     */
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    /** How requests are authorised. */
+    public AzureCredentials credentials() {
+        return credentials;
+    }
+
+    /** Attempts and backoff for every request, bodies included. */
+    public RetryPolicy retry() {
+        return retry;
+    }
+
+    /** Reads in flight at once. */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /** The fixed part of each request's deadline. */
+    public Duration deadlineBase() {
+        return deadlineBase;
+    }
+
+    /** The slowest transfer rate a request's deadline allows. */
+    public long deadlineBytesPerSecond() {
+        return deadlineBytesPerSecond;
+    }
+
+    /** TCP connect timeout. */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** The longest silence within a response. */
+    public Duration readTimeout() {
+        return readTimeout;
+    }
+
+    /**
+     * The defaults for {@code credentials} at {@code endpoint}: null takes it from a connection
+     * string, or the public cloud's for a shared key.
+     *
+     * @throws IllegalArgumentException for no endpoint where the credentials name none, or one
+     *                                  that is not http or https
+     */
     public static AzureSettings of(URI endpoint, AzureCredentials credentials) {
         return new AzureSettings(endpoint, credentials,
                 new RetryPolicy(5, Duration.ofMillis(100), Duration.ofSeconds(5)), 32, Duration.ofSeconds(60),
@@ -72,5 +127,11 @@ public record AzureSettings(URI endpoint, AzureCredentials credentials, RetryPol
     /** The longest one attempt at a request of {@code bytes} may take, headers and body. */
     public Duration requestDeadline(long bytes) {
         return deadlineBase.plusNanos((long) Math.min(Long.MAX_VALUE / 4.0, bytes * 1e9 / deadlineBytesPerSecond));
+    }
+
+    @Override
+    public String toString() {
+        return "AzureSettings[endpoint=" + endpoint + ", credentials=" + credentials + ", maxConnections="
+                + maxConnections + "]";
     }
 }

@@ -11,11 +11,13 @@ import io.qcow2j.oadp.VmPlan;
 import io.qcow2j.oadp.VmRestore;
 import io.qcow2j.oadp.VmRestorePlanner;
 import io.qcow2j.restore.RestoreOptions;
-import io.qcow2j.restore.RestoreResult;
 import io.qcow2j.restore.TargetState;
 import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.internal.target.TargetAccess;
 import io.qcow2j.restore.target.InvalidTargetException;
+import io.qcow2j.restore.internal.target.TargetAccess;
+import io.qcow2j.restore.target.TargetKind;
+import io.qcow2j.restore.internal.target.Targets;
 import io.qcow2j.s3.ObjectStore;
 import io.qcow2j.s3.S3Settings;
 import java.io.IOException;
@@ -130,8 +132,10 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
                         PrintWriter err, SignalGuard.Armed guard) throws IOException {
         long start = System.nanoTime();
         Path target = dm.targetPath();
+        // what the library finds there (Targets.inspect decides the same again when preparing); a link
+        // that exists counts, and only a device may be reached through one (checkTarget)
         boolean existed = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
-        boolean block = isBlockDevice(target);
+        boolean block = existed && Targets.kindOf(target).orElse(null) == TargetKind.BLOCK_DEVICE;
         checkTarget(dm, target, existed, block, err);
         VmPlan plan;
         try {
@@ -152,12 +156,16 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
                 disk.chain().notes().forEach(n -> err.println("note: " + PrintableText.escape(n)));
                 disk.restore().warnings().forEach(w -> err.println("warning: " + PrintableText.escape(w)));
                 store.warnings().forEach(w -> err.println("warning: " + PrintableText.escape(w)));
-                events.emit(startEvent(dm, plan, disk, existed, block));
+                events.emit(startEvent(dm, plan, disk));
                 Progress bar = Progress.create(DatamoverEnvironment.jsonProgress(env) ? Progress.Mode.json
-                        : Progress.Mode.none, err, events, target.toString(), n -> stats(n, store));
+                        : Progress.Mode.none, err, events, target.toString(), store::addTo);
                 List<VmRestore.DiskResult> results;
-                guard.writing(block ? TargetState.PARTIALLY_WRITTEN : existed ? TargetState.UNCHANGED
-                        : TargetState.NOT_CREATED);
+                // a file is staged and renamed over the path: replaced whole, or not at all
+                guard.writing(switch (disk.restore().targetKind()) {
+                    case BLOCK_DEVICE -> TargetState.PARTIALLY_WRITTEN;
+                    case EXISTING_FILE -> TargetState.UNCHANGED;
+                    case NEW_FILE -> TargetState.NOT_CREATED;
+                });
                 try {
                     results = restore.run(options.toBuilder().progress(bar).build());
                 } finally {
@@ -165,24 +173,22 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
                 }
                 guard.done();
                 published = true;
-                RestoreResult r = results.get(0).result();
-                ObjectNode done = events.event("done");
-                done.put("target", target.toString());
-                done.put("virtual-size", r.virtualSize());
-                done.put("bytes-written", r.bytesWritten());
-                done.put("digest", DiskDigest.NAME + ":" + r.digest());
-                stats(done, store);
+                RestoreReport report = RestoreReport.of(results.get(0).result(), disk.restore().images(),
+                        validationNanos, false, "");
+                ObjectNode done = report.doneEvent(events);
+                store.addTo(done);
                 events.emit(done);
-                ObjectNode summary = summary(dm, plan, disk, r, kind(existed, block), start, validationNanos, store);
+                ObjectNode summary = summary(dm, plan, disk, report, start, store);
                 // one record in the pod log: the controller logs every line it reads as one
-                out.println(DatamoverEnvironment.jsonSummary(env) ? Json.line(summary) : summaryLine(summary));
+                out.println(DatamoverEnvironment.jsonSummary(env) ? Json.line(summary)
+                        : RestoreReport.datamoverLine(summary));
             }
         } finally {
             if (!published) {
                 removeDirectories(created);
             }
         }
-        return Main.OK;
+        return ExitCode.OK;
     }
 
     /** What the target path is must fit what the controller said it is; nothing is changed here. */
@@ -203,14 +209,6 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         if (block && !dm.targetIsBlockDevice()) {
             err.println("note: " + PrintableText.escape(name) + " is a block device: written in place (a device node is never replaced),"
                     + " although " + DatamoverEnvironment.TARGET_IS_BLOCK + " is not true");
-        }
-    }
-
-    private static boolean isBlockDevice(Path p) {
-        try {
-            return ((Integer) Files.getAttribute(p, "unix:mode") & 0170000) == 0060000;
-        } catch (IOException | UnsupportedOperationException e) {
-            return false;
         }
     }
 
@@ -250,25 +248,13 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         }
     }
 
-    private static String kind(boolean existed, boolean block) {
-        return block ? "block-device" : existed ? "existing-file" : "new-file";
-    }
-
-    private static void stats(ObjectNode n, ObjectStorage store) {
-        var s = store.statistics();
-        n.put("bytes-fetched", s.bytesFetched());
-        n.put("requests", s.requests());
-        n.put("retries", s.retries());
-    }
-
-    private ObjectNode startEvent(DatamoverEnvironment dm, VmPlan plan, VmRestore.PreparedDisk disk, boolean existed,
-                                  boolean block) {
+    private ObjectNode startEvent(DatamoverEnvironment dm, VmPlan plan, VmRestore.PreparedDisk disk) {
         ObjectNode n = events.event("start");
         n.put("vm", dm.namespace() + "/" + dm.vmName());
         n.put("backup", dm.backup());
         n.put("volume", dm.volume());
         n.put("target", dm.targetPath().toString());
-        n.put("target-kind", kind(existed, block));
+        n.put("target-kind", disk.restore().targetKind().label());
         n.put("virtual-size", disk.virtualSize());
         n.put("workers", disk.restore().workers());
         ArrayNode cps = n.putArray("checkpoints");
@@ -278,20 +264,8 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         return n;
     }
 
-    /** The summary as one line of text: what an operator reads in the pod log. */
-    private static String summaryLine(ObjectNode s) {
-        return String.format("restored volume %s of VM %s/%s from backup %s (%d checkpoints) onto %s (%s): %,d bytes"
-                        + " virtual, %,d written, %,d fetched in %d requests (%d retries), %.1f s, %s",
-                PrintableText.name(s.path("volume").asText()), PrintableText.name(s.path("namespace").asText()),
-                PrintableText.name(s.path("vm").asText()), PrintableText.name(s.path("backup").asText()),
-                s.path("checkpoints").size(), PrintableText.escape(s.path("target").asText()),
-                s.path("target-kind").asText(), s.path("virtual-size").asLong(), s.path("bytes-written").asLong(),
-                s.path("bytes-fetched").asLong(), s.path("requests").asLong(), s.path("retries").asLong(),
-                s.path("seconds").asDouble(), s.path("digest").asText());
-    }
-
-    private ObjectNode summary(DatamoverEnvironment dm, VmPlan plan, VmRestore.PreparedDisk disk, RestoreResult r,
-                               String kind, long start, long validationNanos, ObjectStorage store) {
+    private ObjectNode summary(DatamoverEnvironment dm, VmPlan plan, VmRestore.PreparedDisk disk, RestoreReport report,
+                               long start, ObjectStorage store) {
         DiskPlan d = disk.plan();
         ObjectNode n = Json.object();
         n.put("status", "ok");
@@ -302,33 +276,20 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         n.put("pvc", d.pvc());
         n.put("layout", plan.layout() == io.qcow2j.oadp.OadpLayout.Kind.CONTROLLER ? "controller"
                 : "design-document");
-        n.put("target", dm.targetPath().toString());
-        n.put("target-kind", kind);
-        n.put("virtual-size", r.virtualSize());
-        n.put("bytes-written", r.bytesWritten());
-        n.put("data-bytes", r.dataBytes());
-        n.put("zero-bytes-skipped", r.zeroBytesSkipped());
-        n.put("zero-bytes-written", r.zeroBytesWritten());
-        n.put("seconds", (System.nanoTime() - start) / 1e9);
-        n.put("validation-seconds", validationNanos / 1e9);
-        n.put("restore-seconds", r.nanos() / 1e9);
-        n.put("mb-per-second", Math.round(r.megabytesPerSecond() * 10) / 10.0);
-        n.put("digest", DiskDigest.NAME + ":" + r.digest());
-        n.put("workers", r.workers());
-        n.put("zero-offload", r.zeroOffload());
+        report.put(n, "target", "target-kind", "virtual-size", "bytes-written", "data-bytes", "zero-bytes-skipped",
+                "zero-bytes-written");
+        n.put("seconds", (System.nanoTime() - start) / 1e9); // the whole run's, validation included
+        report.put(n, "validation-seconds", "restore-seconds", "mb-per-second", "digest", "workers", "zero-offload");
         n.put("image-bytes", disk.imageBytes());
-        stats(n, store);
+        store.addTo(n); // always: the backup location is in a store
         ArrayNode cps = n.putArray("checkpoints");
         plan.checkpointIds().forEach(cps::add);
-        ArrayNode imgs = n.putArray("images");
-        disk.restore().images().forEach(imgs::add);
+        report.put(n, "images");
         ObjectNode dd = n.putObject("datadownload");
         dd.put("name", dm.dataDownloadName());
         dd.put("uid", dm.dataDownloadUid());
-        ArrayNode notes = n.putArray("notes");
-        r.notes().forEach(notes::add);
-        ArrayNode warnings = n.putArray("warnings");
-        r.warnings().forEach(warnings::add);
+        report.put(n, "notes", "warnings");
+        ArrayNode warnings = (ArrayNode) n.get("warnings");
         store.warnings().forEach(warnings::add);
         return n;
     }

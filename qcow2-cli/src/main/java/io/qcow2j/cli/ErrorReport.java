@@ -50,14 +50,14 @@ record ErrorReport(String kind, int exit, String message, String resource, Strin
             long guest = -1;
             if (e instanceof RestoreIncompleteException ri) {
                 kind = e instanceof RestoreCancelledException ? "cancelled" : "incomplete";
-                exit = Main.INCOMPLETE;
+                exit = ExitCode.INCOMPLETE;
                 guest = ri.guestOffset();
             } else if (e instanceof InvalidTargetException) {
                 kind = "invalid-target";
-                exit = Main.INVALID_TARGET;
+                exit = ExitCode.INVALID_TARGET;
             } else if (e instanceof CorruptDataException c) {
                 kind = "corrupt-data";
-                exit = Main.INCOMPLETE;
+                exit = ExitCode.INCOMPLETE;
                 guest = c.guestOffset();
             } else {
                 kind = e instanceof UnsupportedImageException ? "unsupported-image"
@@ -68,19 +68,19 @@ record ErrorReport(String kind, int exit, String message, String resource, Strin
                         : e instanceof NativeLibraryUnavailableException ? "native-unavailable"
                         : e instanceof InsufficientMemoryException ? "insufficient-memory"
                         : "invalid-input";
-                exit = Main.INVALID;
+                exit = ExitCode.INVALID;
             }
             return new ErrorReport(kind, exit, e.getMessage(), q.resource(), q.structure(), q.offset(), guest);
         }
         if (e instanceof IOException) {
             String m = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-            return new ErrorReport("io", Main.INCOMPLETE, "I/O error: " + m, null, null, -1, -1);
+            return new ErrorReport("io", ExitCode.INCOMPLETE, "I/O error: " + m, null, null, -1, -1);
         }
         if (e instanceof OutOfMemoryError) {
-            return new ErrorReport("out-of-memory", Main.INTERNAL, "out of memory (" + e.getMessage()
+            return new ErrorReport("out-of-memory", ExitCode.INTERNAL, "out of memory (" + e.getMessage()
                     + "); give the JVM more with JAVA_OPTS or the container a higher limit", null, null, -1, -1);
         }
-        return new ErrorReport("internal", Main.INTERNAL, "internal error: " + e + " (run with --debug for details)",
+        return new ErrorReport("internal", ExitCode.INTERNAL, "internal error: " + e + " (run with --debug for details)",
                 null, null, -1, -1);
     }
 

@@ -49,7 +49,7 @@ final class InfoCommand implements Callable<Integer> {
                 printHuman(n);
             }
         }
-        return Main.OK;
+        return ExitCode.OK;
     }
 
     static ObjectNode describe(Qcow2Image img, Path path) throws java.io.IOException {

@@ -9,25 +9,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
 /**
- * The {@code qcow2-restore} command line: argument parsing and printing over the library. Exit
- * codes (docs/cli-contract.md): 0 success, 1 internal error, 2 usage, 3 invalid input (image,
- * chain, layout, environment: target untouched), 4 I/O or data error while writing (target
- * incomplete), 5 invalid target (untouched); {@code check} uses qemu-img's codes.
+ * The {@code qcow2-restore} command line: picks the subcommand, hands it its output streams,
+ * environment and signal guard, and turns whatever it throws into one report and an
+ * {@link ExitCode}. The commands sit below it and never refer back to it.
  */
 @Command(name = "qcow2-restore", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Restore KubeVirt incremental qcow2 backups onto a raw disk, without qemu-img.")
 public final class Main {
-    public static final int OK = 0;
-    public static final int INTERNAL = 1;
-    public static final int USAGE = 2;
-    public static final int INVALID = 3;
-    public static final int INCOMPLETE = 4;
-    public static final int INVALID_TARGET = 5;
-
     /**
      * The subcommands by name, in help order. picocli builds a command's model by reflection when it
      * is added, the first one paying for picocli's own start: a run names its subcommand first, so
@@ -81,7 +74,7 @@ public final class Main {
                 || Collections.indexOfSubList(argList, List.of("--progress", "json")) >= 0
                 || datamover && DatamoverEnvironment.jsonProgress(env));
         // "could not check" is qemu-img check's exit 1, usage errors included
-        int usageExit = args.length > 0 && args[0].equals("check") ? CheckResult.CHECK_FAILED : USAGE;
+        int usageExit = args.length > 0 && args[0].equals("check") ? CheckResult.CHECK_FAILED : ExitCode.USAGE;
         AtomicBoolean reported = new AtomicBoolean();
         // one report per run: a signal's report may race the command's own (SignalGuard)
         Consumer<ErrorReport> reporter = r -> {
@@ -110,25 +103,21 @@ public final class Main {
             err.println("Try '" + command + " --help'.");
             return r.exit();
         });
-        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            // after SIGTERM/SIGINT, whatever the interrupted command threw is the cancellation
-            ErrorReport r = signals.signalled() ? signals.report(ex) : ErrorReport.of(ex, usageExit);
+        // after SIGTERM/SIGINT, whatever the interrupted command threw is the cancellation
+        Function<Throwable, Integer> failed = t -> {
+            ErrorReport r = signals.signalled() ? signals.report(t) : ErrorReport.of(t, usageExit);
             if (debug) {
-                ex.printStackTrace(err);
+                t.printStackTrace(err);
             }
             reporter.accept(r);
             return r.exit();
-        });
+        };
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> failed.apply(ex));
         int rc;
         try {
             rc = cl.execute(args);
         } catch (Error e) { // picocli hands only Exceptions to the handler above
-            ErrorReport r = signals.signalled() ? signals.report(e) : ErrorReport.of(e, usageExit);
-            if (debug) {
-                e.printStackTrace(err);
-            }
-            reporter.accept(r);
-            rc = r.exit();
+            rc = failed.apply(e);
         }
         signals.finished();
         out.flush();

@@ -56,11 +56,11 @@ final class MapCommand implements Callable<Integer> {
                 single(img, out);
             }
         } else {
-            try (Chain chain = Chain.open(images, new ChainOptions(opts, allowBackingBase))) {
+            try (Chain chain = Chain.open(images, ChainOptions.defaults().withOpen(opts).withAllowBackingBase(allowBackingBase))) {
                 chain(chain, out);
             }
         }
-        return Main.OK;
+        return ExitCode.OK;
     }
 
     private void single(Qcow2Image img, PrintWriter out) throws java.io.IOException {

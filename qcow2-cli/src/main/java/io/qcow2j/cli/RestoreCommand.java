@@ -5,12 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qcow2j.core.internal.PrintableText;
 import io.qcow2j.restore.Chain;
 import io.qcow2j.restore.Restore;
-import io.qcow2j.restore.RestoreIncompleteException;
 import io.qcow2j.restore.RestoreOptions;
 import io.qcow2j.restore.RestorePlan;
 import io.qcow2j.restore.RestoreResult;
 import io.qcow2j.restore.TargetState;
-import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.target.TargetKind;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -52,7 +50,6 @@ final class RestoreCommand implements Callable<Integer> {
     private final Events events;
     private final Map<String, String> env;
     private final SignalGuard signals;
-    private long validationNanos;
 
     RestoreCommand(Events events, Map<String, String> env, SignalGuard signals) {
         this.events = events;
@@ -84,7 +81,7 @@ final class RestoreCommand implements Callable<Integer> {
             Progress bar = Progress.create(flags.progress, err, events, output.toString(), remote::addTo);
             Restore restore = Restore.of(chain, output, opts.toBuilder().progress(bar).build());
             RestorePlan plan = restore.prepare();
-            validationNanos = System.nanoTime() - openStart;
+            long validationNanos = System.nanoTime() - openStart;
             for (String w : plan.warnings()) {
                 err.println("warning: " + PrintableText.escape(w));
             }
@@ -101,24 +98,13 @@ final class RestoreCommand implements Callable<Integer> {
             guard.done();
             // what the run itself found (leftovers of killed restores it removed), after the chain's notes
             r.notes().stream().filter(n -> !chain.notes().contains(n)).forEach(n -> err.println("note: " + PrintableText.escape(n)));
-            String verified = null;
-            if (flags.verify) {
-                verified = DiskDigest.of(output, r.virtualSize());
-                if (!verified.equals(r.digest())) {
-                    throw new RestoreIncompleteException(output.toString(), -1, "verification failed: target digest "
-                            + verified + " differs from the restored stream's " + r.digest(), null);
-                }
-            }
-            ObjectNode done = events.event("done");
-            done.put("target", r.target());
-            done.put("virtual-size", r.virtualSize());
-            done.put("bytes-written", r.bytesWritten());
-            done.put("digest", DiskDigest.NAME + ":" + r.digest());
+            RestoreReport report = RestoreReport.of(r, plan.images(), validationNanos, flags.verify, "");
+            ObjectNode done = report.doneEvent(events);
             remote.addTo(done);
             events.emit(done);
-            print(out, r, chain, verified, remote);
+            print(out, report, remote);
         }
-        return Main.OK;
+        return ExitCode.OK;
     }
 
     /** Local files as before (same-file checks by inode); any s3:// or az:// image makes it a chain of sources. */
@@ -140,48 +126,17 @@ final class RestoreCommand implements Callable<Integer> {
         return n;
     }
 
-    private void print(PrintWriter out, RestoreResult r, Chain chain, String verified, ObjectStorage remote) {
+    private void print(PrintWriter out, RestoreReport report, ObjectStorage remote) {
         if (flags.json) {
             ObjectNode n = Json.object();
             n.put("status", "ok");
-            n.put("target", r.target());
-            n.put("target-kind", r.targetKind().label());
-            n.put("direct-io", r.directIo());
-            n.put("virtual-size", r.virtualSize());
-            n.put("bytes-written", r.bytesWritten());
-            n.put("zero-bytes-skipped", r.zeroBytesSkipped());
-            n.put("data-bytes", r.dataBytes());
-            n.put("seconds", r.nanos() / 1e9);
-            n.put("validation-seconds", validationNanos / 1e9);
-            n.put("mb-per-second", Math.round(r.megabytesPerSecond() * 10) / 10.0);
-            n.put("digest", DiskDigest.NAME + ":" + r.digest());
-            if (verified != null) {
-                n.put("verified", true);
-            }
-            n.put("workers", r.workers());
-            n.put("zero-offload", r.zeroOffload());
-            n.put("zero-bytes-written", r.zeroBytesWritten());
-            n.put("page-cache-release", r.pageCacheRelease());
-            ArrayNode imgs = n.putArray("images");
-            chain.images().forEach(i -> imgs.add(i.name()));
-            ArrayNode notes = n.putArray("notes");
-            r.notes().forEach(notes::add);
-            ArrayNode warnings = n.putArray("warnings");
-            r.warnings().forEach(warnings::add);
+            report.put(n, "target", "target-kind", "direct-io", "virtual-size", "bytes-written", "zero-bytes-skipped",
+                    "data-bytes", "seconds", "validation-seconds", "mb-per-second", "digest", "verified", "workers",
+                    "zero-offload", "zero-bytes-written", "page-cache-release", "images", "notes", "warnings");
             remote.addTo(n);
             out.println(Json.pretty(n));
         } else {
-            out.printf("restored %d images onto %s (%s%s)%n", chain.images().size(), PrintableText.escape(r.target()),
-                    r.targetKind().label().replace('-', ' '), r.directIo() ? ", O_DIRECT" : "");
-            out.printf("  virtual size   %,d bytes%n", r.virtualSize());
-            out.printf("  written        %,d bytes (%,d from data clusters)%n", r.bytesWritten(), r.dataBytes());
-            out.printf("  zeros skipped  %,d bytes%n", r.zeroBytesSkipped());
-            if (r.zeroBytesWritten() > 0) {
-                out.printf("  zeros written  %,d bytes (the kernel could not zero them)%n", r.zeroBytesWritten());
-            }
-            out.printf("  time           %.3f s (%.1f MB/s), after %.3f s validating the chain%n", r.nanos() / 1e9,
-                    r.megabytesPerSecond(), validationNanos / 1e9);
-            out.printf("  digest         %s:%s%s%n", DiskDigest.NAME, r.digest(), verified != null ? " (verified)" : "");
+            report.print(out);
             remote.print(out);
         }
     }

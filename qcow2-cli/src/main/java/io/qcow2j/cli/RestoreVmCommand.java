@@ -12,7 +12,6 @@ import io.qcow2j.oadp.VmRestore;
 import io.qcow2j.oadp.VmRestorePlanner;
 import io.qcow2j.restore.RestoreIncompleteException;
 import io.qcow2j.restore.RestoreOptions;
-import io.qcow2j.restore.RestoreResult;
 import io.qcow2j.restore.TargetState;
 import io.qcow2j.restore.digest.DiskDigest;
 import java.io.PrintWriter;
@@ -160,7 +159,7 @@ final class RestoreVmCommand implements Callable<Integer> {
             remote.warnings().forEach(w -> err.println("warning: " + PrintableText.escape(w)));
             if (dryRun) {
                 printPlan(out, restore, remote);
-                return Main.OK;
+                return ExitCode.OK;
             }
             events.emit(startEvent(restore));
             Progress bar = Progress.create(flags.progress, err, events, "vm " + namespace + "/" + vm, remote::addTo);
@@ -175,28 +174,22 @@ final class RestoreVmCommand implements Callable<Integer> {
             }
             guard.done();
             long nanos = System.nanoTime() - start;
+            Map<String, RestoreReport> reports = new LinkedHashMap<>();
             for (VmRestore.DiskResult r : results) {
-                if (flags.verify) {
-                    String d = DiskDigest.of(Path.of(r.result().target()), r.result().virtualSize());
-                    if (!d.equals(r.result().digest())) {
-                        throw new RestoreIncompleteException(r.result().target(), -1, "PVC " + r.pvc()
-                                + ": verification failed: target digest " + d + " differs from the restored stream's "
-                                + r.result().digest(), null);
-                    }
-                }
+                List<String> images = restore.disks().stream().filter(d -> d.plan().pvc().equals(r.pvc()))
+                        .findFirst().map(d -> d.restore().images()).orElse(List.of());
+                reports.put(r.pvc(), RestoreReport.of(r.result(), images, -1, flags.verify, "PVC " + r.pvc() + ": "));
             }
             ObjectNode done = events.event("done");
             done.put("vm", namespace + "/" + vm);
             done.put("virtual-size", restore.totalSize());
             ArrayNode digests = done.putArray("disks");
-            for (VmRestore.DiskResult r : results) {
-                digests.addObject().put("pvc", r.pvc()).put("digest", DiskDigest.NAME + ":" + r.result().digest());
-            }
+            reports.forEach((pvc, r) -> digests.addObject().put("pvc", pvc).put("digest", r.digest()));
             remote.addTo(done);
             events.emit(done);
-            printSummary(out, restore, results, nanos, remote);
+            printSummary(out, restore, reports, nanos, remote);
         }
-        return Main.OK;
+        return ExitCode.OK;
     }
 
     private ObjectNode startEvent(VmRestore restore) {
@@ -275,11 +268,11 @@ final class RestoreVmCommand implements Callable<Integer> {
         return d.restore().targetKind().label();
     }
 
-    private void printSummary(PrintWriter out, VmRestore restore, List<VmRestore.DiskResult> results, long nanos,
+    private void printSummary(PrintWriter out, VmRestore restore, Map<String, RestoreReport> reports, long nanos,
                               ObjectStorage remote) {
         VmPlan plan = restore.plan();
-        long total = results.stream().mapToLong(r -> r.result().virtualSize()).sum();
-        long written = results.stream().mapToLong(r -> r.result().bytesWritten()).sum();
+        long total = reports.values().stream().mapToLong(r -> r.result().virtualSize()).sum();
+        long written = reports.values().stream().mapToLong(r -> r.result().bytesWritten()).sum();
         if (flags.json) {
             ObjectNode n = Json.object();
             n.put("status", "ok");
@@ -290,42 +283,21 @@ final class RestoreVmCommand implements Callable<Integer> {
             n.put("bytes-written", written);
             n.put("seconds", nanos / 1e9);
             ArrayNode disks = n.putArray("disks");
-            for (VmRestore.DiskResult dr : results) {
-                RestoreResult r = dr.result();
+            reports.forEach((pvc, r) -> {
                 ObjectNode o = disks.addObject();
-                o.put("pvc", dr.pvc());
-                restore.plan().disk(dr.pvc()).map(d -> d.diskName()).ifPresent(dn -> o.put("disk", dn));
-                o.put("target", r.target().toString());
-                o.put("target-kind", r.targetKind().label());
-                o.put("direct-io", r.directIo());
-                o.put("virtual-size", r.virtualSize());
-                o.put("bytes-written", r.bytesWritten());
-                o.put("zero-bytes-skipped", r.zeroBytesSkipped());
-                o.put("data-bytes", r.dataBytes());
-                o.put("seconds", r.nanos() / 1e9);
-                o.put("digest", DiskDigest.NAME + ":" + r.digest());
-                if (flags.verify) {
-                    o.put("verified", true);
-                }
-                o.put("workers", r.workers());
-                o.put("zero-offload", r.zeroOffload());
-                o.put("zero-bytes-written", r.zeroBytesWritten());
-                o.put("page-cache-release", r.pageCacheRelease());
-                ArrayNode warnings = o.putArray("warnings");
-                r.warnings().forEach(warnings::add);
-            }
+                o.put("pvc", pvc);
+                plan.disk(pvc).map(d -> d.diskName()).ifPresent(dn -> o.put("disk", dn));
+                r.put(o, "target", "target-kind", "direct-io", "virtual-size", "bytes-written", "zero-bytes-skipped",
+                        "data-bytes", "seconds", "digest", "verified", "workers", "zero-offload", "zero-bytes-written",
+                        "page-cache-release", "warnings");
+            });
             remote.addTo(n);
             out.println(Json.pretty(n));
             return;
         }
         out.print(PrintableText.format("restored VM %s/%s from backup %s: %d disk(s), %,d bytes written in %.3f s%n", plan.namespace(),
-                plan.vm(), plan.backup(), results.size(), written, nanos / 1e9));
-        for (VmRestore.DiskResult dr : results) {
-            RestoreResult r = dr.result();
-            out.print(PrintableText.format("  PVC %s -> %s%s: %,d bytes (virtual %,d), %.1f MB/s, digest %s:%s%s%n", dr.pvc(),
-                    r.target(), r.directIo() ? " (O_DIRECT)" : "", r.bytesWritten(), r.virtualSize(),
-                    r.megabytesPerSecond(), DiskDigest.NAME, r.digest(), flags.verify ? " (verified)" : ""));
-        }
+                plan.vm(), plan.backup(), reports.size(), written, nanos / 1e9));
+        reports.forEach((pvc, r) -> out.println(r.diskLine(pvc)));
         remote.print(out);
     }
 }

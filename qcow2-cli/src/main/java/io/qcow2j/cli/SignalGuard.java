@@ -166,7 +166,7 @@ final class SignalGuard {
         }
         try {
             if (finished.await(WAIT_SECONDS, TimeUnit.SECONDS)) {
-                return; // reported; Main ends the process with the report's status
+                return; // reported; the process ends with the report's status
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -47,6 +47,6 @@ final class VerifyFlags {
             }
             b.workers(workers);
         }
-        return new VerifyOptions(deep, b.build(), listener);
+        return VerifyOptions.metadata().withDeep(deep).withRestore(b.build()).withListener(listener);
     }
 }

@@ -67,12 +67,12 @@ final class VerifyOutput {
         }
         out.flush();
         if (broken == 0) {
-            return Main.OK;
+            return ExitCode.OK;
         }
         DiskVerification first = r.disks().stream().filter(d -> !d.ok()).findFirst().orElseThrow();
         err.println("error: " + broken + " of " + r.disks().size() + " backup disk(s) cannot be restored; first: "
                 + PrintableText.escape(label(first) + ": " + first.findings().get(0).getMessage()));
-        return Main.INVALID;
+        return ExitCode.INVALID;
     }
 
     private static String status(DiskVerification d) {
@@ -131,7 +131,7 @@ final class VerifyOutput {
     /** Every finding as the error object's fields: kind, message, resource, structure, offset. */
     private static void findings(ArrayNode into, List<Qcow2Exception> findings) {
         for (Qcow2Exception f : findings) {
-            ErrorReport.of(f, Main.USAGE).fill(into.addObject());
+            ErrorReport.of(f, ExitCode.USAGE).fill(into.addObject());
         }
     }
 

@@ -93,7 +93,7 @@ class ChainOrderTest {
     void anIncrementalFirstIsRefusedNamingIt() {
         Path target = dir.resolve("inc-first.raw");
         CliRun r = restore(target, inc1, full, inc2);
-        assertEquals(Main.INVALID, r.exit(), r.err());
+        assertEquals(ExitCode.INVALID, r.exit(), r.err());
         String line = r.lines("error: ").get(0);
         assertTrue(line.startsWith("error: " + inc1 + ": the full backup must come first"), line);
         assertTrue(line.contains("it is an incremental"), line);
@@ -104,7 +104,7 @@ class ChainOrderTest {
     void theReversedChainIsRefused() {
         Path target = dir.resolve("reversed.raw");
         CliRun r = restore(target, inc2, inc1, full);
-        assertEquals(Main.INVALID, r.exit(), r.err());
+        assertEquals(ExitCode.INVALID, r.exit(), r.err());
         assertTrue(r.lines("error: ").get(0).startsWith("error: " + inc2 + ": the full backup must come first"),
                 r.err());
         assertFalse(Files.exists(target));
@@ -114,7 +114,7 @@ class ChainOrderTest {
     void aFullBackupInTheMiddleIsRefusedNamingIt() {
         Path target = dir.resolve("middle.raw");
         CliRun r = restore(target, full, inc1, full2, inc2);
-        assertEquals(Main.INVALID, r.exit(), r.err());
+        assertEquals(ExitCode.INVALID, r.exit(), r.err());
         String line = r.lines("error: ").get(0);
         assertTrue(line.startsWith("error: " + full2 + ": stores no backing file"), line);
         assertTrue(line.contains("older data show through"), line);
@@ -136,7 +136,7 @@ class ChainOrderTest {
                 () -> Chain.open(List.of(inc1, full, inc2), OpenOptions.defaults()).close());
         assertEquals(inc1.toString(), e.resource());
         assertThrows(InvalidChainException.class,
-                () -> Chain.open(List.of(full, inc1, full2), new ChainOptions(OpenOptions.defaults(), true)).close(),
+                () -> Chain.open(List.of(full, inc1, full2), ChainOptions.defaults().withAllowBackingBase(true)).close(),
                 "allowing a backing base does not allow a full in the middle");
     }
 

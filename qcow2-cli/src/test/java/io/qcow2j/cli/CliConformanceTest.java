@@ -167,7 +167,7 @@ class CliConformanceTest {
         Files.copy(TestData.chain().get(0), copy);
         String before = io.qcow2j.core.testing.Sha256.of(copy);
         CliRun r = cli("restore", "--output", copy.toString(), copy.toString());
-        assertEquals(Main.INVALID_TARGET, r.exit());
+        assertEquals(ExitCode.INVALID_TARGET, r.exit());
         assertTrue(r.err().startsWith("error: ") && r.err().contains("one of the chain's images"), r.err());
         assertEquals(before, io.qcow2j.core.testing.Sha256.of(copy), "the image must be untouched");
     }

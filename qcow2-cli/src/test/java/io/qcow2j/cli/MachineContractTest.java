@@ -61,7 +61,7 @@ class MachineContractTest {
         Files.write(bad, new byte[4096]);
         Path target = dir.resolve("t.raw");
         CliRun r = cli("restore", "--json", "--output", target.toString(), bad.toString());
-        JsonNode e = assertJsonError(r, Main.INVALID, "invalid-image");
+        JsonNode e = assertJsonError(r, ExitCode.INVALID, "invalid-image");
         assertEquals(bad.toString(), e.path("resource").asText());
         assertEquals("header", e.path("structure").asText());
         assertEquals(0, e.path("offset").asLong());
@@ -73,7 +73,7 @@ class MachineContractTest {
     void anInvalidTargetExitsFiveWithItsOwnKind() throws IOException {
         Path target = Files.createDirectories(dir.resolve("a-directory"));
         CliRun r = cli(restoreArgs(target, "--json"));
-        JsonNode e = assertJsonError(r, Main.INVALID_TARGET, "invalid-target");
+        JsonNode e = assertJsonError(r, ExitCode.INVALID_TARGET, "invalid-target");
         assertEquals(target.toString(), e.path("resource").asText());
         assertTrue(e.path("structure").isNull(), r.out());
         assertEquals(-1, e.path("offset").asLong());
@@ -123,7 +123,7 @@ class MachineContractTest {
         JsonNode e = ev.get(0);
         assertEquals("error", e.path("event").asText());
         assertEquals("invalid-target", e.path("kind").asText());
-        assertEquals(Main.INVALID_TARGET, e.path("exit").asInt());
+        assertEquals(ExitCode.INVALID_TARGET, e.path("exit").asInt());
         assertEquals(target.toString(), e.path("resource").asText());
         assertEquals(r.lines("error: ").get(0), "error: " + e.path("message").asText());
     }
@@ -132,7 +132,7 @@ class MachineContractTest {
     void workersBelowOneAreAUsageError() {
         for (String n : List.of("0", "-5")) {
             CliRun r = cli(restoreArgs(dir.resolve("t" + n + ".raw"), "--workers", n));
-            assertEquals(Main.USAGE, r.exit(), r.err());
+            assertEquals(ExitCode.USAGE, r.exit(), r.err());
             assertTrue(r.lines("error: ").get(0).contains("--workers"), r.err());
             assertFalse(Files.exists(dir.resolve("t" + n + ".raw")));
         }
@@ -141,7 +141,7 @@ class MachineContractTest {
     @Test
     void aUsageErrorWithJsonPrintsTheErrorObjectToo() throws IOException {
         CliRun r = cli("restore", "--json", "--bogus", "--output", dir.resolve("t.raw").toString(), "x.qcow2");
-        JsonNode e = assertJsonError(r, Main.USAGE, "usage");
+        JsonNode e = assertJsonError(r, ExitCode.USAGE, "usage");
         assertTrue(e.path("message").asText().contains("--bogus"), r.out());
     }
 
@@ -149,7 +149,7 @@ class MachineContractTest {
     void aDirectoryGivenAsAnImageIsNamed() throws IOException {
         Path d = Files.createDirectories(dir.resolve("not-an-image"));
         CliRun r = cli("restore", "--json", "--output", dir.resolve("t.raw").toString(), d.toString());
-        JsonNode e = assertJsonError(r, Main.INVALID, "unreadable-source");
+        JsonNode e = assertJsonError(r, ExitCode.INVALID, "unreadable-source");
         assertEquals(d.toString(), e.path("resource").asText());
         assertTrue(e.path("message").asText().contains("is a directory"), r.out());
     }
@@ -162,7 +162,7 @@ class MachineContractTest {
         Process p = new ProcessBuilder("mkfifo", fifo.toString()).start();
         assertEquals(0, p.waitFor());
         CliRun r = cli("info", "--json", fifo.toString());
-        JsonNode e = assertJsonError(r, Main.INVALID, "unreadable-source");
+        JsonNode e = assertJsonError(r, ExitCode.INVALID, "unreadable-source");
         assertEquals(fifo.toString(), e.path("resource").asText());
         assertTrue(e.path("message").asText().contains("not a regular file"), r.out());
     }
@@ -170,7 +170,7 @@ class MachineContractTest {
     @Test
     void aCharacterDeviceGivenAsAnImageIsNamed() throws IOException {
         CliRun r = cli("map", "--json", "/dev/null");
-        JsonNode e = assertJsonError(r, Main.INVALID, "unreadable-source");
+        JsonNode e = assertJsonError(r, ExitCode.INVALID, "unreadable-source");
         assertEquals("/dev/null", e.path("resource").asText());
     }
 }

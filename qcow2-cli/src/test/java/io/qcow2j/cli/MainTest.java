@@ -4,9 +4,14 @@ import static io.qcow2j.cli.CliRun.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -53,7 +58,26 @@ class MainTest {
     @Test
     void unknownSubcommandIsAUsageError() {
         CliRun r = cli("restor", "x.qcow2");
-        assertEquals(Main.USAGE, r.exit());
+        assertEquals(ExitCode.USAGE, r.exit());
         assertTrue(r.err().startsWith("error: "), r.err());
+    }
+
+    /**
+     * The commands sit below Main: exit codes come from ExitCode, so none refers back to the class
+     * that dispatches to it (a constant's use leaves no trace in the class file: read the sources).
+     */
+    @Test
+    void noCommandRefersToMain() throws IOException {
+        Pattern use = Pattern.compile("\\bMain\\.[A-Za-z]|import io\\.qcow2j\\.cli\\.Main;");
+        List<String> reaching = new ArrayList<>();
+        try (Stream<Path> sources = Files.list(Path.of("src/main/java/io/qcow2j/cli"))) {
+            for (Path p : sources.filter(p -> !p.getFileName().toString().equals("Main.java")).toList()) {
+                if (use.matcher(Files.readString(p)).find()) {
+                    reaching.add(p.getFileName().toString());
+                }
+            }
+        }
+        assertTrue(Files.exists(Path.of("src/main/java/io/qcow2j/cli/RestoreCommand.java")), "sources not found");
+        assertEquals(List.of(), reaching);
     }
 }

@@ -30,9 +30,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every chain-level failure is found before the target is touched (DESIGN §3, §5): a target that
- * did not exist is not created, one that existed keeps its bytes and size, and the CLI exits 3
- * with one {@code error:} line naming the file and no stack trace.
+ * Every chain-level failure is found before the target is touched (docs/architecture.md,
+ * invariants 3 and 5): a target that did not exist is not created, one that existed keeps its
+ * bytes and size, and the CLI exits 3 with one {@code error:} line naming the file and no stack
+ * trace.
  */
 class ValidationFailuresTest {
     private static final long K = 1024;
@@ -144,7 +145,7 @@ class ValidationFailuresTest {
                 int rc = run.exit();
                 String e = run.err();
                 // a bad target has its own exit code (5), every other refusal here is invalid input (3)
-                assertEquals(failure.ownTarget() ? Main.INVALID_TARGET : Main.INVALID, rc, "exit code; stderr: " + e);
+                assertEquals(failure.ownTarget() ? ExitCode.INVALID_TARGET : ExitCode.INVALID, rc, "exit code; stderr: " + e);
                 List<String> errorLines = e.lines().filter(l -> l.startsWith("error: ")).toList();
                 assertEquals(1, errorLines.size(), "one error line: " + e);
                 assertTrue(errorLines.get(0).contains(culprit.toString()), "names " + culprit + ": " + e);

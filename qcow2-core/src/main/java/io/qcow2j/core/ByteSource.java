@@ -33,14 +33,22 @@ public interface ByteSource extends Closeable {
     }
 
     /**
-     * Reads exactly {@code dst.remaining()} bytes at {@code position}.
+     * Reads exactly {@code dst.remaining()} bytes at {@code position}. A failing read is wrapped by
+     * {@link SourceAccessException#reading}.
      *
      * @throws InvalidImageException naming {@code structure} when the source ends first
+     * @throws SourceAccessException  naming this source, structure and offset when a read fails
+     *                                with an error that does not name the source itself
      */
     default void readFully(ByteBuffer dst, long position, String structure) throws IOException {
         long pos = position;
         while (dst.hasRemaining()) {
-            int n = read(dst, pos);
+            int n;
+            try {
+                n = read(dst, pos);
+            } catch (IOException e) { // "connection reset by peer" alone would not say which image
+                throw SourceAccessException.reading(name(), structure, pos, e);
+            }
             if (n < 0) {
                 throw new InvalidImageException(name(), structure, position,
                         "file ends at " + pos + ", before the end of the " + structure + " (truncated image?)");

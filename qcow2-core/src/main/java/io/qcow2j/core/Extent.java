@@ -15,7 +15,7 @@ package io.qcow2j.core;
 public record Extent(Kind kind, long guestOffset, long length, long hostOffset, CompressedDescriptor compressed,
         long clusterGuestOffset) {
 
-    /** The four states a guest byte can have in one image (DESIGN §1). */
+    /** The four states a guest byte can have in one image (docs/architecture.md, invariant 1). */
     public enum Kind {
         /** Stored uncompressed at {@code hostOffset}. */
         DATA,
@@ -52,10 +52,20 @@ public record Extent(Kind kind, long guestOffset, long length, long hostOffset, 
         return new Extent(Kind.COMPRESSED, guestOffset, length, -1, d, clusterGuestOffset);
     }
 
-    /** The part of this extent in [{@code from}, {@code to}), keeping host offsets consistent. */
+    /**
+     * The part of this extent in guest range [{@code from}, {@code to}), keeping host offsets
+     * consistent. The range is two guest offsets, not an index and a length as in
+     * {@code ByteBuffer.slice}: it must overlap this extent.
+     *
+     * @throws IllegalArgumentException when {@code from >= to} or the range lies outside this extent
+     */
     public Extent slice(long from, long to) {
         long s = Math.max(from, guestOffset);
         long e = Math.min(to, end());
+        if (from >= to || s >= e) { // an empty or negative slice is a caller's mistake, never a result
+            throw new IllegalArgumentException("slice [" + from + ", " + to + ") of extent [" + guestOffset + ", "
+                    + end() + "): the range must be [from, to) with from < to, overlapping the extent");
+        }
         if (s == guestOffset && e == end()) {
             return this;
         }

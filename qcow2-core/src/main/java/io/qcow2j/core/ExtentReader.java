@@ -39,6 +39,8 @@ public final class ExtentReader implements AutoCloseable {
      * @throws CorruptDataException  when a compressed cluster does not inflate to a full cluster,
      *                               naming the cluster's guest offset
      * @throws InvalidImageException when the file ends before the extent's bytes
+     * @throws SourceAccessException when the image's source fails to give them, naming the image and
+     *                               the file offset (see {@link SourceAccessException#reading})
      * @throws IllegalArgumentException when {@code dst} has less room than the extent
      */
     public void read(Qcow2Image image, Extent extent, ByteBuffer dst) throws IOException {
@@ -50,7 +52,13 @@ public final class ExtentReader implements AutoCloseable {
         int len = (int) length;
         int at = dst.position();
         switch (extent.kind()) {
-            case DATA -> image.source().readFully(dst.slice(at, len), extent.hostOffset(), "data cluster");
+            case DATA -> {
+                try {
+                    image.source().readFully(dst.slice(at, len), extent.hostOffset(), "data cluster");
+                } catch (IOException e) {
+                    throw SourceAccessException.reading(image.name(), "data cluster", extent.hostOffset(), e);
+                }
+            }
             case ZERO, UNALLOCATED -> {
                 for (int done = 0; done < len; ) {
                     int n = Math.min(ZEROS.capacity(), len - done);
@@ -94,7 +102,11 @@ public final class ExtentReader implements AutoCloseable {
         CompressedDescriptor d = extent.compressed();
         long avail = Math.min(d.length(), image.fileSize() - d.hostOffset());
         scratch.clear().limit((int) avail);
-        image.source().readFully(scratch, d.hostOffset(), "compressed cluster");
+        try {
+            image.source().readFully(scratch, d.hostOffset(), "compressed cluster");
+        } catch (IOException e) {
+            throw SourceAccessException.reading(image.name(), "compressed cluster", d.hostOffset(), e);
+        }
         scratch.flip();
         dst.clear().limit(cs);
         int type = image.header().compressionType();

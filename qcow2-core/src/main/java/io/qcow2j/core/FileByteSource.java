@@ -1,5 +1,6 @@
 package io.qcow2j.core;
 
+import io.qcow2j.core.internal.FileKinds;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -17,9 +18,6 @@ import java.nio.file.attribute.BasicFileAttributes;
  * unreadable, and any read that fails.
  */
 public final class FileByteSource implements ByteSource {
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFBLK = 0060000;
-
     private final Path path;
     private final FileChannel channel;
 
@@ -41,7 +39,7 @@ public final class FileByteSource implements ByteSource {
             if (a.isDirectory()) {
                 throw new SourceAccessException(name, null, -1, "is a directory, not an image file", null);
             }
-            if (!a.isRegularFile() && !isBlockDevice(path)) {
+            if (!a.isRegularFile() && !FileKinds.isBlockDevice(path)) {
                 throw new SourceAccessException(name, null, -1,
                         "is not a regular file (a FIFO, socket or character device), not an image file", null);
             }
@@ -54,14 +52,6 @@ public final class FileByteSource implements ByteSource {
             throw e;
         } catch (IOException e) {
             throw new SourceAccessException(name, null, -1, "cannot open: " + reason(e), e);
-        }
-    }
-
-    private static boolean isBlockDevice(Path path) throws IOException {
-        try {
-            return ((Integer) Files.getAttribute(path, "unix:mode") & S_IFMT) == S_IFBLK;
-        } catch (UnsupportedOperationException e) {
-            return false;
         }
     }
 

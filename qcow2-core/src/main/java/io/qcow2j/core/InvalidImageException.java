@@ -5,7 +5,7 @@ package io.qcow2j.core;
  * qcow2j refuses. Found before any guest data is produced, so a restore that gets this has not
  * touched its target.
  */
-public class InvalidImageException extends Qcow2Exception {
+public class InvalidImageException extends RefusedException {
     private static final long serialVersionUID = 1L;
 
     /**

@@ -5,7 +5,7 @@ package io.qcow2j.core;
  * (zstd-jni for a zstd image; libc through JNA where the caller required it). Nothing is wrong
  * with the image; the environment lacks something. Raised before a restore touches its target.
  */
-public class NativeLibraryUnavailableException extends Qcow2Exception {
+public class NativeLibraryUnavailableException extends RefusedException {
     private static final long serialVersionUID = 1L;
 
     /**

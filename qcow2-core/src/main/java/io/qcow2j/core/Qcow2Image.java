@@ -15,7 +15,12 @@ import java.util.List;
 /**
  * One open, validated qcow2 image: header, L1 table and refcount table checked at open, L2 tables
  * loaded lazily, a slice at a time, through a bounded cache and checked as they are loaded. Callers
- * see guest {@link Extent}s, never L2 tables. Thread-safe for concurrent extent queries and reads.
+ * see guest {@link Extent}s, never L2 tables.
+ *
+ * <p>Thread-safety: safe for any number of threads querying extents and reading at once (the L2
+ * cache is shared and synchronized). {@link #close()} ends every use. A thread interrupted while it
+ * reads a local file closes that file for every thread ({@code FileChannel}'s rule): run reads that
+ * may be interrupted on threads of their own, as a restore does.
  */
 public final class Qcow2Image implements Closeable {
     private final ByteSource source;

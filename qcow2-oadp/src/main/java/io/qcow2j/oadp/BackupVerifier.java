@@ -218,8 +218,7 @@ public final class BackupVerifier {
          */
         private ChainOptions chainOptions() {
             ChainOptions c = options.restore().chainOptions();
-            return new ChainOptions(c.open().withOpeningReadAheadBytes(OpenOptions.HEADER_CLUSTER_READ_AHEAD_BYTES),
-                    c.allowBackingBase());
+            return c.withOpen(c.open().withOpeningReadAheadBytes(OpenOptions.HEADER_CLUSTER_READ_AHEAD_BYTES));
         }
 
         /**

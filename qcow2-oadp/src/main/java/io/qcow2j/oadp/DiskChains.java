@@ -44,7 +44,7 @@ final class DiskChains {
     }
 
     private static Validated open(VmPlan plan, DiskPlan d, ChainOptions options, boolean count) throws IOException {
-        DiskSources.Opened opened = DiskSources.open(plan.location(), d);
+        DiskSources.Opened opened = DiskSources.open(plan.location(), d, options.threadFactory());
         Chain chain;
         long dataBytes = -1;
         try {

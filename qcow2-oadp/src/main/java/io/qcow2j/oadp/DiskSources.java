@@ -6,15 +6,13 @@ import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.core.Qcow2Image;
 import io.qcow2j.core.SourceAccessException;
 import io.qcow2j.restore.Chain;
+import io.qcow2j.restore.internal.ParallelIo;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
 
 /** Opening a disk's images from its backup location, and saying which checkpoint a problem is in. */
 final class DiskSources {
@@ -29,65 +27,28 @@ final class DiskSources {
     }
 
     /**
-     * Opens every image of {@code disk}, checking each exists and has the size the index records.
-     * On failure every source opened is closed again.
+     * Opens every image of {@code disk} on threads of {@code threads}, checking each exists and has
+     * the size the index records. On failure every source opened is closed again.
      */
-    static Opened open(BackupLocation location, DiskPlan disk) throws IOException {
+    static Opened open(BackupLocation location, DiskPlan disk, ThreadFactory threads) throws IOException {
         List<DiskImage> images = disk.images();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(images.size(), PARALLEL_OPENS), r -> {
-            Thread t = new Thread(r, "qcow2j-open-source");
-            t.setDaemon(true);
-            return t;
-        });
-        List<Future<ByteSource>> futures = new ArrayList<>();
+        ExecutorService pool = ParallelIo.pool(Math.min(images.size(), PARALLEL_OPENS), threads);
+        List<ByteSource> sources;
         try {
-            for (DiskImage img : images) {
-                futures.add(pool.submit(() -> openOne(location, disk, img)));
-            }
+            // the first failure in chain order, whatever the timing
+            sources = ParallelIo.all(pool, images, img -> openOne(location, disk, img), ByteSource::close,
+                    ParallelIo.OnInterrupt.INTERRUPT, "opening the images of " + disk.label());
         } finally {
             pool.shutdown();
         }
-        List<ByteSource> sources = new ArrayList<>();
-        Throwable first = null;
-        boolean interrupted = false;
-        for (Future<ByteSource> f : futures) {
-            try {
-                sources.add(f.get());
-            } catch (ExecutionException e) {
-                first = first == null ? e.getCause() : first; // the first in chain order, whatever the timing
-            } catch (InterruptedException e) {
-                interrupted = true;
-                pool.shutdownNow();
-                try {
-                    sources.add(f.get()); // cancelled tasks throw; finished ones still need closing
-                } catch (ExecutionException | InterruptedException | java.util.concurrent.CancellationException x) {
-                    // nothing opened
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-            first = new InterruptedIOException("interrupted while opening the images of " + disk.label());
-        }
         long bytes = 0;
-        if (first == null) {
-            try {
-                for (ByteSource s : sources) {
-                    bytes += s.size();
-                }
-            } catch (IOException e) {
-                first = e;
+        try {
+            for (ByteSource s : sources) {
+                bytes += s.size();
             }
-        }
-        if (first != null) {
+        } catch (IOException | RuntimeException e) {
             close(sources);
-            if (first instanceof IOException io) {
-                throw io;
-            }
-            if (first instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IOException(first);
+            throw e;
         }
         return new Opened(sources, bytes);
     }

@@ -1,6 +1,6 @@
 package io.qcow2j.oadp;
 
-import io.qcow2j.core.Qcow2Exception;
+import io.qcow2j.core.RefusedException;
 
 /**
  * The downloaded OADP backup layout (manifest, checkpoint index, checkpoint files) is missing,
@@ -13,7 +13,7 @@ import io.qcow2j.core.Qcow2Exception;
  * it (for example {@code "index"} or {@code "checkpoint cp-002"}); the offset is always -1 because
  * JSON positions are given as line and column in the reason instead.
  */
-public class InvalidBackupLayoutException extends Qcow2Exception {
+public class InvalidBackupLayoutException extends RefusedException {
     private static final long serialVersionUID = 1L;
 
     /**

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Restores every disk of a VM from a {@link VmPlan}. Every chain is opened and fully validated,
@@ -24,6 +25,10 @@ import java.util.Map;
  * <p>Disks are restored one after the other: each restore already keeps every core busy with its
  * workers, so running disks concurrently would only split the same cores and the same buffer
  * budget between them.
+ *
+ * <p>{@link #cancel()} may be called from any thread: it ends the disk being restored with a
+ * {@link io.qcow2j.restore.RestoreCancelledException} and starts no other; a disk not yet started
+ * is left untouched.
  */
 public final class VmRestore implements Closeable {
 
@@ -65,10 +70,16 @@ public final class VmRestore implements Closeable {
 
     private final VmPlan plan;
     private final List<PreparedDisk> disks;
+    /** The options {@link #prepare} validated the disks with: what {@link #run()} restores with. */
+    private final RestoreOptions options;
+    private final AtomicBoolean cancelled = new AtomicBoolean();
+    /** The disk's restore running now, or null: what {@link #cancel()} stops. */
+    private volatile Restore current;
 
-    private VmRestore(VmPlan plan, List<PreparedDisk> disks) {
+    private VmRestore(VmPlan plan, List<PreparedDisk> disks, RestoreOptions options) {
         this.plan = plan;
         this.disks = List.copyOf(disks);
+        this.options = options;
     }
 
     /**
@@ -100,7 +111,7 @@ public final class VmRestore implements Closeable {
                 boolean writesZeros = r.targetKind() != TargetKind.NEW_FILE && !options.targetIsZero();
                 prepared.set(prepared.size() - 1, new PreparedDisk(d, chain, r, writesZeros, imageBytes));
             }
-            return new VmRestore(plan, prepared);
+            return new VmRestore(plan, prepared, options);
         } catch (IOException | RuntimeException e) {
             for (PreparedDisk p : prepared) {
                 p.chain().close();
@@ -122,6 +133,11 @@ public final class VmRestore implements Closeable {
     /** Sum of the disks' virtual sizes. */
     public long totalSize() {
         return disks.stream().mapToLong(PreparedDisk::virtualSize).sum();
+    }
+
+    /** Restores the disks with the options they were prepared with: see {@link #run(RestoreOptions)}. */
+    public List<DiskResult> run() throws IOException {
+        return run(options, Map.of());
     }
 
     /**
@@ -149,8 +165,13 @@ public final class VmRestore implements Closeable {
             if (expected != null) {
                 o = o.toBuilder().expectedDigest(expected).build();
             }
+            Restore restore = Restore.of(d.chain(), d.plan().target(), o);
+            current = restore;
+            if (cancelled.get()) {
+                restore.cancel(); // before it runs: it then ends at once, its target untouched
+            }
             try {
-                RestoreResult r = Restore.of(d.chain(), d.plan().target(), o).run();
+                RestoreResult r = restore.run();
                 results.add(new DiskResult(d.plan().pvc(), r));
             } catch (RestoreIncompleteException e) {
                 throw e.withContext(d.plan().label() + (results.isEmpty() ? ""
@@ -158,7 +179,22 @@ public final class VmRestore implements Closeable {
             }
             before += d.virtualSize();
         }
+        current = null;
         return results;
+    }
+
+    /**
+     * Asks a running {@link #run} to stop: the disk being restored ends as {@link Restore#cancel()}
+     * ends it, later disks are not started (their targets untouched), and {@code run} throws
+     * {@link io.qcow2j.restore.RestoreCancelledException}. A cancel before {@code run} makes it
+     * end at its first disk without touching it.
+     */
+    public void cancel() {
+        cancelled.set(true);
+        Restore r = current;
+        if (r != null) {
+            r.cancel();
+        }
     }
 
     @Override

@@ -65,7 +65,7 @@ class BackupVerifierTest {
     private VerifyReport verify(boolean deep) throws IOException {
         DirectoryBackupLocation location = new DirectoryBackupLocation(root);
         return BackupVerifier.verify(location, VerifyScope.all(),
-                new VerifyOptions(deep, RestoreOptions.builder().build(), VerifyOptions.Listener.NONE));
+                VerifyOptions.metadata().withDeep(deep));
     }
 
     private static Set<String> broken(VerifyReport r) {
@@ -165,7 +165,7 @@ class BackupVerifierTest {
     private static VerifyReport verifyWithL2Budget(Path root, long l2Bytes) throws IOException {
         RestoreOptions options = RestoreOptions.builder().open(OpenOptions.defaults().withL2CacheBytes(l2Bytes)).build();
         return BackupVerifier.verify(new DirectoryBackupLocation(root), VerifyScope.all(),
-                new VerifyOptions(false, options, VerifyOptions.Listener.NONE));
+                VerifyOptions.metadata().withRestore(options));
     }
 
     @Test

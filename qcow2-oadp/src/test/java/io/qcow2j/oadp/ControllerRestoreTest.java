@@ -15,7 +15,9 @@ import io.qcow2j.core.testing.Qemu;
 import io.qcow2j.core.testing.QemuImg;
 import io.qcow2j.core.testing.RequiresQemu;
 import io.qcow2j.restore.Chain;
+import io.qcow2j.restore.RestoreCancelledException;
 import io.qcow2j.restore.RestoreOptions;
+import io.qcow2j.restore.TargetState;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,6 +61,31 @@ class ControllerRestoreTest {
         b.backup("b3", "cp1", "cp2", "cp3");
         b.backup("b5", "cp4", "cp5");
         target = dir.resolve("disk.raw");
+    }
+
+    @Test
+    void runRestoresWithTheOptionsGivenToPrepare() throws IOException {
+        VmPlan plan = VmRestorePlanner.planVolume(b.writeTo(dir.resolve("bsl")), "b5", NS, VM, "rootdisk", target);
+        java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+        RestoreOptions options = RestoreOptions.builder().progress((d, total) -> done.set(d)).build();
+        try (VmRestore r = VmRestore.prepare(plan, options)) {
+            r.run(); // the options once
+            assertEquals(r.totalSize(), done.get(), "the progress listener given to prepare saw the whole disk");
+        }
+        assertSameAsDownloader(disk.images().subList(3, 5));
+    }
+
+    @Test
+    void aCancelBeforeRunStartsNoDiskAndLeavesItsTargetUntouched() throws IOException {
+        VmPlan plan = VmRestorePlanner.planVolume(b.writeTo(dir.resolve("bsl")), "b3", NS, VM, "rootdisk", target);
+        RestoreOptions options = RestoreOptions.builder().build();
+        try (VmRestore r = VmRestore.prepare(plan, options)) {
+            r.cancel();
+            RestoreCancelledException e = assertThrows(RestoreCancelledException.class, () -> r.run(options));
+            assertEquals(TargetState.NOT_CREATED, e.targetState(), e.getMessage());
+            assertTrue(e.getMessage().contains("rootdisk"), "names the disk: " + e.getMessage());
+        }
+        assertFalse(Files.exists(target));
     }
 
     private void restore(String backup) throws IOException {

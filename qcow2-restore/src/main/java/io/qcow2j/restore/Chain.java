@@ -24,9 +24,14 @@ import java.util.concurrent.ExecutorService;
  * (header, L1, refcount table and every L2 table) before anything can be written.
  *
  * <p>A backing file name stored in an image is reported in {@link #notes()} and never opened: the
- * order comes only from the caller. Virtual sizes may differ: the restored disk has the newest
- * image's size and bytes past an older image's end read as zeros from that image, exactly as qemu
- * reads a chain whose backing file is shorter than its overlay.
+ * order comes from the caller, and the stored names must not contradict it (an incremental that
+ * names a file of the chain names its predecessor). Virtual sizes may differ: the restored disk
+ * has the newest image's size and bytes past an older image's end read as zeros from that image,
+ * exactly as qemu reads a chain whose backing file is shorter than its overlay.
+ *
+ * <p>Thread-safety: a chain does not change once opened; any number of threads may use it and its
+ * images at once (restores one after the other, {@link ComposedDisk} reads, extent queries).
+ * {@link #close()} must come after every such use has ended: a read of a closed chain fails.
  */
 public final class Chain implements Closeable {
 
@@ -45,7 +50,7 @@ public final class Chain implements Closeable {
      * @throws io.qcow2j.core.InvalidImageException   an image is not valid qcow2 (names the file)
      */
     public static Chain open(List<Path> paths, OpenOptions options) throws IOException {
-        return open(paths, new ChainOptions(options, false));
+        return open(paths, ChainOptions.defaults().withOpen(options));
     }
 
     /**
@@ -79,16 +84,18 @@ public final class Chain implements Closeable {
      * @throws InvalidChainException no image, or one source (by {@link ByteSource#name()}) given twice
      */
     public static Chain of(List<? extends ByteSource> sources, OpenOptions options) throws IOException {
-        return of(sources, new ChainOptions(options, false));
+        return of(sources, ChainOptions.defaults().withOpen(options));
     }
 
     /**
      * As {@link #of(List, OpenOptions)}, with the order check of {@code options}: when any image
      * stores a backing file name (libvirt writes one into every incremental and none into a full
      * backup), the first image must store none (unless {@link ChainOptions#allowBackingBase()}) and
-     * every later one must store one. A chain where no image stores a name is taken as given.
+     * every later one must store one; a stored name that names a file of the chain (by base name)
+     * must name the image's predecessor. A chain where no image stores a name is taken as given.
      *
-     * @throws InvalidChainException the order contradicts the stored backing file names
+     * @throws InvalidChainException the order contradicts the stored backing file names, naming the
+     *                               image, the stored name and the file it names
      */
     public static Chain of(List<? extends ByteSource> sources, ChainOptions options) throws IOException {
         return of(sources, options, true);
@@ -114,7 +121,7 @@ public final class Chain implements Closeable {
         Chain chain = of(sources, options, false);
         try {
             ExecutorService lookups = ChainOpening.pool(chain.images.size(), chain.preferredConcurrency(),
-                    "qcow2j-compose");
+                    options.threadFactory());
             try {
                 return new Composed(chain, new Composition(chain.images, lookups).dataBytes());
             } finally {
@@ -171,7 +178,7 @@ public final class Chain implements Closeable {
     /** The chain of {@code opened}, once its order is consistent with their stored backing names. */
     private static Chain checked(List<Qcow2Image> opened, ChainOptions options) throws IOException {
         try {
-            checkOrder(opened, options.allowBackingBase());
+            ChainOrder.check(opened, options.allowBackingBase());
         } catch (InvalidChainException e) {
             ChainOpening.closeAll(opened);
             throw e;
@@ -193,30 +200,6 @@ public final class Chain implements Closeable {
         byName.forEach((b, names) -> notes.add((names.size() == 1 ? PrintableText.escape(names.get(0)) + ": stores"
                 : names.size() + " images store") + " backing file name '" + PrintableText.name(b) + "' (not opened)"));
         return notes;
-    }
-
-    /**
-     * The evidence of order that real backups carry: a full backup stores no backing file name, an
-     * incremental stores one. Any image storing one makes the rule apply to the whole chain.
-     */
-    private static void checkOrder(List<Qcow2Image> images, boolean allowBackingBase) throws InvalidChainException {
-        if (images.stream().noneMatch(Chain::isIncremental)) {
-            return;
-        }
-        Qcow2Image first = images.get(0);
-        if (isIncremental(first) && !allowBackingBase) {
-            throw new InvalidChainException(first.name(), "the full backup must come first: this image names a"
-                    + " backing file ('" + PrintableText.name(first.header().backingFile().get()) + "'), it is an incremental"
-                    + " (--allow-backing-base restores a deliberate partial chain)");
-        }
-        for (int i = 1; i < images.size(); i++) {
-            Qcow2Image img = images.get(i);
-            if (!isIncremental(img)) {
-                throw new InvalidChainException(img.name(), "stores no backing file: a full backup in the middle of"
-                        + " a chain (position " + (i + 1) + ") would let older data show through its unallocated"
-                        + " clusters");
-            }
-        }
     }
 
     /**

@@ -4,16 +4,14 @@ import io.qcow2j.restore.internal.FreeHeap;
 import io.qcow2j.core.ImageOpening;
 import io.qcow2j.core.OpenOptions;
 import io.qcow2j.core.Qcow2Image;
+import io.qcow2j.restore.internal.ParallelIo;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * How {@link Chain} opens its images: every header first, then the heap check of the whole chain's
@@ -37,24 +35,13 @@ final class ChainOpening {
         ImageOpening start(OpenOptions options) throws IOException;
     }
 
-    /** A step run on every image at once; its result is closed when another image fails. */
-    @FunctionalInterface
-    private interface Step<T, R extends Closeable> {
-        R run(T image) throws IOException;
-    }
-
     /**
      * Threads for work on every image at once: all cores, or for remote images (a round trip per
-     * read) up to {@link #MAX_OPEN_THREADS}, never more than images.
+     * read) up to {@link #MAX_OPEN_THREADS}, never more than images; made by {@code threads}.
      */
-    static ExecutorService pool(int images, int ioParallelism, String name) {
-        int threads = Math.min(images, Math.max(Runtime.getRuntime().availableProcessors(),
-                Math.min(MAX_OPEN_THREADS, ioParallelism)));
-        return Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        });
+    static ExecutorService pool(int images, int ioParallelism, ThreadFactory threads) {
+        return ParallelIo.pool(Math.min(images, Math.max(Runtime.getRuntime().availableProcessors(),
+                Math.min(MAX_OPEN_THREADS, ioParallelism))), threads);
     }
 
     /**
@@ -67,7 +54,7 @@ final class ChainOpening {
     static List<Qcow2Image> openAll(List<ImageOpener> openers, ChainOptions chainOptions, int ioParallelism,
             boolean validateTables) throws IOException {
         OpenOptions options = chainOptions.open();
-        ExecutorService pool = pool(openers.size(), ioParallelism, "qcow2j-open");
+        ExecutorService pool = pool(openers.size(), ioParallelism, chainOptions.threadFactory());
         // one L2 budget for the whole chain: a composition window needs a slice or two per image (the
         // cache keeps at least one, however small its share)
         OpenOptions each = options.withL2CacheBytes(options.l2CacheBytes() / openers.size());
@@ -124,9 +111,10 @@ final class ChainOpening {
         if (need <= FreeHeap.free(need)) {
             return;
         }
-        List<Count> counted = inParallel(pool, headers, h -> new Count(h.countMetadataBytes()));
+        List<Long> counted = ParallelIo.all(pool, headers, h -> h.countMetadataBytes(), c -> { },
+                ParallelIo.OnInterrupt.INTERRUPT, "counting the chain's metadata");
         for (int i = 0; i < bytes.length; i++) {
-            bytes[i] = counted.get(i).bytes();
+            bytes[i] = counted.get(i);
         }
         need = FreeHeap.RESERVE + Arrays.stream(bytes).sum();
         long free = FreeHeap.free(need);
@@ -144,68 +132,11 @@ final class ChainOpening {
         }
     }
 
-    /** A counted size, closeable so that it can be a {@link Step}'s result. */
-    private record Count(long bytes) implements Closeable {
-        @Override
-        public void close() {
-        }
-    }
-
-    /**
-     * Runs {@code step} on every item at once and returns the results in order. When one fails, the
-     * others' results are closed and the first failure in order is thrown; an interrupt stops the
-     * rest and is reported as such.
-     */
-    private static <T, R extends Closeable> List<R> inParallel(ExecutorService pool, List<T> items, Step<T, R> step)
-            throws IOException {
-        List<Future<R>> futures = new ArrayList<>();
-        for (T item : items) {
-            futures.add(pool.submit(() -> step.run(item)));
-        }
-        List<R> done = new ArrayList<>();
-        Throwable first = null;
-        boolean interrupted = false;
-        for (Future<R> f : futures) {
-            while (true) {
-                try {
-                    done.add(f.get());
-                } catch (ExecutionException e) {
-                    first = first == null ? e.getCause() : first;
-                } catch (java.util.concurrent.CancellationException e) {
-                    // never started, after an interrupt: nothing to close
-                } catch (InterruptedException e) {
-                    // stop the other tasks, then keep collecting so that every result is closed:
-                    // returning now would leak their files
-                    if (!interrupted) {
-                        interrupted = true;
-                        for (Runnable queued : pool.shutdownNow()) {
-                            ((Future<?>) queued).cancel(false);
-                        }
-                    }
-                    continue;
-                }
-                break;
-            }
-        }
-        // Future.get does not look at the interrupt status of a task that is already done
-        if (interrupted || Thread.currentThread().isInterrupted()) {
-            Thread.currentThread().interrupt();
-            first = new InterruptedIOException("interrupted while opening the chain");
-        }
-        if (first == null) {
-            return done;
-        }
-        closeAll(done);
-        if (first instanceof IOException io) {
-            throw io;
-        }
-        if (first instanceof RuntimeException re) {
-            throw re;
-        }
-        if (first instanceof Error err) {
-            throw err; // an OutOfMemoryError is not an I/O error: the caller reports it as what it is
-        }
-        throw new IOException(first);
+    /** Runs {@code step} on every image at once ({@link ParallelIo#all}); results are closed on failure. */
+    private static <T, R extends Closeable> List<R> inParallel(ExecutorService pool, List<T> items,
+            ParallelIo.Task<T, R> step) throws IOException {
+        return ParallelIo.all(pool, items, step, Closeable::close, ParallelIo.OnInterrupt.INTERRUPT,
+                "opening the chain");
     }
 
     /** Closes each, quietly: read-only sources, nothing to lose. */

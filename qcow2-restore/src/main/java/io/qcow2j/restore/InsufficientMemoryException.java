@@ -1,13 +1,13 @@
 package io.qcow2j.restore;
 
-import io.qcow2j.core.Qcow2Exception;
+import io.qcow2j.core.RefusedException;
 
 /**
  * The restore does not fit in the memory this JVM and its container allow: not even one worker's
  * buffers, or not the chain's metadata. Raised before the target is touched, with the numbers in
  * the message.
  */
-public class InsufficientMemoryException extends Qcow2Exception {
+public class InsufficientMemoryException extends RefusedException {
     private static final long serialVersionUID = 1L;
 
     /**

@@ -1,12 +1,12 @@
 package io.qcow2j.restore;
 
-import io.qcow2j.core.Qcow2Exception;
+import io.qcow2j.core.RefusedException;
 
 /**
  * The images, each valid on its own, do not form a chain qcow2j will restore (a file given twice,
  * no image at all). Raised before the target is touched.
  */
-public class InvalidChainException extends Qcow2Exception {
+public class InvalidChainException extends RefusedException {
     private static final long serialVersionUID = 1L;
 
     /**

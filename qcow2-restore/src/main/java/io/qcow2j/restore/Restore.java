@@ -3,7 +3,9 @@ package io.qcow2j.restore;
 import io.qcow2j.restore.internal.FreeHeap;
 import io.qcow2j.core.FileByteSource;
 import io.qcow2j.core.NativeLibraryUnavailableException;
+import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.core.Qcow2Image;
+import io.qcow2j.core.RefusedException;
 import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.internal.pipeline.MemoryBudget;
 import io.qcow2j.restore.internal.pipeline.Pipeline;
@@ -46,7 +48,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * claimed with {@code O_EXCL}.
  *
  * <p>Cancel with {@link #cancel()} from any thread, or by interrupting the thread running
- * {@link #run()}: the run then ends with a {@link RestoreCancelledException}.
+ * {@link #run()}: the run then ends with a {@link RestoreCancelledException}. A cancel before
+ * {@link #run()} leaves the target untouched.
+ *
+ * <p>Thread-safety: a restore runs once ({@link #run()} a second time throws
+ * {@link IllegalStateException}); {@link #cancel()} and {@link #isCancelled()} may be called from
+ * any thread at any time, {@link #prepare()} from any thread. The chain must stay open, and must
+ * not be used by another restore, until {@link #run()} returns.
  */
 public final class Restore {
     private final Chain chain;
@@ -54,6 +62,13 @@ public final class Restore {
     private final Sink sink;
     private final RestoreOptions options;
     private final AtomicBoolean cancelled = new AtomicBoolean();
+    /** Set by the first {@link #run()}: a restore is single-use. */
+    private final AtomicBoolean started = new AtomicBoolean();
+    /**
+     * What a failure leaves at the target once it may have changed (opened for writing, a staging
+     * file made), or null before: an I/O error then is a refusal, after it an incomplete restore.
+     */
+    private volatile TargetState onFailure;
     /** The staging file being written, or null: a cancel discards it at once (see {@link #cancel()}). */
     private volatile StagedFile staging;
     private RestorePlan plan;
@@ -79,7 +94,15 @@ public final class Restore {
         return new Restore(chain, null, sink, options);
     }
 
-    /** Opens and validates {@code images} (oldest first) and restores them into {@code target}. */
+    /**
+     * Opens and validates {@code images} (oldest first) and restores them into {@code target}.
+     *
+     * @throws RefusedException            found before the first write (an image, the chain, the
+     *                                     memory, a native library, the target): nothing was written
+     * @throws RestoreIncompleteException  writing began and did not finish (see {@link #run()})
+     * @throws java.io.InterruptedIOException the calling thread was interrupted while the chain was
+     *                                     opened: nothing was written
+     */
     public static RestoreResult run(List<Path> images, Path target, RestoreOptions options) throws IOException {
         try (Chain chain = Chain.open(images, options.chainOptions())) {
             return of(chain, target, options).run();
@@ -123,11 +146,23 @@ public final class Restore {
      * @throws InvalidTargetException     the target cannot take the disk
      * @throws InsufficientMemoryException not even one worker fits in the free memory, or the
      *                                    chain's metadata does not fit in the free heap
+     * @throws RefusedException           every failure here is one: the target is untouched
      */
     public synchronized RestorePlan prepare() throws IOException {
-        if (plan != null) {
-            return plan;
+        if (plan == null) {
+            try {
+                plan = decide();
+            } catch (RefusedException e) {
+                throw e;
+            } catch (IOException e) { // a stat or a listing failed: still nothing was written
+                throw unexpected(e);
+            }
         }
+        return plan;
+    }
+
+    /** What {@link #prepare()} decides; writes nothing. */
+    private RestorePlan decide() throws IOException {
         chain.requireDecompressors();
         long size = chain.virtualSize();
         String name;
@@ -200,9 +235,8 @@ public final class Restore {
                     + "; raise the memory limit (container, or the JVM's -XX:MaxDirectMemorySize / -Xmx)");
         }
         requireHeap(name, chain);
-        plan = new RestorePlan(name, kind, size, images, budget.workers(), budget.perWorker(), zeroOffload,
+        return new RestorePlan(name, kind, size, images, budget.workers(), budget.perWorker(), zeroOffload,
                 pageCacheRelease, warnings);
-        return plan;
     }
 
     /**
@@ -224,13 +258,63 @@ public final class Restore {
     }
 
     /**
-     * Prepares (see {@link #prepare()}), then writes the disk and forces it to stable storage.
+     * Prepares (see {@link #prepare()}), then writes the disk and forces it to stable storage. Runs
+     * once per restore.
      *
-     * @throws io.qcow2j.core.Qcow2Exception a problem found by {@link #prepare()}; nothing was written
-     * @throws RestoreIncompleteException writing started and did not finish
+     * @throws RefusedException           a problem found before the first write ({@link #prepare()},
+     *                                    the target's lock); nothing was written, the target is
+     *                                    untouched
+     * @throws RestoreCancelledException  cancelled: before this call or before writing began, the
+     *                                    target is untouched ({@link TargetState#UNCHANGED} or
+     *                                    {@link TargetState#NOT_CREATED})
+     * @throws RestoreIncompleteException writing started and did not finish; {@link
+     *                                    RestoreIncompleteException#targetState()} says what the target
+     *                                    holds, the cause whether a source (a {@link
+     *                                    io.qcow2j.core.SourceAccessException} naming the image and
+     *                                    offset) or the target ({@link
+     *                                    io.qcow2j.restore.target.WriteFailedException}) failed
+     * @throws IllegalStateException      this restore ran before
      */
     public RestoreResult run() throws IOException {
-        return Uninterruptible.call(this::prepareAndRun, this::cancel, options.threadFactory());
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("this restore ran before; a Restore runs once (make another with"
+                    + " Restore.of)");
+        }
+        try {
+            return Uninterruptible.call(this::prepareAndRun, this::cancel, options.threadFactory());
+        } catch (RefusedException | RestoreIncompleteException e) {
+            throw e;
+        } catch (IOException e) {
+            throw unexpected(e);
+        }
+    }
+
+    /**
+     * An I/O error of no qcow2j type (the file system failing a lock, a listing, a rename) as one of
+     * the two outcomes a caller handles: refused while the target was as it was, incomplete after.
+     */
+    private Qcow2Exception unexpected(IOException e) {
+        String name = sink != null ? sink.name() : targetPath.toString();
+        String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        TargetState state = onFailure;
+        if (state == null) {
+            return new InvalidTargetException(name, "cannot prepare the target: " + why, e);
+        }
+        return new RestoreIncompleteException(name, -1, "I/O error: " + why, e, state);
+    }
+
+    /**
+     * Ends a restore cancelled before its first write, leaving the target as it was: checked before
+     * the target is opened, since opening an existing one may resize it.
+     */
+    private void requireNotCancelled() throws RestoreCancelledException {
+        if (cancelled.get()) {
+            String name = sink != null ? sink.name() : targetPath.toString();
+            TargetState state = sink != null || Files.exists(targetPath) ? TargetState.UNCHANGED
+                    : TargetState.NOT_CREATED;
+            // stopped before guest offset 0: nothing of the disk was written
+            throw new RestoreCancelledException(name, 0, "restore cancelled before writing began", null, state);
+        }
     }
 
     /** A regular file restored beside its path and renamed into place: a new file, or one replaced whole. */
@@ -239,14 +323,18 @@ public final class Restore {
     }
 
     private RestoreResult prepareAndRun() throws IOException {
+        requireNotCancelled();
         RestorePlan p = prepare();
+        requireNotCancelled();
         if (sink != null) {
+            onFailure = TargetState.PARTIALLY_WRITTEN;
             return execute(sink, p, TargetState.PARTIALLY_WRITTEN, List.of());
         }
         TargetOptions targetOptions = new TargetOptions(options.targetIsZero(), options.directIo(),
                 p.pageCacheRelease());
         TargetKind kind = inspection.kind();
         if (kind == TargetKind.BLOCK_DEVICE) { // claimed exclusively (O_EXCL) by the sink
+            onFailure = TargetState.PARTIALLY_WRITTEN;
             try (Sink opened = Targets.open(inspection, p.virtualSize(), targetOptions)) {
                 return execute(opened, p, TargetState.PARTIALLY_WRITTEN, List.of());
             }
@@ -256,6 +344,7 @@ public final class Restore {
             if (staged(kind)) {
                 return stageAndPublish(p, targetOptions);
             }
+            onFailure = TargetState.PARTIALLY_WRITTEN; // opening resizes it
             try (Sink opened = Targets.open(inspection, p.virtualSize(), targetOptions)) {
                 return execute(opened, p, TargetState.PARTIALLY_WRITTEN, List.of());
             }
@@ -271,6 +360,7 @@ public final class Restore {
         String name = p.target();
         TargetState failed = inspection.kind() == TargetKind.NEW_FILE ? TargetState.NOT_CREATED : TargetState.UNCHANGED;
         List<String> removed = StagedFile.removeLeftovers(targetPath);
+        onFailure = failed;
         try (StagedFile staged = StagedFile.beside(targetPath)) {
             TargetInspection at = new TargetInspection(staged.staging(), TargetKind.NEW_FILE, 0);
             try (Sink opened = Targets.open(at, p.virtualSize(), targetOptions, name);

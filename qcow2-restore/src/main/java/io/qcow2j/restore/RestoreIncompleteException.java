@@ -6,6 +6,11 @@ import io.qcow2j.core.Qcow2Exception;
  * The restore started writing and then stopped (I/O error, bad compressed data, cancellation).
  * {@link #targetState()} says what that left at the target path: a partial disk written in place
  * (must not be used), or, for a staged file, nothing changed. {@link #guestOffset()} says where.
+ *
+ * <p>The cause tells what failed: a {@link io.qcow2j.core.SourceAccessException} (or another
+ * {@link io.qcow2j.core.RefusedException}) names the image that could not be read and the file
+ * offset; a {@link io.qcow2j.restore.target.WriteFailedException} is the target failing; a
+ * {@link io.qcow2j.core.CorruptDataException} is data that does not decompress.
  */
 public class RestoreIncompleteException extends Qcow2Exception {
     private static final long serialVersionUID = 1L;

@@ -1,9 +1,9 @@
 package io.qcow2j.restore;
 
 import io.qcow2j.core.OpenOptions;
+import io.qcow2j.restore.internal.ParallelIo;
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Tuning and promises for a restore; immutable. Build one with {@link #builder()} (or change one
@@ -147,9 +147,12 @@ public final class RestoreOptions {
         return expectedDigest;
     }
 
-    /** How {@link Restore#run(java.util.List, java.nio.file.Path, RestoreOptions)} opens the chain. */
+    /**
+     * How {@link Restore#run(java.util.List, java.nio.file.Path, RestoreOptions)} opens the chain:
+     * on threads of {@link #threadFactory()} too.
+     */
     public ChainOptions chainOptions() {
-        return new ChainOptions(open, allowBackingBase);
+        return new ChainOptions(open, allowBackingBase, threadFactory);
     }
 
     /** Builds {@link RestoreOptions}. */
@@ -161,7 +164,7 @@ public final class RestoreOptions {
         private long flushEveryBytes = DEFAULT_FLUSH_EVERY;
         private boolean directIo;
         private boolean releasePageCache = true;
-        private ThreadFactory threadFactory = daemonThreads();
+        private ThreadFactory threadFactory = ParallelIo.daemonThreads("qcow2j-restore");
         private boolean requireNative;
         private boolean allowBackingBase;
         private boolean replaceExistingFile;
@@ -264,15 +267,5 @@ public final class RestoreOptions {
         public RestoreOptions build() {
             return new RestoreOptions(this);
         }
-    }
-
-    /** Daemon threads: a restore's threads must never keep a JVM alive on their own. */
-    private static ThreadFactory daemonThreads() {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, "qcow2j-restore-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

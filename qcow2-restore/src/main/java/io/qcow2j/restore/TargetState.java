@@ -7,9 +7,15 @@ package io.qcow2j.restore;
 public enum TargetState {
     /** Written in place (an existing file, a block device): part old, part new; do not use it. */
     PARTIALLY_WRITTEN("the target is incomplete"),
-    /** A new file that was staged beside its path and never renamed into place: no file was made. */
+    /**
+     * A new file that was staged beside its path and never renamed into place, or a restore
+     * cancelled before writing: no file was made.
+     */
     NOT_CREATED("the restore is incomplete: the target was not created"),
-    /** A file that was to be replaced whole (staged, not renamed): its old content is intact. */
+    /**
+     * A file that was to be replaced whole (staged, not renamed), or a target of a restore cancelled
+     * before writing: its old content is intact.
+     */
     UNCHANGED("the restore is incomplete: the target was left untouched, its old content intact");
 
     private final String description;

@@ -121,7 +121,7 @@ class ComposerModelPropertyTest {
             }
             Path target = dir.resolve("disk.raw");
             // a small L2 budget: windows then read slices again while the restore runs
-            ChainOptions options = new ChainOptions(OpenOptions.defaults().withL2CacheBytes(4096), false);
+            ChainOptions options = ChainOptions.defaults().withOpen(OpenOptions.defaults().withL2CacheBytes(4096));
             try (Chain chain = Chain.of(sources, options)) {
                 RestoreResult r = Restore.of(chain, target, RestoreOptions.builder().workers(2).build()).run();
                 ModelChecks.assertDiskEquals(model, target);

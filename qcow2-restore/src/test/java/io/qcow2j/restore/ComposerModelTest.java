@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Composition rules (DESIGN §2) on chains written by {@link ChainModel#write}, checked against the
- * {@link ChainModel}: the composed map (who decides each byte, and how) and the restored disk.
+ * Composition rules (docs/architecture.md, invariant 2) on chains written by
+ * {@link ChainModel#write}, checked against the {@link ChainModel}: the composed map (who decides
+ * each byte, and how) and the restored disk.
  */
 class ComposerModelTest {
     private static final long K = 1024;

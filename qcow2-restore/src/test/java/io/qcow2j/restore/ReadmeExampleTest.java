@@ -4,10 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.qcow2j.core.InvalidImageException;
+import io.qcow2j.core.RefusedException;
 import io.qcow2j.core.testing.Sha256;
 import io.qcow2j.core.testing.TestData;
-import io.qcow2j.restore.target.InvalidTargetException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,10 +39,11 @@ class ReadmeExampleTest {
         try {
             RestoreResult r = Restore.run(images, target, options);
             System.out.printf("restored %d bytes, digest %s%n", r.virtualSize(), r.digest());
-        } catch (InvalidImageException | InvalidChainException | InvalidTargetException e) {
+        } catch (RefusedException e) {
             // nothing was written; e.resource(), e.structure() and e.offset() say where the problem is
         } catch (RestoreIncompleteException e) {
-            // the target is incomplete; e.guestOffset() says where the restore stopped
+            // writing began: e.targetState() says what the target holds, e.guestOffset() where it stopped;
+            // the cause is a SourceAccessException naming the image, or a WriteFailedException
         }
     }
 

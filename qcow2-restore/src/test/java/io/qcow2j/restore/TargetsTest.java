@@ -16,6 +16,7 @@ import io.qcow2j.restore.model.ChainModel.Image;
 import io.qcow2j.restore.model.ChainModel;
 import io.qcow2j.restore.target.InvalidTargetException;
 import io.qcow2j.restore.target.TargetKind;
+import io.qcow2j.restore.internal.target.Targets;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -25,6 +26,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,9 +34,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The three kinds of target (DESIGN §4): a new sparse file, an existing file (resized, every zero
- * range zeroed except its holes, unless the caller promises it reads as zeros) and a block device (loop device
- * where losetup works).
+ * The three kinds of target (docs/architecture.md, invariant 4): a new sparse file, an existing
+ * file (resized, every zero range zeroed except its holes, unless the caller promises it reads as
+ * zeros) and a block device (loop device where losetup works).
  */
 class TargetsTest {
     private static final long K = 1024;
@@ -160,6 +162,26 @@ class TargetsTest {
             assertEquals(SIZE, r.bytesWritten());
         }
         assertEquals(deviceSize, Files.size(backing), "a device is never resized");
+    }
+
+    /**
+     * {@code Targets.kindOf}, the one classification of a target path: links followed, nothing
+     * opened; anything but nothing, a regular file or a block device has no kind.
+     */
+    @Test
+    void kindOfClassifiesWithoutTouching() throws IOException {
+        Path file = Files.write(dir.resolve("file.raw"), new byte[4096]);
+        assertEquals(Optional.of(TargetKind.NEW_FILE), Targets.kindOf(dir.resolve("absent.raw")));
+        assertEquals(Optional.of(TargetKind.EXISTING_FILE), Targets.kindOf(file));
+        assertEquals(Optional.of(TargetKind.EXISTING_FILE),
+                Targets.kindOf(Files.createSymbolicLink(dir.resolve("link.raw"), file)));
+        assertEquals(Optional.empty(), Targets.kindOf(dir));
+        assertEquals(Optional.empty(), Targets.kindOf(Path.of("/dev/null")));
+        assertEquals(4096, Files.size(file));
+        Path backing = Files.write(dir.resolve("kind.img"), new byte[(int) M]);
+        try (LoopDevice dev = LoopDevice.attachOrSkip(backing)) {
+            assertEquals(Optional.of(TargetKind.BLOCK_DEVICE), Targets.kindOf(dev.path()));
+        }
     }
 
     /**

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.qcow2j.cli.CliRun;
+import io.qcow2j.cli.ExitCode;
 import io.qcow2j.cli.Main;
 import io.qcow2j.core.testing.QemuImg;
 import io.qcow2j.core.testing.RequiresQemu;
@@ -75,7 +76,7 @@ class TargetSafetyTest {
     }
 
     private static void assertRefusedTarget(CliRun r, String target, String why) {
-        assertEquals(Main.INVALID_TARGET, r.exit(), r.err());
+        assertEquals(ExitCode.INVALID_TARGET, r.exit(), r.err());
         String line = r.lines("error: ").get(0);
         assertTrue(line.startsWith("error: " + target + ": ") && line.contains(why), line);
     }
@@ -119,7 +120,7 @@ class TargetSafetyTest {
         sh("chattr", "+i", target.toString());
         cleanup.add("chattr -i " + target);
         CliRun r = restore(target, TestData.chain());
-        assertEquals(Main.INVALID_TARGET, r.exit(), r.err());
+        assertEquals(ExitCode.INVALID_TARGET, r.exit(), r.err());
         assertTrue(r.lines("error: ").get(0).startsWith("error: " + target + ": "), r.err());
         assertEquals(4096, Files.size(target));
     }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.qcow2j.cli.CliRun;
-import io.qcow2j.cli.Main;
+import io.qcow2j.cli.ExitCode;
 import io.qcow2j.core.testing.QemuImg;
 import io.qcow2j.core.testing.QemuIo;
 import io.qcow2j.core.testing.RequiresQemu;
@@ -57,7 +57,7 @@ class LoopTargetTest {
         String before = Sha256.of(full);
 
         CliRun run = CliRun.cli("restore", "--progress=none", "--output", loop, full.toString(), inc.toString());
-        assertEquals(Main.INVALID_TARGET, run.exit(), run.err());
+        assertEquals(ExitCode.INVALID_TARGET, run.exit(), run.err());
         String line = run.lines("error: ").get(0);
         assertTrue(line.startsWith("error: " + loop + ": ") && line.contains("loop device backed by one of the chain's"
                 + " images (" + full + ")"), line);

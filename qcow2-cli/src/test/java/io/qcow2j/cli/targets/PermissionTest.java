@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.qcow2j.cli.CliProcess;
-import io.qcow2j.cli.Main;
+import io.qcow2j.cli.ExitCode;
 import io.qcow2j.core.testing.Sha256;
 import io.qcow2j.core.testing.TestData;
 import io.qcow2j.restore.Shell;
@@ -105,7 +105,7 @@ class PermissionTest {
     }
 
     private static String refused(CliProcess p, String target) throws InterruptedException {
-        assertEquals(Main.INVALID_TARGET, p.waitFor(120), p.err());
+        assertEquals(ExitCode.INVALID_TARGET, p.waitFor(120), p.err());
         List<String> errors = p.lines("error: ");
         assertEquals(1, errors.size(), p.err());
         String line = errors.get(0);

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.qcow2j.cli.CliProcess;
 import io.qcow2j.cli.CliRun;
-import io.qcow2j.cli.Main;
+import io.qcow2j.cli.ExitCode;
 import io.qcow2j.cli.QemuLockHolder;
 import io.qcow2j.core.testing.QemuImg;
 import io.qcow2j.core.testing.RequiresQemu;
@@ -74,7 +74,7 @@ class TargetLockTest {
             List<String> args = new ArrayList<>(List.of("restore", "--progress=none", "--output", target.toString()));
             TestData.chain().forEach(p -> args.add(p.toString()));
             CliRun second = CliRun.cli(args);
-            assertEquals(Main.INVALID_TARGET, second.exit(), second.err());
+            assertEquals(ExitCode.INVALID_TARGET, second.exit(), second.err());
             List<String> errors = second.lines("error: ");
             assertEquals(1, errors.size(), second.err());
             assertTrue(errors.get(0).startsWith("error: " + target + ": ")
@@ -98,7 +98,7 @@ class TargetLockTest {
             List<String> args = new ArrayList<>(List.of("restore", "--progress=none", "--output", target.toString()));
             TestData.chain().forEach(p -> args.add(p.toString()));
             CliRun r = CliRun.cli(args);
-            assertEquals(Main.INVALID_TARGET, r.exit(), r.err());
+            assertEquals(ExitCode.INVALID_TARGET, r.exit(), r.err());
             assertTrue(r.lines("error: ").get(0).contains("locked by another process"), r.err());
             assertEquals(3, Files.size(target), "the file qemu holds was written");
         }

@@ -51,7 +51,7 @@ record Cli(int exitCode, String out, String err, List<String> args) {
     }
 
     /**
-     * Asserts the CLI's error contract (DESIGN §5): exit {@code code}, exactly one {@code error:}
+     * Asserts the CLI's error contract (docs/cli-contract.md): exit {@code code}, exactly one {@code error:}
      * line on stderr containing every fragment, no stack trace anywhere, nothing on stdout.
      *
      * @return the error line

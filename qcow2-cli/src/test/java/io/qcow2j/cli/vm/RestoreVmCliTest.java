@@ -15,6 +15,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qcow2j.cli.Main;
 import io.qcow2j.core.internal.format.Layout;
+import io.qcow2j.cli.ExitCode;
+import io.qcow2j.core.internal.format.Layout;
 import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.QemuIo;
 import io.qcow2j.core.testing.RequiresQemu;
@@ -259,7 +261,7 @@ class RestoreVmCliTest extends RestoreVmTestBase {
 
         Cli r = restoreVm("bk-3");
 
-        r.assertError(Main.INCOMPLETE, PVC1, "1 earlier disk(s) restored completely", Long.toString(guest));
+        r.assertError(ExitCode.INCOMPLETE, PVC1, "1 earlier disk(s) restored completely", Long.toString(guest));
         assertRestored(3, 0, t0);
     }
 

@@ -7,7 +7,7 @@ import static io.qcow2j.oadp.VmLayoutFixture.VM;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import io.qcow2j.cli.Main;
+import io.qcow2j.cli.ExitCode;
 import io.qcow2j.core.testing.RequiresQemu;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,7 +44,7 @@ class RestoreVmTargetsTest extends RestoreVmTestBase {
         byte[] before = Files.readAllBytes(index);
         Path t0 = fx.targetDir.resolve("t0.raw");
         Cli r = restoreVm(PVC0 + "=" + t0, PVC1 + "=" + index);
-        r.assertError(Main.INVALID_TARGET, index.toString(), PVC1, "inside the backup location");
+        r.assertError(ExitCode.INVALID_TARGET, index.toString(), PVC1, "inside the backup location");
         assertArrayEquals(before, Files.readAllBytes(index), "the index was overwritten");
         assertFalse(Files.exists(t0));
     }
@@ -54,7 +54,7 @@ class RestoreVmTargetsTest extends RestoreVmTestBase {
         Path manifest = fx.manifestFile("bk-3");
         byte[] before = Files.readAllBytes(manifest);
         Cli r = restoreVm(PVC0 + "=" + manifest, PVC1 + "=" + fx.targetDir.resolve("t1.raw"));
-        r.assertError(Main.INVALID_TARGET, manifest.toString(), "inside the backup location");
+        r.assertError(ExitCode.INVALID_TARGET, manifest.toString(), "inside the backup location");
         assertArrayEquals(before, Files.readAllBytes(manifest));
     }
 
@@ -62,7 +62,7 @@ class RestoreVmTargetsTest extends RestoreVmTestBase {
     void aNewFileInsideTheBackupLocationIsRefused() {
         Path inside = fx.root.resolve("restored.raw");
         Cli r = restoreVm(PVC0 + "=" + inside, PVC1 + "=" + fx.targetDir.resolve("t1.raw"));
-        r.assertError(Main.INVALID_TARGET, inside.toString(), "inside the backup location");
+        r.assertError(ExitCode.INVALID_TARGET, inside.toString(), "inside the backup location");
         assertFalse(Files.exists(inside));
     }
 
@@ -71,7 +71,7 @@ class RestoreVmTargetsTest extends RestoreVmTestBase {
         Path a = fx.targetDir.resolve("a.raw");
         Path b = fx.targetDir.resolve("b.raw");
         Cli r = restoreVm(PVC0 + "=" + a, PVC1 + "=" + fx.targetDir.resolve("t1.raw"), PVC0 + "=" + b);
-        r.assertError(Main.USAGE, "given twice for PVC " + PVC0);
+        r.assertError(ExitCode.USAGE, "given twice for PVC " + PVC0);
         assertFalse(Files.exists(a) || Files.exists(b));
     }
 
@@ -81,7 +81,7 @@ class RestoreVmTargetsTest extends RestoreVmTestBase {
         Path a = Files.createDirectories(fx.targetDir.resolve("a"));
         Path alink = Files.createSymbolicLink(fx.targetDir.resolve("alink"), a);
         Cli r = restoreVm(PVC0 + "=" + a.resolve("x.raw"), PVC1 + "=" + alink.resolve("x.raw"));
-        r.assertError(Main.INVALID_TARGET, "the same file as the target of PVC");
+        r.assertError(ExitCode.INVALID_TARGET, "the same file as the target of PVC");
         assertFalse(Files.exists(a.resolve("x.raw")), "the first disk was restored before the refusal");
     }
 }

@@ -13,6 +13,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.qcow2j.cli.Main;
 import io.qcow2j.core.internal.format.Layout;
+import io.qcow2j.cli.ExitCode;
+import io.qcow2j.core.internal.format.Layout;
 import io.qcow2j.core.testing.ImagePoker;
 import io.qcow2j.core.testing.RequiresQemu;
 import io.qcow2j.core.testing.TestData;
@@ -45,7 +47,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @RequiresQemu
 class RestoreVmValidationTest extends RestoreVmTestBase {
-    private static final int INVALID = Main.INVALID;
+    private static final int INVALID = ExitCode.INVALID;
     /** PVC1's pre-existing target: longer than the disk, no zero pages, so any write or truncation shows. */
     private static final byte[] T1_GARBAGE = new byte[(int) DISK1_SIZE + 4096];
 
@@ -226,7 +228,7 @@ class RestoreVmValidationTest extends RestoreVmTestBase {
 
         Cli r = restoreVm("bk-3");
 
-        r.assertError(Main.INVALID_TARGET, loopDevice, PVC1, Long.toString(16L << 20), Long.toString(DISK1_SIZE));
+        r.assertError(ExitCode.INVALID_TARGET, loopDevice, PVC1, Long.toString(16L << 20), Long.toString(DISK1_SIZE));
         assertFalse(Files.exists(t0), "rejected restore created " + t0);
         assertArrayEquals(content, Files.readAllBytes(Path.of(loopDevice)), "rejected restore wrote to the device");
     }
@@ -253,7 +255,7 @@ class RestoreVmValidationTest extends RestoreVmTestBase {
         Path nowhere = fx.targetDir.resolve("no-such-dir").resolve("t1.raw");
         targets.put(PVC1, nowhere.toString());
         Cli r = restoreVm("bk-3");
-        r.assertError(Main.INVALID_TARGET, PVC1, nowhere.toString());
+        r.assertError(ExitCode.INVALID_TARGET, PVC1, nowhere.toString());
         assertFalse(Files.exists(t0));
         assertFalse(Files.exists(nowhere.getParent()));
     }
@@ -263,28 +265,28 @@ class RestoreVmValidationTest extends RestoreVmTestBase {
     @Test
     void noTargetOptionAtAll() throws IOException {
         targets.clear();
-        restoreVm("bk-3").assertError(Main.USAGE, "--target");
+        restoreVm("bk-3").assertError(ExitCode.USAGE, "--target");
         assertTargetsUntouched();
     }
 
     @Test
     void targetWithoutPath() throws IOException {
         targets.remove(PVC0);
-        restoreVm("bk-3", "--target", PVC0).assertError(Main.USAGE, PVC0);
+        restoreVm("bk-3", "--target", PVC0).assertError(ExitCode.USAGE, PVC0);
         assertTargetsUntouched();
     }
 
     @Test
     void targetWithEmptyPath() throws IOException {
         targets.put(PVC0, "");
-        restoreVm("bk-3").assertError(Main.USAGE, PVC0);
+        restoreVm("bk-3").assertError(ExitCode.USAGE, PVC0);
         assertTargetsUntouched();
     }
 
     @Test
     void targetWithEmptyPvcName() throws IOException {
         Path other = fx.targetDir.resolve("other.raw");
-        restoreVm("bk-3", "--target", "=" + other).assertError(Main.USAGE, "=" + other);
+        restoreVm("bk-3", "--target", "=" + other).assertError(ExitCode.USAGE, "=" + other);
         assertFalse(Files.exists(other));
         assertTargetsUntouched();
     }

@@ -50,11 +50,12 @@ import java.util.Set;
 import java.util.zip.Deflater;
 
 /**
- * The malformed-image corpus: every validation rule of the reader (DESIGN §3, issue 2 item 3,
- * issue 6 item 2) as named byte-level mutations of real, qemu-written images, with the typed error
- * each must produce, plus the near misses that must still be accepted. Most cases mutate the
- * committed {@code testdata/} images and run anywhere; {@link #qemuBuilt()} adds cases on images
- * qemu makes at test time (2 MiB clusters, persistent bitmaps, huge virtual sizes, ...).
+ * The malformed-image corpus: every validation rule of the reader (docs/architecture.md, invariant
+ * 3; issue 2 item 3, issue 6 item 2) as named byte-level mutations of real, qemu-written images,
+ * with the typed error each must produce, plus the near misses that must still be accepted. Most
+ * cases mutate the committed {@code testdata/} images and run anywhere; {@link #qemuBuilt()} adds
+ * cases on images qemu makes at test time (2 MiB clusters, persistent bitmaps, huge virtual sizes,
+ * ...).
  *
  * <p>Shared through the qcow2-core test-jar: restore tests run the same cases through a whole
  * restore and assert that the target stays untouched.

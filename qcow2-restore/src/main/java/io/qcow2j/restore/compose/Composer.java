@@ -3,21 +3,18 @@ package io.qcow2j.restore.compose;
 import io.qcow2j.restore.internal.compose.Runs;
 import io.qcow2j.core.Extent;
 import io.qcow2j.core.Qcow2Image;
+import io.qcow2j.restore.internal.ParallelIo;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 
 /**
- * The composition rule (DESIGN §2) for one range: for every guest byte the newest image whose
- * state there is zero, data or compressed decides it; unallocated falls through to the next older
- * image; past an older image's end its bytes read as zeros.
+ * The composition rule (docs/architecture.md, invariant 2) for one range: for every guest byte the
+ * newest image whose state there is zero, data or compressed decides it; unallocated falls through
+ * to the next older image; past an older image's end its bytes read as zeros.
  *
  * <p>The images are painted oldest first onto an ordered map of non-overlapping segments: every
  * non-unallocated extent of a newer image replaces whatever lies below it. Each extent is inserted
@@ -84,33 +81,11 @@ final class Composer {
      * window may need an L2 slice of every image, and from object storage each is a round trip.
      */
     private List<List<Extent>> lookUpAll(long offset, long end) throws IOException {
-        List<Callable<List<Extent>>> tasks = new ArrayList<>(images.size());
-        for (Qcow2Image img : images) {
+        // in chain order: the first failing image is reported, as sequentially
+        return ParallelIo.all(lookups, images, img -> {
             long limit = Math.min(end, img.virtualSize());
-            tasks.add(() -> offset < limit ? img.extents(offset, limit - offset) : List.of());
-        }
-        try {
-            List<List<Extent>> out = new ArrayList<>(tasks.size());
-            for (Future<List<Extent>> f : lookups.invokeAll(tasks)) {
-                out.add(f.get()); // in chain order: the first failing image is reported, as sequentially
-            }
-            return out;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while reading L2 tables");
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) {
-                throw io;
-            }
-            if (c instanceof RuntimeException r) {
-                throw r;
-            }
-            if (c instanceof Error err) {
-                throw err;
-            }
-            throw new IOException(c);
-        }
+            return offset < limit ? img.extents(offset, limit - offset) : List.of();
+        }, extents -> { }, ParallelIo.OnInterrupt.WAIT, "reading L2 tables"); // the chain stays in use
     }
 
     /** Puts {@code c} on the canvas, cutting away whatever it covers. */

@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 
 /**
- * A chain of images, oldest first, composed into the extents of the restored disk (DESIGN §2),
- * one {@linkplain Windows window} at a time. Restore, {@code map} and {@code restore-vm}'s plan all
- * go through it. Not thread-safe: one composition per thread.
+ * A chain of images, oldest first, composed into the extents of the restored disk
+ * (docs/architecture.md, invariant 2), one {@linkplain Windows window} at a time. Restore,
+ * {@code map} and {@code restore-vm}'s plan all go through it. Not thread-safe: one composition per thread.
  */
 public final class Composition {
     private final List<Qcow2Image> images;
@@ -67,7 +67,16 @@ public final class Composition {
      * @return true when every window was visited, false when the visitor stopped
      */
     public boolean forEachWindow(WindowVisitor visitor) throws IOException {
-        return Windows.forEach(virtualSize, this::nextMapped, (s, e) -> visitor.visit(s, e, compose(s, e - s)));
+        return forEachWindow(0, virtualSize, visitor);
+    }
+
+    /**
+     * As {@link #forEachWindow(WindowVisitor)} for [{@code offset}, {@code offset + length})
+     * clamped to the virtual size: random access in the memory of one window.
+     */
+    public boolean forEachWindow(long offset, long length, WindowVisitor visitor) throws IOException {
+        long end = offset + Math.min(length, virtualSize - offset);
+        return Windows.forEach(offset, end, this::nextMapped, (s, e) -> visitor.visit(s, e, compose(s, e - s)));
     }
 
     /**

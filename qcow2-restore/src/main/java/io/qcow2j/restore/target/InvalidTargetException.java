@@ -1,13 +1,13 @@
 package io.qcow2j.restore.target;
 
-import io.qcow2j.core.Qcow2Exception;
+import io.qcow2j.core.RefusedException;
 
 /**
  * The target cannot take the restored disk (a directory, a device too small, a missing parent
  * directory, a file system that refuses {@code O_DIRECT}, one of the chain's own images). Raised
  * before anything is written: the target is untouched (a new file is not left behind).
  */
-public class InvalidTargetException extends Qcow2Exception {
+public class InvalidTargetException extends RefusedException {
     private static final long serialVersionUID = 1L;
 
     /**

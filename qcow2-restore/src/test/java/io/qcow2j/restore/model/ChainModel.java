@@ -13,8 +13,9 @@ import java.util.Random;
 
 /**
  * An in-memory backup chain: per image its geometry, a state per granule and the bytes of its data
- * granules. It states the composition rule (DESIGN §2) in the plainest form — sector by sector,
- * newest first — so tests can compare the library against it without qemu.
+ * granules. It states the composition rule (docs/architecture.md, invariant 2) in the plainest
+ * form — sector by sector, newest first — so tests can compare the library against it without
+ * qemu.
  */
 public final class ChainModel {
     /** Every granule (512-byte cluster or 512-byte subcluster of a 16 KiB cluster) is a multiple of this. */

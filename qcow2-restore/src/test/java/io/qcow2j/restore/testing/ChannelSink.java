@@ -82,8 +82,8 @@ public final class ChannelSink implements Sink {
     @Override
     public long zero(long offset, long length) throws IOException {
         for (long pos = offset; pos < offset + length; ) {
-            int n = (int) Math.min(Buffers.ZEROS.capacity(), offset + length - pos);
-            write(Buffers.ZEROS.duplicate().limit(n), pos);
+            int n = (int) Math.min(Buffers.ZEROS_SIZE, offset + length - pos);
+            write(Buffers.zeros(n), pos);
             pos += n;
         }
         return 0;

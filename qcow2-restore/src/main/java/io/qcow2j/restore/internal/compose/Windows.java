@@ -44,14 +44,22 @@ public final class Windows {
      * @return true when every window was visited, false when the visitor stopped
      */
     public static boolean forEach(long virtualSize, Mapped mapped, Visitor visitor) throws IOException {
-        long w = 0;
-        while (w < virtualSize) {
+        return forEach(0, virtualSize, mapped, visitor);
+    }
+
+    /**
+     * As {@link #forEach(long, Mapped, Visitor)} for the guest range [{@code start}, {@code end}):
+     * the first and last windows are cut to the range, the others lie at multiples of {@link #SIZE}.
+     */
+    public static boolean forEach(long start, long end, Mapped mapped, Visitor visitor) throws IOException {
+        long w = start;
+        while (w < end) {
             long unmappedTo = mapped.next(w) / SIZE * SIZE; // the start of the window it lies in
-            long end = Math.min(virtualSize, unmappedTo > w ? unmappedTo : w + SIZE);
-            if (!visitor.visit(w, end)) {
+            long e = Math.min(end, unmappedTo > w ? unmappedTo : (w / SIZE + 1) * SIZE);
+            if (!visitor.visit(w, e)) {
                 return false;
             }
-            w = end;
+            w = e;
         }
         return true;
     }

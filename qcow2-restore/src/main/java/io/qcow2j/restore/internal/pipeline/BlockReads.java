@@ -2,6 +2,7 @@ package io.qcow2j.restore.internal.pipeline;
 
 import io.qcow2j.core.Qcow2Image;
 import io.qcow2j.core.ReadPart;
+import io.qcow2j.core.SourceAccessException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -33,7 +34,11 @@ final class BlockReads {
     private final ExecutorService pool;
     private final List<Wanted> wanted = new ArrayList<>();
     private final List<Future<?>> pending = new ArrayList<>();
-    private final List<Long> guestOffsets = new ArrayList<>();
+    /** Per pending read: where it goes in the guest, and which image and file offset it reads. */
+    private final List<PendingRead> reads = new ArrayList<>();
+
+    private record PendingRead(long guestOffset, String image, long hostOffset) {
+    }
 
     /** An extent's bytes to read: where in which image, into which slice of the block. */
     private record Wanted(Qcow2Image image, int imageIndex, long hostOffset, ByteBuffer into, long guestOffset) {
@@ -84,26 +89,27 @@ final class BlockReads {
 
     private void submit(List<Wanted> run) {
         Qcow2Image image = run.get(0).image;
-        long guestOffset = run.stream().mapToLong(Wanted::guestOffset).min().orElseThrow();
+        PendingRead at = new PendingRead(run.stream().mapToLong(Wanted::guestOffset).min().orElseThrow(),
+                image.name(), run.get(0).hostOffset);
         if (run.size() == 1) {
             Wanted w = run.get(0);
-            submit(guestOffset, () -> {
+            submit(at, () -> {
                 image.source().readFully(w.into, w.hostOffset, "data cluster");
                 return null;
             });
             return;
         }
         List<ReadPart> parts = run.stream().map(w -> new ReadPart(w.hostOffset, w.into)).toList();
-        submit(guestOffset, () -> {
+        submit(at, () -> {
             image.source().readFully(parts, "data cluster");
             return null;
         });
     }
 
-    /** Starts {@code read}, which fills bytes of the block at guest offset {@code guestOffset}. */
-    private void submit(long guestOffset, Uninterruptible.IoTask<?> read) {
+    /** Starts {@code read}, which fills bytes of the block as {@code at} says. */
+    private void submit(PendingRead at, Uninterruptible.IoTask<?> read) {
         pending.add(pool.submit(read::call));
-        guestOffsets.add(guestOffset);
+        reads.add(at);
     }
 
     /**
@@ -111,12 +117,13 @@ final class BlockReads {
      * (a read still filling the buffer would corrupt the next block) and is restored afterwards.
      *
      * @throws Failures.GuestIOException the first failed read in the order they were started (guest
-     *                                   order), with its guest offset, when it failed with an I/O error
+     *                                   order), with its guest offset, when it failed with an I/O error;
+     *                                   its cause names the image and file offset
      */
     void awaitAll() throws IOException {
         boolean interrupted = false;
         Throwable first = null;
-        long firstAt = -1;
+        PendingRead firstAt = null;
         try {
             for (int i = 0; i < pending.size(); i++) {
                 while (true) {
@@ -128,7 +135,7 @@ final class BlockReads {
                     } catch (ExecutionException e) {
                         if (first == null) {
                             first = e.getCause();
-                            firstAt = guestOffsets.get(i);
+                            firstAt = reads.get(i);
                         }
                         break;
                     }
@@ -136,13 +143,14 @@ final class BlockReads {
             }
         } finally {
             pending.clear();
-            guestOffsets.clear();
+            reads.clear();
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
         }
         if (first instanceof IOException io) {
-            throw new Failures.GuestIOException(firstAt, io);
+            throw new Failures.GuestIOException(firstAt.guestOffset(), SourceAccessException.reading(firstAt.image(),
+                    "data cluster", firstAt.hostOffset(), io));
         }
         if (first instanceof RuntimeException re) {
             throw re;

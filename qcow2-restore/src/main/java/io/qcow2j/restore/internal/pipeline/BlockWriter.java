@@ -132,7 +132,7 @@ final class BlockWriter implements AutoCloseable {
         try {
             writeRuns(block, readsAsZeros, minZeroRun);
         } catch (IOException e) {
-            throw new Failures.GuestIOException(start, e);
+            throw Failures.GuestIOException.writing(start, e);
         }
         counters.data(dataBytes);
         counters.done(block.length());

@@ -13,10 +13,12 @@ final class Failures {
 
     /**
      * Records {@code t}, raised while producing the bytes from {@code guestOffset} (-1: not tied to
-     * one), unless a failure was recorded before.
+     * one), unless a failure was recorded before. A {@link GuestIOException} is recorded as its
+     * cause: what callers see is a public type (a source's error, a {@link WriteFailedException}).
      */
     void record(long guestOffset, Throwable t) {
-        if (first.compareAndSet(null, t)) {
+        Throwable f = t instanceof GuestIOException g ? g.getCause() : t;
+        if (first.compareAndSet(null, f)) {
             long off = guestOffset;
             if (t instanceof CorruptDataException c) {
                 off = c.guestOffset();
@@ -39,7 +41,10 @@ final class Failures {
         return offset.get();
     }
 
-    /** An I/O error tied to the guest offset being produced. */
+    /**
+     * An I/O error tied to the guest offset being produced; a carrier from a worker to
+     * {@link #record}, never seen outside the pipeline.
+     */
     static final class GuestIOException extends IOException {
         private static final long serialVersionUID = 1L;
         private final long guestOffset;
@@ -48,6 +53,12 @@ final class Failures {
             super(cause.getMessage(), cause);
             // a block or zero run can be up to a GiB long: report the byte that failed, not its start
             this.guestOffset = cause instanceof WriteFailedException w ? w.position() : guestOffset;
+        }
+
+        /** A failed write of the sink at {@code guestOffset}, as a {@link WriteFailedException}. */
+        static GuestIOException writing(long guestOffset, IOException e) {
+            return new GuestIOException(guestOffset, e instanceof WriteFailedException ? e
+                    : new WriteFailedException(guestOffset, e));
         }
 
         long guestOffset() {

@@ -3,12 +3,15 @@ package io.qcow2j.restore.internal.pipeline;
 import io.qcow2j.core.CorruptDataException;
 import io.qcow2j.core.Qcow2Exception;
 import io.qcow2j.core.Qcow2Image;
+import io.qcow2j.core.SourceAccessException;
 import io.qcow2j.restore.digest.DiskDigest;
 import io.qcow2j.restore.compose.Composition;
 import io.qcow2j.restore.target.Sink;
+import io.qcow2j.restore.target.WriteFailedException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.ClosedChannelException;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -131,20 +134,32 @@ public final class Pipeline {
         }
     }
 
+    /**
+     * The reason a failed run gives: a write failure says so; a source's failure names the image,
+     * the structure and the file offset (its message), so the two cannot be confused.
+     */
     private static String reason(Throwable f) {
         if (f instanceof CorruptDataException c) {
             return c.messageWithoutGuestOffset();
         }
+        if (f instanceof WriteFailedException) {
+            return "write failed: " + f.getMessage();
+        }
+        if (f instanceof SourceAccessException) {
+            return "cannot read the chain: " + f.getMessage();
+        }
         if (f instanceof Qcow2Exception) {
             return f.getMessage();
-        }
-        if (f instanceof Failures.GuestIOException) {
-            return "write failed: " + f.getMessage();
         }
         if (f instanceof OutOfMemoryError) {
             return "out of memory (" + f.getMessage() + ")";
         }
-        return f instanceof IOException ? "I/O error: " + f.getMessage() : "write failed: " + f;
+        if (f instanceof ClosedChannelException) {
+            // not tied to one image (read on the planning thread): the chain was closed under the run
+            return "an image of the chain was closed while the restore read it (" + f.getClass().getSimpleName() + ")";
+        }
+        String m = f.getMessage() != null ? f.getMessage() : f.getClass().getSimpleName();
+        return f instanceof IOException ? "I/O error: " + m : "internal error: " + f;
     }
 
     /** Hands planned work to the workers, at most {@code 2 * workers} pieces at a time. */
@@ -188,7 +203,7 @@ public final class Pipeline {
                 try {
                     counters.zeroRun(sink, start, end - start);
                 } catch (IOException ex) {
-                    throw new Failures.GuestIOException(start, ex);
+                    throw Failures.GuestIOException.writing(start, ex);
                 }
                 counters.done(end - start);
                 return null;

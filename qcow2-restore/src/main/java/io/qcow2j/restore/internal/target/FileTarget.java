@@ -263,8 +263,8 @@ final class FileTarget implements Sink {
 
     private void writeZeros(long from, long to) throws IOException {
         for (long pos = from; pos < to; ) {
-            int n = (int) Math.min(Buffers.ZEROS.capacity(), to - pos);
-            write(Buffers.ZEROS.duplicate().limit(n), pos);
+            int n = (int) Math.min(Buffers.ZEROS_SIZE, to - pos);
+            write(Buffers.zeros(n), pos);
             pos += n;
         }
     }

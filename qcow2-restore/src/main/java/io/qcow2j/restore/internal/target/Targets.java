@@ -1,5 +1,6 @@
 package io.qcow2j.restore.internal.target;
 
+import io.qcow2j.core.internal.FileKinds;
 import io.qcow2j.restore.target.TargetKind;
 import io.qcow2j.restore.target.Sink;
 import io.qcow2j.restore.target.InvalidTargetException;
@@ -10,15 +11,13 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Optional;
 
 /**
  * Regular-file and block-device targets: {@link #inspect} looks without touching, {@link #open}
  * is the first change.
  */
 public final class Targets {
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFBLK = 0060000;
-
     private Targets() {
     }
 
@@ -29,12 +28,12 @@ public final class Targets {
      */
     public static TargetInspection inspect(Path path, long virtualSize) throws IOException {
         String name = path.toString();
-        boolean exists = Files.exists(path);
-        if (!exists && Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-            throw new InvalidTargetException(name, "is a symbolic link to " + Files.readSymbolicLink(path)
-                    + ", which does not exist");
-        }
-        if (!exists) {
+        TargetKind kind = kindOf(path).orElse(null);
+        if (kind == TargetKind.NEW_FILE) {
+            if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+                throw new InvalidTargetException(name, "is a symbolic link to " + Files.readSymbolicLink(path)
+                        + ", which does not exist");
+            }
             Path parent = path.toAbsolutePath().getParent();
             if (parent != null && !Files.isDirectory(parent)) {
                 throw new InvalidTargetException(name, "target directory " + parent + " does not exist");
@@ -45,18 +44,15 @@ public final class Targets {
             }
             return new TargetInspection(path, TargetKind.NEW_FILE, 0);
         }
-        if (Files.isDirectory(path)) {
-            throw new InvalidTargetException(name, "target is a directory");
+        if (kind == null) {
+            throw new InvalidTargetException(name, Files.isDirectory(path) ? "target is a directory"
+                    : "target is neither a regular file nor a block device");
         }
-        if (Files.isRegularFile(path)) {
+        if (kind == TargetKind.EXISTING_FILE) {
             if (!Files.isWritable(path)) {
                 throw new InvalidTargetException(name, "target is not writable: " + TargetAccess.denied(path));
             }
             return new TargetInspection(path, TargetKind.EXISTING_FILE, Files.size(path));
-        }
-        int mode = (Integer) Files.getAttribute(path, "unix:mode");
-        if ((mode & S_IFMT) != S_IFBLK) {
-            throw new InvalidTargetException(name, "target is neither a regular file nor a block device");
         }
         // access(2) first: opening a device for writing just to find out would make udev re-probe it
         if (!Files.isReadable(path) || !Files.isWritable(path)) {
@@ -77,6 +73,22 @@ public final class Targets {
         }
         DeviceClaim.check(path);
         return new TargetInspection(path, TargetKind.BLOCK_DEVICE, size);
+    }
+
+    /**
+     * What is at {@code path} now, links followed, without opening or changing it: nothing (a
+     * {@link TargetKind#NEW_FILE}), a regular file, a block device, or empty for anything else (a
+     * directory, a FIFO, a character device). The one place a target's kind is decided:
+     * {@link #inspect} classifies with it, then checks the target can take the disk.
+     */
+    public static Optional<TargetKind> kindOf(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return Optional.of(TargetKind.NEW_FILE);
+        }
+        if (Files.isRegularFile(path)) {
+            return Optional.of(TargetKind.EXISTING_FILE);
+        }
+        return FileKinds.isBlockDevice(path) ? Optional.of(TargetKind.BLOCK_DEVICE) : Optional.empty();
     }
 
     /**
