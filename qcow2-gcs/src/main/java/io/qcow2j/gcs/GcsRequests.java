@@ -2,12 +2,15 @@ package io.qcow2j.gcs;
 
 import com.google.api.client.http.HttpResponse;
 import com.google.api.services.storage.Storage;
+import com.google.api.services.storage.model.Objects;
 import com.google.api.services.storage.model.StorageObject;
 import io.qcow2j.core.remote.RetryPolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +58,30 @@ final class GcsRequests {
             }
             return new GcsObjectInfo(location, o.getSize().longValueExact(), o.getGeneration());
         });
+    }
+
+    /** The names directly under {@code prefix}: {@link GcsStore#list}. */
+    List<String> list(GcsLocation prefix) throws IOException {
+        String p = prefix.object();
+        List<String> names = new ArrayList<>();
+        String token = null;
+        do {
+            Storage.Objects.List request = api.objects().list(prefix.bucket()).setPrefix(p).setDelimiter("/")
+                    .setFields("items(name),prefixes,nextPageToken").setPageToken(token);
+            Objects page = call(prefix, null, -1, "LIST", () -> {
+                requests.incrementAndGet();
+                return request.execute();
+            });
+            if (page.getPrefixes() != null) {
+                page.getPrefixes().forEach(c -> names.add(c.substring(p.length(), c.length() - 1)));
+            }
+            if (page.getItems() != null) {
+                page.getItems().forEach(o -> names.add(o.getName().substring(p.length())));
+            }
+            token = page.getNextPageToken();
+        } while (token != null && !token.isEmpty());
+        names.removeIf(String::isEmpty);
+        return names.stream().sorted().toList();
     }
 
     /**

@@ -9,6 +9,7 @@ import com.google.auth.http.HttpCredentialsAdapter;
 import com.google.auth.oauth2.GoogleCredentials;
 import com.google.auth.oauth2.ImpersonatedCredentials;
 import io.qcow2j.core.remote.NetworkFailure;
+import io.qcow2j.core.remote.ObjectContainer;
 import io.qcow2j.core.remote.StoreStatistics;
 import java.io.ByteArrayInputStream;
 import java.net.ProxySelector;
@@ -173,6 +174,27 @@ public final class GcsStore implements Closeable {
     public GcsObjectInfo metadata(GcsLocation location) throws IOException {
         ensureOpen();
         return requests.metadata(Objects.requireNonNull(location, "location"));
+    }
+
+    /**
+     * The names directly under {@code prefix} (its object name a prefix ending in {@code /}): objects
+     * and prefixes one segment deep, without the trailing {@code /}, sorted; one list request a page.
+     *
+     * @throws GcsStoreException when the bucket cannot be listed
+     */
+    public List<String> list(GcsLocation prefix) throws IOException {
+        ensureOpen();
+        return requests.list(Objects.requireNonNull(prefix, "prefix"));
+    }
+
+    /**
+     * Bucket {@code name} of this store as a store-neutral {@link ObjectContainer}: what qcow2-oadp's
+     * {@code ObjectStoreBackupLocation} reads a backup location through.
+     *
+     * @throws IllegalArgumentException when the name is empty or holds a {@code /}
+     */
+    public ObjectContainer bucket(String name) {
+        return new GcsBucket(this, name);
     }
 
     /** Requests sent, retries among them, and object bytes received so far. */

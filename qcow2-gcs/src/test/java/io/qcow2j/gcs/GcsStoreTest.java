@@ -10,6 +10,7 @@ import io.qcow2j.core.InvalidImageException;
 import io.qcow2j.core.remote.RetryPolicy;
 import io.qcow2j.core.testing.FaultProxy;
 import io.qcow2j.gcs.testing.GcsEmulatorServer;
+import io.qcow2j.oadp.ObjectStoreBackupLocation;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -199,10 +201,25 @@ class GcsStoreTest {
                     e.getMessage());
             assertEquals(1, store.statistics().requests(), "a 404 is not retried");
 
-            GcsBackupLocation location = new GcsBackupLocation(store, bucket, "vm/");
+            ObjectStoreBackupLocation location = new ObjectStoreBackupLocation(store.bucket(bucket), "vm/");
             assertTrue(location.open("absent.json").isEmpty());
             assertEquals("gs://" + bucket + "/vm/k", location.nameOf("k"));
             assertEquals(content.length, location.size("disk.qcow2").orElseThrow());
+        }
+    }
+
+    @Test
+    void listingGivesTheNamesOneSegmentDeepSorted() throws Exception {
+        String b = server.createBucket();
+        for (String name : new String[] {"p/checkpoints/ns/vm/index.json", "p/checkpoints/ns/vm/c2/d.qcow2",
+                "p/checkpoints/ns/vm/c1/d.qcow2", "p/checkpoints/ns/vmx/index.json", "p/other"}) {
+            server.put(b, name, new byte[] {1});
+        }
+        try (GcsStore store = GcsStore.create(GcsEmulatorServer.settings(server.endpoint()))) {
+            ObjectStoreBackupLocation location = new ObjectStoreBackupLocation(store.bucket(b), "p");
+            assertEquals(List.of("c1", "c2", "index.json"), location.list("checkpoints/ns/vm"));
+            assertEquals(List.of("vm", "vmx"), location.list("checkpoints/ns"));
+            assertEquals(List.of(), location.list("checkpoints/none"));
         }
     }
 
