@@ -14,10 +14,8 @@ import io.qcow2j.oadp.ObjectStoreBackupLocation;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
@@ -157,14 +155,7 @@ class GcsStoreTest {
     @Test
     void credentialsThatGetNoTokenAreAccessDeniedNamingTheObject() throws Exception {
         // a well-formed service account key whose token endpoint (the emulator, which has none) refuses
-        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-        g.initialize(2048);
-        String pem = "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder().encodeToString(
-                g.generateKeyPair().getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n";
-        Path key = Files.writeString(dir.resolve("key.json"), "{\"type\": \"service_account\", \"project_id\": \"p\","
-                + " \"private_key_id\": \"k1\", \"private_key\": \"" + pem.replace("\r\n", "\\n").replace("\n", "\\n")
-                + "\", \"client_email\": \"restore@p.iam.gserviceaccount.com\", \"client_id\": \"1\", \"token_uri\": \""
-                + server.endpoint() + "/token\"}");
+        Path key = GcsEmulatorServer.serviceAccountKey(dir.resolve("key.json"), server.endpoint() + "/token");
         GcsSettings settings = GcsSettings.of(server.endpoint(), new GcsCredentials.KeyFile(key, "TEST_KEY"));
         try (GcsStore store = GcsStore.create(settings)) {
             GcsStoreException e = assertThrows(GcsStoreException.AccessDenied.class, () -> store.open(disk()));

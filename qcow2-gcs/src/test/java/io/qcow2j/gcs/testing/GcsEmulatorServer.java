@@ -21,6 +21,9 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPairGenerator;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -159,6 +162,26 @@ public final class GcsEmulatorServer implements AutoCloseable {
     /** Settings reaching {@code endpoint} (this server or a relay in front) without credentials. */
     public static GcsSettings settings(URI endpoint) {
         return GcsSettings.of(endpoint, new GcsCredentials.None());
+    }
+
+    /**
+     * Writes a well-formed service account key file of a fresh RSA key whose tokens come from
+     * {@code tokenUri} (e.g. this emulator, which has no token endpoint and refuses).
+     */
+    public static Path serviceAccountKey(Path file, String tokenUri) throws IOException {
+        KeyPairGenerator g;
+        try {
+            g = KeyPairGenerator.getInstance("RSA");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+        g.initialize(2048);
+        // the line breaks of the key as JSON escapes
+        String pem = "-----BEGIN PRIVATE KEY-----\\n" + Base64.getEncoder().encodeToString(
+                g.generateKeyPair().getPrivate().getEncoded()) + "\\n-----END PRIVATE KEY-----\\n";
+        return Files.writeString(file, "{\"type\": \"service_account\", \"project_id\": \"p\","
+                + " \"private_key_id\": \"k1\", \"private_key\": \"" + pem + "\", \"client_email\":"
+                + " \"restore@p.iam.gserviceaccount.com\", \"client_id\": \"1\", \"token_uri\": \"" + tokenUri + "\"}");
     }
 
     /** {@code STORAGE_EMULATOR_HOST} for {@code endpoint}. */
