@@ -95,7 +95,7 @@ public final class GcsStore implements Closeable {
                 .setRootUrl(settings.endpoint().toString().replaceAll("/+$", "") + "/")
                 .setApplicationName("qcow2j").build();
         ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "gcs-deadlines");
+            Thread t = new Thread(r, "qcow2j-gcs-deadline");
             t.setDaemon(true);
             return t;
         });
