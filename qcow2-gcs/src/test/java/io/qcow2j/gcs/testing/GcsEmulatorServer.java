@@ -10,27 +10,19 @@ import com.google.api.client.http.javanet.NetHttpTransport;
 import com.google.api.client.json.gson.GsonFactory;
 import com.google.api.services.storage.Storage;
 import com.google.api.services.storage.model.StorageObject;
+import io.qcow2j.core.testing.ServerProcess;
 import io.qcow2j.gcs.GcsCredentials;
 import io.qcow2j.gcs.GcsSettings;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPairGenerator;
 import java.util.Base64;
-import java.util.Comparator;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * A real Google Cloud Storage JSON API server for tests: the Cloud Storage emulator of firebase-tools
@@ -79,11 +71,7 @@ public final class GcsEmulatorServer implements AutoCloseable {
                 + " directory)";
         Path tools = p == null || p.isBlank() ? null : packageDirectory(Path.of(p));
         if (tools == null) {
-            if ("1".equals(System.getenv("QCOW2J_REQUIRE_EMULATORS"))) {
-                throw new IllegalStateException(why + (p == null ? "" : "; not a firebase-tools installation: " + p));
-            }
-            System.err.println("SKIPPED: " + why);
-            Assumptions.abort(why);
+            ServerProcess.notInstalled(why, p == null ? null : "not a firebase-tools installation: " + p);
         }
         return tools;
     }
@@ -127,31 +115,11 @@ public final class GcsEmulatorServer implements AutoCloseable {
         try (InputStream in = GcsEmulatorServer.class.getResourceAsStream("gcs-emulator.js")) {
             Files.copy(in, launcher);
         }
-        ProcessBuilder pb = new ProcessBuilder("node", launcher.toString(), tools.toString())
-                .redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder("node", launcher.toString(), tools.toString());
         pb.environment().put("TMPDIR", dir.toString()); // its objects, apart from other servers'
-        Process process = pb.start(); // stdin stays open: the server exits when it closes
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                StandardCharsets.UTF_8));
-        StringBuilder seen = new StringBuilder();
-        for (String line; (line = out.readLine()) != null; ) {
-            seen.append(line).append('\n');
-            Matcher m = LISTENING.matcher(line);
-            if (m.find()) {
-                Thread drain = new Thread(() -> {
-                    try {
-                        out.lines().forEach(l -> { });
-                    } catch (UncheckedIOException closed) {
-                        // the server was stopped and its output closed: nothing left to drain
-                    }
-                }, "gcs-emulator-output");
-                drain.setDaemon(true);
-                drain.start();
-                return new GcsEmulatorServer(dir, process, URI.create(m.group(1)));
-            }
-        }
-        process.destroyForcibly();
-        throw new IOException("the Cloud Storage emulator did not start: " + seen);
+        // stdin stays open: the server exits when it closes
+        ServerProcess.Started s = ServerProcess.start(pb, LISTENING, "gcs-emulator");
+        return new GcsEmulatorServer(dir, s.process(), URI.create(s.listening().group(1)));
     }
 
     /** {@code http://127.0.0.1:port}. */
@@ -225,19 +193,6 @@ public final class GcsEmulatorServer implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // a temporary directory: best effort
-        }
+        ServerProcess.stop(process, dir);
     }
 }
