@@ -110,7 +110,9 @@ class GcsStoreTest {
     }
 
     @Test
-    @Timeout(60) // cutting the trickle must not wait for it: a drain would take minutes
+    // cutting the trickle must not wait for it (a drain took minutes); a separate thread, as a
+    // thread stuck in a socket read ignores the interrupt
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aBodyThatTricklesPastTheDeadlineIsRetried() throws Exception {
         // the metadata response and the GET's head pass, then the body trickles: never silent, never done
         try (FaultProxy relay = FaultProxy.start(server.endpoint()).trickle(1, Duration.ofMillis(100), 4096);
