@@ -1,20 +1,25 @@
 package io.qcow2j.azure;
 
+import com.azure.core.http.rest.PagedResponse;
 import com.azure.core.http.rest.Response;
 import com.azure.core.util.Context;
 import com.azure.storage.blob.BlobClient;
 import com.azure.storage.blob.BlobServiceClient;
 import com.azure.storage.blob.models.BlobDownloadHeaders;
+import com.azure.storage.blob.models.BlobItem;
 import com.azure.storage.blob.models.BlobDownloadResponse;
 import com.azure.storage.blob.models.BlobProperties;
 import com.azure.storage.blob.models.BlobRange;
 import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.DownloadRetryOptions;
+import com.azure.storage.blob.models.ListBlobsOptions;
 import io.qcow2j.core.remote.RetryPolicy;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -54,6 +59,25 @@ final class BlobRequests {
                         + " ETag, so a change of the blob during the restore could not be detected");
             }
             return new BlobInfo(location, p.getBlobSize(), p.getETag());
+        });
+    }
+
+    /** The names directly under {@code prefix}, sorted: objects and prefixes one segment deep, no trailing {@code /}. */
+    List<String> list(BlobLocation prefix) throws IOException {
+        String p = prefix.blob();
+        return call(prefix, null, -1, "LIST", () -> {
+            List<String> names = new ArrayList<>();
+            ListBlobsOptions options = new ListBlobsOptions().setPrefix(p);
+            for (PagedResponse<BlobItem> page : service.getBlobContainerClient(prefix.container())
+                    .listBlobsByHierarchy("/", options, settings.requestDeadline(0)).iterableByPage()) {
+                requests.incrementAndGet();
+                for (BlobItem item : page.getValue()) {
+                    String n = item.getName().substring(p.length());
+                    names.add(n.endsWith("/") ? n.substring(0, n.length() - 1) : n);
+                }
+            }
+            names.removeIf(String::isEmpty);
+            return names.stream().sorted().toList();
         });
     }
 

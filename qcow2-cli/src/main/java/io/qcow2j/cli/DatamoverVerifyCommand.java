@@ -2,6 +2,7 @@ package io.qcow2j.cli;
 
 import io.qcow2j.core.internal.PrintableText;
 import io.qcow2j.oadp.ObjectStoreBackupLocation;
+import io.qcow2j.azure.AzureSettings;
 import io.qcow2j.core.remote.ObjectContainer;
 import io.qcow2j.gcs.GcsSettings;
 import io.qcow2j.s3.S3Settings;
@@ -44,15 +45,14 @@ final class DatamoverVerifyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         DatamoverEnvironment dm;
         S3Settings s3 = null;
+        AzureSettings azure = null;
         GcsSettings gcs = null;
         List<String> notes = new ArrayList<>();
         try {
             dm = DatamoverEnvironment.parseLocation(env);
-            if (dm.azure()) { // verifying lists the backup's objects, which the Azure store does not yet
-                throw new IllegalArgumentException(DatamoverEnvironment.PROVIDER + "=azure: datamover-verify reads"
-                        + " S3 and Cloud Storage buckets only; restore with datamover-restore");
-            }
-            if (dm.gcp()) {
+            if (dm.azure()) {
+                azure = dm.azureSettings(env);
+            } else if (dm.gcp()) {
                 gcs = dm.gcsSettings(env, notes);
             } else {
                 s3 = dm.settings(env, notes);
@@ -65,10 +65,13 @@ final class DatamoverVerifyCommand implements Callable<Integer> {
         flags.namespace = flags.namespace != null ? flags.namespace : dm.namespace();
         flags.vm = flags.vm != null ? flags.vm : dm.vmName();
         flags.disk = flags.disk != null ? flags.disk : dm.volume();
+        AzureSettings azureSettings = azure;
         GcsSettings gcsSettings = gcs;
         S3Settings s3Settings = s3;
         try (ObjectStorage remote = new ObjectStorage()) {
-            ObjectContainer bucket = gcsSettings != null ? remote.gcsStore(() -> gcsSettings, spec).bucket(dm.bucket())
+            ObjectContainer bucket = azureSettings != null
+                    ? remote.blobStore(() -> azureSettings, spec).container(dm.bucket())
+                    : gcsSettings != null ? remote.gcsStore(() -> gcsSettings, spec).bucket(dm.bucket())
                     : remote.store(() -> s3Settings, spec, env).bucket(dm.bucket());
             ObjectStoreBackupLocation location = new ObjectStoreBackupLocation(bucket, dm.prefix());
             return VerifyOutput.run(spec, flags, location, events, remote::addTo, spec.commandLine().getOut(),

@@ -167,6 +167,22 @@ class AzureRestoreTest {
         assertEquals(-1, Files.mismatch(images.oracle("b5", "datadisk"), data));
     }
 
+    @Test
+    void datamoverVerifyListsTheContainer() throws IOException {
+        String container = upload();
+        CliRun v = CliRun.cli(env(container, "b3"), "datamover-verify", "--json");
+        assertEquals(0, v.exit(), v.err());
+        JsonNode report = JSON.readTree(v.out());
+        assertEquals(1, report.path("checked").asInt(), "the volume of the environment only: " + report);
+        assertTrue(report.path("requests").asLong() > 0, report.toString());
+        Map<String, String> all = env(container, "b3");
+        all.remove("KUBEVIRT_DM_VELERO_BACKUP_NAME");
+        all.remove("KUBEVIRT_DM_TARGET_VOLUME");
+        CliRun whole = CliRun.cli(all, "datamover-verify", "--json");
+        assertEquals(0, whole.exit(), whole.err());
+        assertTrue(JSON.readTree(whole.out()).path("checked").asInt() > 1, whole.out());
+    }
+
     private Map<String, String> connectionStringEnv() {
         Map<String, String> env = new HashMap<>();
         System.getenv().forEach((k, v) -> {
