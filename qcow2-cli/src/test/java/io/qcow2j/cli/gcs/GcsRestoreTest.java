@@ -20,7 +20,6 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -153,7 +152,7 @@ class GcsRestoreTest {
         // metadata reads are at most 256 KiB (the opening read-ahead, L2 tables): a larger GET is data
         String name = key.substring(key.lastIndexOf('/') + 1);
         proxy.onceBefore(q -> q.target().contains(name) && q.target().contains("alt=media")
-                && rangeLength(q.header("Range")) > 256 << 10, () -> {
+                && DatamoverTarget.rangeLength(q.header("Range")) > 256 << 10, () -> {
                     try {
                         server.put(bucket, key, replaced);
                     } catch (IOException e) {
@@ -167,28 +166,13 @@ class GcsRestoreTest {
 
     @Test
     void restoreOfGsUris() throws IOException {
-        String bucket = upload();
-        List<String> args = new ArrayList<>(List.of("restore", "--json", "--output", dm.target.toString()));
-        for (String id : List.of("cp1", "cp2", "cp3")) {
-            args.add("gs://" + bucket + "/" + BackupImages.PREFIX + "/" + dm.layout.key(id, "rootdisk"));
-        }
-        CliRun r = CliRun.cli(emulatorEnv(), args.toArray(String[]::new));
-        assertEquals(0, r.exit(), r.err());
-        assertEquals(-1, Files.mismatch(images.oracle("b3", "rootdisk"), dm.target));
-        assertTrue(JSON.readTree(r.out()).path("bytes-fetched").asLong() > 0, r.out());
+        dm.assertRestoresObjects(emulatorEnv(), "gs", upload());
     }
 
     @Test
     void restoreVmAndVerifyFromABucket() throws IOException {
         String bucket = upload();
-        Path root = dir.resolve("root.raw");
-        Path data = dir.resolve("data.raw");
-        CliRun r = CliRun.cli(emulatorEnv(), "restore-vm", "--json", "--gcs-bucket", bucket, "--prefix",
-                BackupImages.PREFIX, "--backup", "b5", "--namespace", dm.layout.ns, "--vm", dm.layout.vm,
-                "--target", "rootdisk-pvc=" + root, "--target", "datadisk-pvc=" + data);
-        assertEquals(0, r.exit(), r.err());
-        assertEquals(-1, Files.mismatch(images.oracle("b5", "rootdisk"), root));
-        assertEquals(-1, Files.mismatch(images.oracle("b5", "datadisk"), data));
+        dm.assertRestoresVm(emulatorEnv(), "--gcs-bucket", bucket);
 
         // verifying lists the checkpoints: the bucket listing works
         CliRun v = CliRun.cli(env(bucket, "b3"), "datamover-verify", "--json");
@@ -271,13 +255,5 @@ class GcsRestoreTest {
             env.put(variable, value);
         }
         dm.assertRefused(DatamoverTarget.run(env), 2, fragments);
-    }
-
-    private static long rangeLength(String range) {
-        if (range == null || !range.startsWith("bytes=")) {
-            return -1;
-        }
-        String[] p = range.substring(6).split("-");
-        return Long.parseLong(p[1].trim()) - Long.parseLong(p[0].trim()) + 1;
     }
 }
