@@ -117,7 +117,8 @@ public final class GcsStore implements Closeable {
         } catch (IOException | RuntimeException e) {
             String where = c instanceof GcsCredentials.KeyFile k ? k.origin() + ": " + k.file()
                     + ": not a service account or external account credentials file: "
-                    : "no Google application default credentials: ";
+                    : "no Google application default credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud's, the"
+                    + " metadata server): ";
             throw new IllegalArgumentException(where + NetworkFailure.oneLine(NetworkFailure.deepestMessage(e)), e);
         }
         if (g != null && g.createScopedRequired()) {
