@@ -13,9 +13,9 @@ import com.azure.storage.blob.models.BlobRange;
 import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.DownloadRetryOptions;
 import com.azure.storage.blob.models.ListBlobsOptions;
-import io.qcow2j.core.remote.RetryPolicy;
+import io.qcow2j.core.internal.RetryLoop;
+import io.qcow2j.core.internal.RetryLoop.Attempt;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -37,10 +37,6 @@ final class BlobRequests {
     BlobRequests(BlobServiceClient service, AzureSettings settings) {
         this.service = service;
         this.settings = settings;
-    }
-
-    private interface Attempt<T> {
-        T run() throws Exception;
     }
 
     private BlobClient client(BlobLocation location) {
@@ -138,34 +134,8 @@ final class BlobRequests {
 
     private <T> T call(BlobLocation location, String structure, long offset, String operation, Attempt<T> attempt)
             throws IOException {
-        RetryPolicy policy = settings.retry();
-        for (int n = 1; ; n++) {
-            BlobFailure f;
-            try {
-                return attempt.run();
-            } catch (Exception e) {
-                f = BlobFailure.of(e);
-            }
-            if (f.kind() == BlobFailure.Kind.INTERRUPTED) {
-                throw interrupted(location, operation, f.cause());
-            }
-            if (!f.retryable() || n >= policy.maxAttempts()) {
-                throw f.toException(location, structure, offset, operation, n);
-            }
-            retries.incrementAndGet();
-            try {
-                RetryPolicy.sleep(policy.backoffNanos(n));
-            } catch (InterruptedException e) {
-                throw interrupted(location, operation, e);
-            }
-        }
-    }
-
-    private static InterruptedIOException interrupted(BlobLocation location, String operation, Throwable cause) {
-        Thread.currentThread().interrupt();
-        InterruptedIOException e = new InterruptedIOException(location + ": " + operation + ": interrupted");
-        e.initCause(cause);
-        return e;
+        return RetryLoop.run(settings.retry(), location + ": " + operation, retries, BlobFailure::of,
+                (f, n) -> f.toException(location, structure, offset, operation, n), attempt);
     }
 
     /**

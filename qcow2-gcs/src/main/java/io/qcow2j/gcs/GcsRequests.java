@@ -4,10 +4,10 @@ import com.google.api.client.http.HttpResponse;
 import com.google.api.services.storage.Storage;
 import com.google.api.services.storage.model.Objects;
 import com.google.api.services.storage.model.StorageObject;
-import io.qcow2j.core.remote.RetryPolicy;
+import io.qcow2j.core.internal.RetryLoop;
+import io.qcow2j.core.internal.RetryLoop.Attempt;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,10 +39,6 @@ final class GcsRequests {
         this.connections = connections;
         this.settings = settings;
         this.deadlines = deadlines;
-    }
-
-    private interface Attempt<T> {
-        T run() throws Exception;
     }
 
     /** Size and generation: one metadata request, retried. */
@@ -217,33 +213,7 @@ final class GcsRequests {
 
     private <T> T call(GcsLocation location, String structure, long offset, String operation, Attempt<T> attempt)
             throws IOException {
-        RetryPolicy policy = settings.retry();
-        for (int n = 1; ; n++) {
-            GcsFailure f;
-            try {
-                return attempt.run();
-            } catch (Exception e) {
-                f = GcsFailure.of(e);
-            }
-            if (f.kind() == GcsFailure.Kind.INTERRUPTED) {
-                throw interrupted(location, operation, f.cause());
-            }
-            if (!f.retryable() || n >= policy.maxAttempts()) {
-                throw f.toException(location, structure, offset, operation, n);
-            }
-            retries.incrementAndGet();
-            try {
-                RetryPolicy.sleep(policy.backoffNanos(n));
-            } catch (InterruptedException e) {
-                throw interrupted(location, operation, e);
-            }
-        }
-    }
-
-    private static InterruptedIOException interrupted(GcsLocation location, String operation, Throwable cause) {
-        Thread.currentThread().interrupt();
-        InterruptedIOException e = new InterruptedIOException(location + ": " + operation + ": interrupted");
-        e.initCause(cause);
-        return e;
+        return RetryLoop.run(settings.retry(), location + ": " + operation, retries, GcsFailure::of,
+                (f, n) -> f.toException(location, structure, offset, operation, n), attempt);
     }
 }
