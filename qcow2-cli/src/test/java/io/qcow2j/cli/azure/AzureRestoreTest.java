@@ -227,12 +227,6 @@ class AzureRestoreTest {
 
     /** The controller's azure environment with {@code variable} set to {@code value} (null: unset) is refused. */
     private void refusedWith(String variable, String value, String... fragments) throws IOException {
-        Map<String, String> env = env("c", "b3");
-        if (value == null) {
-            env.remove(variable);
-        } else {
-            env.put(variable, value);
-        }
-        dm.assertRefused(DatamoverTarget.run(env), 2, fragments);
+        dm.assertRefusedWith(env("c", "b3"), variable, value, fragments);
     }
 }

@@ -248,12 +248,6 @@ class GcsRestoreTest {
 
     /** The controller's gcp environment with {@code variable} set to {@code value} (null: unset) is refused. */
     private void refusedWith(String variable, String value, String... fragments) throws IOException {
-        Map<String, String> env = env("b", "b3");
-        if (value == null) {
-            env.remove(variable);
-        } else {
-            env.put(variable, value);
-        }
-        dm.assertRefused(DatamoverTarget.run(env), 2, fragments);
+        dm.assertRefusedWith(env("b", "b3"), variable, value, fragments);
     }
 }

@@ -141,4 +141,19 @@ public class DatamoverTarget {
         String[] p = range.substring(6).split("-");
         return Long.parseLong(p[1].trim()) - Long.parseLong(p[0].trim()) + 1;
     }
+
+    /**
+     * {@code env} with {@code variable} set to {@code value} (null: unset) is a usage error (exit 2)
+     * saying {@code fragments}.
+     */
+    public void assertRefusedWith(Map<String, String> env, String variable, String value, String... fragments)
+            throws IOException {
+        Map<String, String> changed = new HashMap<>(env);
+        if (value == null) {
+            changed.remove(variable);
+        } else {
+            changed.put(variable, value);
+        }
+        assertRefused(run(changed), 2, fragments);
+    }
 }
