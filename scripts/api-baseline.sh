@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 version=$(sed -n 's|^  <version>\(.*\)</version>$|\1|p' pom.xml | head -n 1)
 mkdir -p api
-for module in qcow2-core qcow2-restore qcow2-oadp qcow2-s3 qcow2-azure; do
+for module in qcow2-core qcow2-restore qcow2-oadp qcow2-s3 qcow2-azure qcow2-gcs; do
     jar=$module/target/$module-$version.jar
     [ -f "$jar" ] || { echo "api-baseline: $jar not found; build first: mvn -B -DskipTests package" >&2; exit 2; }
     work=$(mktemp -d)

@@ -3,6 +3,7 @@ package io.qcow2j.azure;
 import io.qcow2j.core.ByteSource;
 import io.qcow2j.core.remote.ObjectContainer;
 import java.io.IOException;
+import java.util.List;
 
 /** One container of a store, as the store-neutral {@link ObjectContainer}: {@link BlobStore#container}. */
 final class BlobContainer implements ObjectContainer {
@@ -39,6 +40,12 @@ final class BlobContainer implements ObjectContainer {
     @Override
     public boolean isAbsent(IOException e) {
         return e instanceof BlobStoreException.NotFound n && !n.containerMissing();
+    }
+
+    /** One hierarchical listing ({@code delimiter=/}), a request per page, retried as a whole. */
+    @Override
+    public List<String> list(String prefix) throws IOException {
+        return store.list(new BlobLocation(container, prefix));
     }
 
     @Override

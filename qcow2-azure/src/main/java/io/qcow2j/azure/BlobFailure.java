@@ -3,6 +3,7 @@ package io.qcow2j.azure;
 import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.core.exception.HttpResponseException;
 import com.azure.storage.blob.models.BlobStorageException;
+import io.qcow2j.core.internal.RetryLoop;
 import io.qcow2j.core.remote.NetworkFailure;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -12,7 +13,13 @@ import java.util.concurrent.TimeoutException;
  * One failed attempt, classified: whether another may succeed, what kind of refusal it is, and one
  * line saying so (HTTP status and Azure error code, or the network error).
  */
-record BlobFailure(Kind kind, boolean retryable, int status, String code, String summary, Throwable cause) {
+record BlobFailure(Kind kind, boolean retryable, int status, String code, String summary, Throwable cause)
+        implements RetryLoop.Failure {
+    @Override
+    public boolean interrupted() {
+        return kind == Kind.INTERRUPTED;
+    }
+
     enum Kind { NOT_FOUND, ACCESS_DENIED, CHANGED, INTERRUPTED, OTHER }
 
     /** Something wrong with a response that another attempt may not cure, or may (see {@link #retryable}). */

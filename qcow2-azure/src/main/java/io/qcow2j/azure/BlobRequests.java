@@ -1,20 +1,25 @@
 package io.qcow2j.azure;
 
+import com.azure.core.http.rest.PagedResponse;
 import com.azure.core.http.rest.Response;
 import com.azure.core.util.Context;
 import com.azure.storage.blob.BlobClient;
 import com.azure.storage.blob.BlobServiceClient;
 import com.azure.storage.blob.models.BlobDownloadHeaders;
+import com.azure.storage.blob.models.BlobItem;
 import com.azure.storage.blob.models.BlobDownloadResponse;
 import com.azure.storage.blob.models.BlobProperties;
 import com.azure.storage.blob.models.BlobRange;
 import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.DownloadRetryOptions;
-import io.qcow2j.core.remote.RetryPolicy;
+import com.azure.storage.blob.models.ListBlobsOptions;
+import io.qcow2j.core.internal.RetryLoop;
+import io.qcow2j.core.internal.RetryLoop.Attempt;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -34,10 +39,6 @@ final class BlobRequests {
         this.settings = settings;
     }
 
-    private interface Attempt<T> {
-        T run() throws Exception;
-    }
-
     private BlobClient client(BlobLocation location) {
         return service.getBlobContainerClient(location.container()).getBlobClient(location.blob());
     }
@@ -54,6 +55,25 @@ final class BlobRequests {
                         + " ETag, so a change of the blob during the restore could not be detected");
             }
             return new BlobInfo(location, p.getBlobSize(), p.getETag());
+        });
+    }
+
+    /** The names directly under {@code prefix}, sorted: objects and prefixes one segment deep, no trailing {@code /}. */
+    List<String> list(BlobLocation prefix) throws IOException {
+        String p = prefix.blob();
+        return call(prefix, null, -1, "LIST", () -> {
+            List<String> names = new ArrayList<>();
+            ListBlobsOptions options = new ListBlobsOptions().setPrefix(p);
+            for (PagedResponse<BlobItem> page : service.getBlobContainerClient(prefix.container())
+                    .listBlobsByHierarchy("/", options, settings.requestDeadline(0)).iterableByPage()) {
+                requests.incrementAndGet();
+                for (BlobItem item : page.getValue()) {
+                    String n = item.getName().substring(p.length());
+                    names.add(n.endsWith("/") ? n.substring(0, n.length() - 1) : n);
+                }
+            }
+            names.removeIf(String::isEmpty);
+            return names.stream().sorted().toList();
         });
     }
 
@@ -114,34 +134,8 @@ final class BlobRequests {
 
     private <T> T call(BlobLocation location, String structure, long offset, String operation, Attempt<T> attempt)
             throws IOException {
-        RetryPolicy policy = settings.retry();
-        for (int n = 1; ; n++) {
-            BlobFailure f;
-            try {
-                return attempt.run();
-            } catch (Exception e) {
-                f = BlobFailure.of(e);
-            }
-            if (f.kind() == BlobFailure.Kind.INTERRUPTED) {
-                throw interrupted(location, operation, f.cause());
-            }
-            if (!f.retryable() || n >= policy.maxAttempts()) {
-                throw f.toException(location, structure, offset, operation, n);
-            }
-            retries.incrementAndGet();
-            try {
-                RetryPolicy.sleep(policy.backoffNanos(n));
-            } catch (InterruptedException e) {
-                throw interrupted(location, operation, e);
-            }
-        }
-    }
-
-    private static InterruptedIOException interrupted(BlobLocation location, String operation, Throwable cause) {
-        Thread.currentThread().interrupt();
-        InterruptedIOException e = new InterruptedIOException(location + ": " + operation + ": interrupted");
-        e.initCause(cause);
-        return e;
+        return RetryLoop.run(settings.retry(), location + ": " + operation, retries, BlobFailure::of,
+                (f, n) -> f.toException(location, structure, offset, operation, n), attempt);
     }
 
     /**

@@ -17,6 +17,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -117,6 +118,14 @@ public final class BlobStore implements Closeable {
             throw new ClosedChannelException();
         }
         return requests.properties(Objects.requireNonNull(location, "location"));
+    }
+
+    /** The names directly under {@code prefix} (a blob name prefix ending in {@code /}): {@link BlobContainer#list}. */
+    List<String> list(BlobLocation prefix) throws IOException {
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+        return requests.list(prefix);
     }
 
     /**

@@ -74,13 +74,15 @@ record DatamoverEnvironment(String provider, String bucket, String prefix, Strin
             "KUBEVIRT_DM_BSL_SERVER_SIDE_ENCRYPTION", "KUBEVIRT_DM_BSL_KMS_KEY_ID", "KUBEVIRT_DM_BSL_CHECKSUM_ALGORITHM",
             // Azure's resource group and subscription serve only to look the account key up through
             // Azure Resource Manager, which a restore pod does not do: the key comes from the file
-            "KUBEVIRT_DM_BSL_SERVICE_ACCOUNT", "KUBEVIRT_DM_BSL_KMS_KEY_NAME", "KUBEVIRT_DM_BSL_RESOURCE_GROUP",
-            "KUBEVIRT_DM_BSL_SUBSCRIPTION_ID");
+            "KUBEVIRT_DM_BSL_RESOURCE_GROUP", "KUBEVIRT_DM_BSL_SUBSCRIPTION_ID",
+            // GCP's KMS key encrypts what the uploader writes; reads are decrypted by Cloud Storage
+            "KUBEVIRT_DM_BSL_KMS_KEY_NAME");
     private static final Set<String> KNOWN = Set.of(PROVIDER, BUCKET, BSL_PREFIX, REGION, S3_URL, FORCE_PATH_STYLE,
             INSECURE, CA_CERT, CREDENTIALS_FILE, PROFILE, SSE_C_KEY_FILE, VM_NAME, VM_NAMESPACE, BACKUP, TARGET_VOLUME,
             TARGET_PATH, TARGET_IS_BLOCK, DATADOWNLOAD_NAME, DATADOWNLOAD_UID, PROGRESS, DEBUG, REQUIRE_ETAG, SUMMARY,
             EXPECT_DIGEST, MAX_REQUESTS, AzureEnvironment.DM_STORAGE_ACCOUNT, AzureEnvironment.DM_STORAGE_ACCOUNT_URI,
-            AzureEnvironment.DM_KEY_ENV_VAR, AzureEnvironment.DM_USE_AAD, AzureEnvironment.DM_AUTHORITY_URI);
+            AzureEnvironment.DM_KEY_ENV_VAR, AzureEnvironment.DM_USE_AAD, AzureEnvironment.DM_AUTHORITY_URI,
+            GcsEnvironment.DM_SERVICE_ACCOUNT);
 
     /** One variable {@code datamover-restore} reads, for its help: the name, its default, what it is. */
     record Variable(String name, String fallback, String meaning) {
@@ -91,7 +93,8 @@ record DatamoverEnvironment(String provider, String bucket, String prefix, Strin
      * the details). A variable read anywhere in the command belongs here.
      */
     static final List<Variable> VARIABLES = List.of(
-            new Variable(PROVIDER, "required", "azure: Azure Blob Storage; gcp is refused; anything else is S3"),
+            new Variable(PROVIDER, "required", "azure: Azure Blob Storage; gcp: Google Cloud Storage; anything else"
+                    + " is S3"),
             new Variable(BUCKET, "required", "the bucket (azure: the blob container)"),
             new Variable(BSL_PREFIX, "none", "the location's prefix in full (ending in -kubevirt-datamover)"),
             new Variable(REGION, "AWS_REGION, else us-east-1", "the bucket's region"),
@@ -100,7 +103,8 @@ record DatamoverEnvironment(String provider, String bucket, String prefix, Strin
             new Variable(INSECURE, "false", "no TLS certificate check"),
             new Variable(CA_CERT, "none", "PEM text trusted besides the runtime's CAs"),
             new Variable(CREDENTIALS_FILE, DEFAULT_CREDENTIALS_FILE, "AWS shared credentials file (azure: Velero's"
-                    + " dotenv file, AZURE_STORAGE_ACCOUNT_ACCESS_KEY or Entra ID AZURE_* lines)"),
+                    + " dotenv file, AZURE_STORAGE_ACCOUNT_ACCESS_KEY or Entra ID AZURE_* lines; gcp: a service"
+                    + " account key or external account JSON)"),
             new Variable(PROFILE, "AWS_PROFILE, else default", "the profile in that file"),
             new Variable(SSE_C_KEY_FILE, "none", "SSE-C key file, 32 bytes"),
             new Variable(VM_NAME, "required", "the VM"),
@@ -148,6 +152,10 @@ record DatamoverEnvironment(String provider, String bucket, String prefix, Strin
                     + " identity's tenant, with the next two"),
             new Variable(AzureEnvironment.CLIENT_ID, "none", "its client ID"),
             new Variable(AzureEnvironment.FEDERATED_TOKEN_FILE, "none", "its federated token file"),
+            new Variable(GcsEnvironment.DM_SERVICE_ACCOUNT, "none", "gcp: a service account the credentials"
+                    + " impersonate (its e-mail address)"),
+            new Variable(GcsEnvironment.EMULATOR_HOST, "none", "gcp: a Cloud Storage emulator's host:port (tests);"
+                    + " no credentials unless the credentials file exists"),
             new Variable(TerminationLog.PATH_VARIABLE, TerminationLog.DEFAULT_PATH, "where a failure's"
                     + " message goes"),
             new Variable("JAVA_OPTS", "the launcher's", "JVM options (bin/qcow2-restore)"));
@@ -199,10 +207,6 @@ record DatamoverEnvironment(String provider, String bucket, String prefix, Strin
                     + " required");
         }
         String provider = get(env, PROVIDER).toLowerCase(Locale.ROOT);
-        if (provider.equals("gcp")) {
-            throw new IllegalArgumentException(PROVIDER + "=" + provider + ": Google Cloud Storage is not supported"
-                    + " (aws or any other S3-compatible provider, and azure, are)");
-        }
         if (provider.equals("azure")) {
             bool(env, AzureEnvironment.DM_USE_AAD); // a malformed boolean is named now
         }
@@ -277,6 +281,25 @@ record DatamoverEnvironment(String provider, String bucket, String prefix, Strin
             b.sseCustomerKey(sseKey(sseCustomerKeyFile));
         }
         return b.build();
+    }
+
+    /** Whether the backup location is a Google Cloud Storage bucket. */
+    boolean gcp() {
+        return provider.equals("gcp");
+    }
+
+    /**
+     * The Cloud Storage settings: the credentials file, {@code KUBEVIRT_DM_BSL_SERVICE_ACCOUNT} and
+     * {@code STORAGE_EMULATOR_HOST} (see {@link GcsEnvironment#forDatamover}).
+     *
+     * @param notes receives what was decided that an operator may want to know
+     */
+    io.qcow2j.gcs.GcsSettings gcsSettings(Map<String, String> env, List<String> notes) {
+        io.qcow2j.gcs.GcsSettings settings = GcsEnvironment.forDatamover(env, credentialsFile, CREDENTIALS_FILE,
+                notes);
+        String maxRequests = get(env, MAX_REQUESTS);
+        return maxRequests == null ? settings
+                : settings.withMaxConnections(ObjectStorage.maxRequests(MAX_REQUESTS, maxRequests));
     }
 
     /** Whether the backup location is an Azure blob container. */

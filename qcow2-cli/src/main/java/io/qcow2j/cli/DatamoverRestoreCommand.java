@@ -3,6 +3,7 @@ package io.qcow2j.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qcow2j.azure.AzureSettings;
+import io.qcow2j.gcs.GcsSettings;
 import io.qcow2j.core.internal.PrintableText;
 import io.qcow2j.oadp.BackupLocation;
 import io.qcow2j.oadp.DiskPlan;
@@ -45,7 +46,8 @@ import picocli.CommandLine.Spec;
  * never replaced or unlinked. The JSON summary goes to stdout, the pod log.
  */
 @Command(name = "datamover-restore", mixinStandardHelpOptions = true,
-        description = {"Restore one volume of a VM from a kubevirt-datamover backup in S3 or Azure Blob Storage,"
+        description = {"Restore one volume of a VM from a kubevirt-datamover backup in S3, Azure Blob Storage or"
+            + " Google Cloud Storage,"
             + " as the controller's downloader does, configured by its KUBEVIRT_DM_* environment (docs/cli-contract.md).",
             "Reads only the clusters that survive composition; needs no scratch volume."})
 final class DatamoverRestoreCommand implements Callable<Integer> {
@@ -77,6 +79,7 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         DatamoverEnvironment dm;
         S3Settings settings = null;
         AzureSettings azure = null;
+        GcsSettings gcs = null;
         List<String> notes = new ArrayList<>();
         try {
             DatamoverEnvironment.checkProgress(env);
@@ -86,6 +89,8 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
                     : ExpectedDigest.parse(DatamoverEnvironment.EXPECT_DIGEST, want);
             if (dm.azure()) {
                 azure = dm.azureSettings(env);
+            } else if (dm.gcp()) {
+                gcs = dm.gcsSettings(env, notes);
             } else {
                 settings = dm.settings(env, notes);
             }
@@ -99,7 +104,7 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
         // SIGTERM (the DataDownload cancelled, the pod deleted): reported as cancelled, naming TARGET_PATH
         try (SignalGuard.Armed guard = signals.arm(dm.targetPath().toString());
              ObjectStorage store = new ObjectStorage()) {
-            return restore(dm, location(dm, settings, azure, store), store, out, err, guard);
+            return restore(dm, location(dm, settings, azure, gcs, store), store, out, err, guard);
         }
     }
 
@@ -117,9 +122,12 @@ final class DatamoverRestoreCommand implements Callable<Integer> {
 
     /** The backup location in the BSL's bucket or container, its store made into {@code storage}. */
     private BackupLocation location(DatamoverEnvironment dm, S3Settings settings, AzureSettings azure,
-                                    ObjectStorage storage) {
+                                    GcsSettings gcs, ObjectStorage storage) {
         if (azure != null) {
             return new ObjectStoreBackupLocation(storage.blobStore(() -> azure, spec).container(dm.bucket()), dm.prefix());
+        }
+        if (gcs != null) {
+            return new ObjectStoreBackupLocation(storage.gcsStore(() -> gcs, spec).bucket(dm.bucket()), dm.prefix());
         }
         return new ObjectStoreBackupLocation(storage.use(open(dm, settings)).bucket(dm.bucket()), dm.prefix());
     }

@@ -2,7 +2,9 @@ package io.qcow2j.cli;
 
 import io.qcow2j.core.internal.PrintableText;
 import io.qcow2j.oadp.ObjectStoreBackupLocation;
-import io.qcow2j.s3.ObjectStore;
+import io.qcow2j.azure.AzureSettings;
+import io.qcow2j.core.remote.ObjectContainer;
+import io.qcow2j.gcs.GcsSettings;
 import io.qcow2j.s3.S3Settings;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,15 +44,19 @@ final class DatamoverVerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         DatamoverEnvironment dm;
-        S3Settings settings;
+        S3Settings s3 = null;
+        AzureSettings azure = null;
+        GcsSettings gcs = null;
         List<String> notes = new ArrayList<>();
         try {
             dm = DatamoverEnvironment.parseLocation(env);
-            if (dm.azure()) { // verifying lists the backup's objects, which only the S3 store does yet
-                throw new IllegalArgumentException(DatamoverEnvironment.PROVIDER + "=azure: datamover-verify reads"
-                        + " S3 buckets only; restore with datamover-restore");
+            if (dm.azure()) {
+                azure = dm.azureSettings(env);
+            } else if (dm.gcp()) {
+                gcs = dm.gcsSettings(env, notes);
+            } else {
+                s3 = dm.settings(env, notes);
             }
-            settings = dm.settings(env, notes);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -59,18 +65,17 @@ final class DatamoverVerifyCommand implements Callable<Integer> {
         flags.namespace = flags.namespace != null ? flags.namespace : dm.namespace();
         flags.vm = flags.vm != null ? flags.vm : dm.vmName();
         flags.disk = flags.disk != null ? flags.disk : dm.volume();
-        ObjectStore store;
-        try {
-            store = ObjectStore.create(settings, env);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
-        }
-        try (store) {
-            ObjectStoreBackupLocation location = new ObjectStoreBackupLocation(store.bucket(dm.bucket()), dm.prefix());
-            return VerifyOutput.run(spec, flags, location, events, n -> {
-                var s = store.statistics();
-                n.put("bytes-fetched", s.bytesFetched()).put("requests", s.requests()).put("retries", s.retries());
-            }, spec.commandLine().getOut(), spec.commandLine().getErr());
+        AzureSettings azureSettings = azure;
+        GcsSettings gcsSettings = gcs;
+        S3Settings s3Settings = s3;
+        try (ObjectStorage remote = new ObjectStorage()) {
+            ObjectContainer bucket = azureSettings != null
+                    ? remote.blobStore(() -> azureSettings, spec).container(dm.bucket())
+                    : gcsSettings != null ? remote.gcsStore(() -> gcsSettings, spec).bucket(dm.bucket())
+                    : remote.store(() -> s3Settings, spec, env).bucket(dm.bucket());
+            ObjectStoreBackupLocation location = new ObjectStoreBackupLocation(bucket, dm.prefix());
+            return VerifyOutput.run(spec, flags, location, events, remote::addTo, spec.commandLine().getOut(),
+                    spec.commandLine().getErr());
         }
     }
 }

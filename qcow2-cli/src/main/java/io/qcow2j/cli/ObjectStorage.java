@@ -7,6 +7,9 @@ import io.qcow2j.azure.BlobStore;
 import io.qcow2j.core.ByteSource;
 import io.qcow2j.core.FileByteSource;
 import io.qcow2j.core.remote.StoreStatistics;
+import io.qcow2j.gcs.GcsLocation;
+import io.qcow2j.gcs.GcsSettings;
+import io.qcow2j.gcs.GcsStore;
 import io.qcow2j.s3.ObjectStore;
 import io.qcow2j.s3.ObjectStoreStatistics;
 import io.qcow2j.s3.S3Location;
@@ -22,16 +25,17 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * The object stores a command reads from (S3, Azure Blob Storage), each made on first use, and what
+ * The object stores a command reads from (S3, Azure Blob Storage, Google Cloud Storage), each made on first use, and what
  * they cost (requests, bytes) for the summary and the progress events. Closed with the command.
  */
 final class ObjectStorage implements AutoCloseable {
     private ObjectStore store;
     private BlobStore blobStore;
+    private GcsStore gcsStore;
 
-    /** Whether {@code image} names an object ({@code s3://} or {@code az://}) and not a local path. */
+    /** Whether {@code image} names an object ({@code s3://}, {@code az://} or {@code gs://}) and not a local path. */
     static boolean isRemote(String image) {
-        return S3Location.isS3Uri(image) || BlobLocation.isAzureUri(image);
+        return S3Location.isS3Uri(image) || BlobLocation.isAzureUri(image) || GcsLocation.isGcsUri(image);
     }
 
     /** {@code store}, made by the caller, as this command's S3 store; closed with it. */
@@ -56,6 +60,21 @@ final class ObjectStorage implements AutoCloseable {
             }
         }
         return blobStore;
+    }
+
+    /**
+     * The Cloud Storage store for {@code settings}; once made, the same one. Credentials it cannot use
+     * (a file that is missing or not a credentials JSON) are a usage error naming what named them.
+     */
+    GcsStore gcsStore(Supplier<GcsSettings> settings, CommandSpec spec) {
+        if (gcsStore == null) {
+            try {
+                gcsStore = GcsStore.create(settings.get());
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+            }
+        }
+        return gcsStore;
     }
 
     /**
@@ -87,7 +106,8 @@ final class ObjectStorage implements AutoCloseable {
     }
 
     /**
-     * Opens {@code images} (local paths, {@code s3://bucket/key} and {@code az://container/blob} URIs,
+     * Opens {@code images} (local paths, {@code s3://bucket/key}, {@code az://container/blob} and
+     * {@code gs://bucket/object} URIs,
      * in any mix), oldest first; on failure closes what it opened.
      */
     List<ByteSource> open(List<String> images, CommandSpec spec, Map<String, String> env) throws IOException {
@@ -110,6 +130,14 @@ final class ObjectStorage implements AutoCloseable {
                         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
                     }
                     sources.add(blobStore(() -> azureFromEnvironment(spec, env), spec).open(location));
+                } else if (GcsLocation.isGcsUri(image)) {
+                    GcsLocation location;
+                    try {
+                        location = GcsLocation.parse(image);
+                    } catch (IllegalArgumentException e) {
+                        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+                    }
+                    sources.add(gcsStore(() -> gcsFromEnvironment(spec, env), spec).open(location));
                 } else {
                     sources.add(FileByteSource.open(Path.of(image)));
                 }
@@ -132,6 +160,15 @@ final class ObjectStorage implements AutoCloseable {
         }
     }
 
+    /** Google's variables of {@code env}; malformed ones are a usage error naming them. */
+    static GcsSettings gcsFromEnvironment(CommandSpec spec, Map<String, String> env) {
+        try {
+            return GcsEnvironment.fromEnvironment(env);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
     /** The store's warnings (an object without ETag), as {@code warning:} lines say them. */
     List<String> warnings() {
         return store == null ? List.of() : store.warnings();
@@ -139,7 +176,7 @@ final class ObjectStorage implements AutoCloseable {
 
     /** Whether anything was read from object storage. */
     boolean used() {
-        return store != null || blobStore != null;
+        return store != null || blobStore != null || gcsStore != null;
     }
 
     /** Requests and bytes so far, all stores together; zeros when none was made. */
@@ -149,7 +186,10 @@ final class ObjectStorage implements AutoCloseable {
             ObjectStoreStatistics o = store.statistics();
             s = s.plus(new StoreStatistics(o.requests(), o.retries(), o.bytesFetched()));
         }
-        return blobStore == null ? s : s.plus(blobStore.statistics());
+        if (blobStore != null) {
+            s = s.plus(blobStore.statistics());
+        }
+        return gcsStore == null ? s : s.plus(gcsStore.statistics());
     }
 
     /** {@code bytes-fetched}, {@code requests} and {@code retries}, when object storage was read. */
@@ -178,6 +218,9 @@ final class ObjectStorage implements AutoCloseable {
         }
         if (blobStore != null) {
             blobStore.close();
+        }
+        if (gcsStore != null) {
+            gcsStore.close();
         }
     }
 

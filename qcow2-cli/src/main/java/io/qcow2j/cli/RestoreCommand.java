@@ -44,7 +44,8 @@ final class RestoreCommand implements Callable<Integer> {
     @Parameters(paramLabel = "IMAGE", arity = "1..*", description = {"qcow2 images, full backup first, newest last:",
         "paths, s3://bucket/key objects (AWS_* environment, shared files, AWS_ENDPOINT_URL), or",
         "az://container/blob blobs (AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT with a key or",
-        "Entra ID credentials)."})
+        "Entra ID credentials), or gs://bucket/object objects (GOOGLE_APPLICATION_CREDENTIALS, else application",
+        "default credentials; STORAGE_EMULATOR_HOST for an emulator)."})
     List<String> images;
 
     private final Events events;
@@ -107,7 +108,7 @@ final class RestoreCommand implements Callable<Integer> {
         return ExitCode.OK;
     }
 
-    /** Local files as before (same-file checks by inode); any s3:// or az:// image makes it a chain of sources. */
+    /** Local files as before (same-file checks by inode); any s3://, az:// or gs:// image makes it a chain of sources. */
     private Chain open(ObjectStorage remote, RestoreOptions opts) throws java.io.IOException {
         if (images.stream().noneMatch(ObjectStorage::isRemote)) {
             return Chain.open(images.stream().map(Path::of).toList(), opts.chainOptions());

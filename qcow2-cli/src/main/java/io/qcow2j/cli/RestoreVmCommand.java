@@ -1,5 +1,7 @@
 package io.qcow2j.cli;
 
+import io.qcow2j.azure.AzureSettings;
+import io.qcow2j.gcs.GcsSettings;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qcow2j.core.internal.PrintableText;
@@ -109,13 +111,17 @@ final class RestoreVmCommand implements Callable<Integer> {
             }
         }
         this.expected = expected;
-        if ((root != null ? 1 : 0) + (s3.bucket != null ? 1 : 0) + (container != null ? 1 : 0) != 1) {
+        if ((root != null ? 1 : 0) + (s3.bucket != null ? 1 : 0) + (container != null ? 1 : 0)
+                + (s3.gcsBucket != null ? 1 : 0) != 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "give the backup location: --root DIR,"
-                    + " --bucket BUCKET [--prefix PREFIX] or --container CONTAINER [--prefix PREFIX] (one of them)");
+                    + " --bucket BUCKET, --container CONTAINER or --gcs-bucket BUCKET, the last three with"
+                    + " [--prefix PREFIX] (one of them)");
         }
-        if (root != null && s3.anyConnectionFlag() || container != null && s3.anyEndpointFlag()) {
+        if (root != null && s3.anyConnectionFlag()
+                || (container != null || s3.gcsBucket != null) && s3.anyEndpointFlag()) {
             throw new CommandLine.ParameterException(spec.commandLine(), root != null
-                    ? "--prefix and the S3 options need --bucket" : "the S3 options need --bucket, not --container");
+                    ? "--prefix and the S3 options need --bucket"
+                    : "the S3 options need --bucket, not " + (container != null ? "--container" : "--gcs-bucket"));
         }
         String named = String.join(", ", targets.values().stream().map(Path::toString).toList());
         try (SignalGuard.Armed guard = signals.arm(named); ObjectStorage remote = new ObjectStorage()) {
@@ -136,7 +142,10 @@ final class RestoreVmCommand implements Callable<Integer> {
         try {
             BackupLocation location = root != null ? new DirectoryBackupLocation(root)
                     : container != null ? new ObjectStoreBackupLocation(remote.blobStore(() -> s3.withMaxRequests(spec,
-                            ObjectStorage.azureFromEnvironment(spec, env)), spec).container(container), s3.prefix)
+                            ObjectStorage.azureFromEnvironment(spec, env), AzureSettings::withMaxConnections), spec).container(container), s3.prefix)
+                    : s3.gcsBucket != null ? new ObjectStoreBackupLocation(remote.gcsStore(() -> s3.withMaxRequests(spec,
+                            ObjectStorage.gcsFromEnvironment(spec, env), GcsSettings::withMaxConnections), spec)
+                            .bucket(s3.gcsBucket), s3.prefix)
                     : new ObjectStoreBackupLocation(remote.store(() -> s3.settings(spec, env), spec, env).bucket(s3.bucket), s3.prefix);
             plan = VmRestorePlanner.plan(location, backup, namespace, vm, targets);
         } catch (IllegalArgumentException e) {

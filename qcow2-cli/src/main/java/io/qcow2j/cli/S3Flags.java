@@ -5,6 +5,7 @@ import io.qcow2j.s3.S3Settings;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.BiFunction;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -17,6 +18,10 @@ final class S3Flags {
     @Option(names = "--bucket", paramLabel = "BUCKET",
             description = "Read the backup location from this bucket (instead of --root).")
     String bucket;
+    @Option(names = "--gcs-bucket", paramLabel = "BUCKET", description = "Read the backup location from this Google"
+            + " Cloud Storage bucket instead (GOOGLE_APPLICATION_CREDENTIALS, else application default credentials;"
+            + " STORAGE_EMULATOR_HOST for an emulator).")
+    String gcsBucket;
     @Option(names = "--prefix", paramLabel = "PREFIX",
             description = "The location's prefix in the bucket or container, in full (e.g. velero-kubevirt-datamover).")
     String prefix;
@@ -68,11 +73,14 @@ final class S3Flags {
         return b.build();
     }
 
-    /** {@code azure} with the ceiling of --max-requests, which applies to a blob container too. */
-    io.qcow2j.azure.AzureSettings withMaxRequests(CommandSpec spec, io.qcow2j.azure.AzureSettings azure) {
+    /**
+     * {@code settings} of another store (a blob container, a Cloud Storage bucket) with the ceiling
+     * of --max-requests, which applies to it too; {@code with} sets the ceiling.
+     */
+    <T> T withMaxRequests(CommandSpec spec, T settings, BiFunction<T, Integer, T> with) {
         try {
-            return maxRequests == null ? azure
-                    : azure.withMaxConnections(ObjectStorage.maxRequests("--max-requests", maxRequests));
+            return maxRequests == null ? settings
+                    : with.apply(settings, ObjectStorage.maxRequests("--max-requests", maxRequests));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }

@@ -1,5 +1,6 @@
 package io.qcow2j.cli;
 
+import io.qcow2j.gcs.GcsSettings;
 import io.qcow2j.oadp.BackupLocation;
 import io.qcow2j.oadp.DirectoryBackupLocation;
 import io.qcow2j.oadp.ObjectStoreBackupLocation;
@@ -46,15 +47,19 @@ final class VerifyBackupCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if ((root == null) == (s3.bucket == null)) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "give the backup location: --root DIR, or --bucket BUCKET [--prefix PREFIX] (not both)");
+        if ((root != null ? 1 : 0) + (s3.bucket != null ? 1 : 0) + (s3.gcsBucket != null ? 1 : 0) != 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give the backup location: --root DIR,"
+                    + " --bucket BUCKET [--prefix PREFIX] or --gcs-bucket BUCKET [--prefix PREFIX] (one of them)");
         }
-        if (root != null && s3.anyConnectionFlag()) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--prefix and the S3 options need --bucket");
+        if (root != null && s3.anyConnectionFlag() || s3.gcsBucket != null && s3.anyEndpointFlag()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), root != null
+                    ? "--prefix and the S3 options need --bucket" : "the S3 options need --bucket, not --gcs-bucket");
         }
         try (ObjectStorage remote = new ObjectStorage()) {
             BackupLocation location = root != null ? new DirectoryBackupLocation(root)
+                    : s3.gcsBucket != null ? new ObjectStoreBackupLocation(remote.gcsStore(() -> s3.withMaxRequests(spec,
+                            ObjectStorage.gcsFromEnvironment(spec, env), GcsSettings::withMaxConnections), spec)
+                            .bucket(s3.gcsBucket), s3.prefix)
                     : new ObjectStoreBackupLocation(remote.store(() -> s3.settings(spec, env), spec, env).bucket(s3.bucket), s3.prefix);
             return VerifyOutput.run(spec, flags, location, events, remote::addTo, spec.commandLine().getOut(),
                     spec.commandLine().getErr());

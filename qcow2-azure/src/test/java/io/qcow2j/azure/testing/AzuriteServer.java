@@ -8,20 +8,15 @@ import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import com.azure.core.util.BinaryData;
 import io.qcow2j.azure.AzureCredentials;
 import io.qcow2j.azure.AzureSettings;
-import java.io.BufferedReader;
+import io.qcow2j.core.testing.ServerProcess;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * A real Azure Blob Storage server for tests: Azurite's blob service (npm package {@code azurite}),
@@ -63,11 +58,7 @@ public final class AzuriteServer implements AutoCloseable {
         String why = "Azurite is not installed: set QCOW2J_AZURITE to its azurite-blob executable (.ci/run installs"
                 + " it with npm into a cache directory)";
         if (p == null || p.isBlank() || !Files.isExecutable(Path.of(p))) {
-            if ("1".equals(System.getenv("QCOW2J_REQUIRE_EMULATORS"))) {
-                throw new IllegalStateException(why + (p == null ? "" : "; not executable: " + p));
-            }
-            System.err.println("SKIPPED: " + why);
-            Assumptions.abort(why);
+            ServerProcess.notInstalled(why, p == null ? null : "not executable: " + p);
         }
         return Path.of(p);
     }
@@ -88,30 +79,10 @@ public final class AzuriteServer implements AutoCloseable {
         Path dir = Files.createTempDirectory("azurite");
         ProcessBuilder pb = new ProcessBuilder(exe.toString(), "--blobHost", "127.0.0.1", "--blobPort", "0",
                 "--location", dir.toString(), "--disableTelemetry", "--skipApiVersionCheck",
-                "--disableProductStyleUrl", "--silent").redirectErrorStream(true);
+                "--disableProductStyleUrl", "--silent");
         pb.environment().put("AZURITE_ACCOUNTS", ACCOUNT + ":" + KEY);
-        Process process = pb.start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                StandardCharsets.UTF_8));
-        StringBuilder seen = new StringBuilder();
-        for (String line; (line = out.readLine()) != null; ) {
-            seen.append(line).append('\n');
-            Matcher m = LISTENING.matcher(line);
-            if (m.find()) {
-                Thread drain = new Thread(() -> {
-                    try {
-                        out.lines().forEach(l -> { });
-                    } catch (java.io.UncheckedIOException closed) {
-                        // the server was stopped and its output closed: nothing left to drain
-                    }
-                }, "azurite-output");
-                drain.setDaemon(true);
-                drain.start();
-                return new AzuriteServer(dir, process, URI.create(m.group(1) + "/" + ACCOUNT));
-            }
-        }
-        process.destroyForcibly();
-        throw new IOException("Azurite did not start: " + seen);
+        ServerProcess.Started started = ServerProcess.start(pb, LISTENING, "azurite");
+        return new AzuriteServer(dir, started.process(), URI.create(started.listening().group(1) + "/" + ACCOUNT));
     }
 
     /** {@code http://127.0.0.1:port/account}. */
@@ -155,19 +126,6 @@ public final class AzuriteServer implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // a temporary directory: best effort
-        }
+        ServerProcess.stop(process, dir);
     }
 }

@@ -15,10 +15,8 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -135,7 +133,8 @@ class AzureRestoreTest {
         // metadata reads are at most 256 KiB (the opening read-ahead, L2 tables): a larger GET is data;
         // the SDK sends the blob name's slashes as %2F
         proxy.onceBefore(r -> r.method().equals("GET") && r.target().endsWith(key.substring(key.lastIndexOf('/') + 1))
-                && rangeLength(r.header("x-ms-range")) > 256 << 10, () -> server.put(container, key, replaced));
+                && DatamoverTarget.rangeLength(r.header("x-ms-range")) > 256 << 10,
+                () -> server.put(container, key, replaced));
         CliRun r = DatamoverTarget.run(env(container, "b3", "rootdisk", endpoint));
         dm.assertRefused(r, 4, "az://" + container + "/" + key, "changed since it was opened");
         assertEquals("incomplete", JSON.readTree(r.out()).path("error").path("kind").asText(), r.out());
@@ -143,28 +142,28 @@ class AzureRestoreTest {
 
     @Test
     void restoreOfAzUrisWithAConnectionString() throws IOException {
-        String container = upload();
-        List<String> args = new ArrayList<>(List.of("restore", "--json", "--output", dm.target.toString()));
-        for (String id : List.of("cp1", "cp2", "cp3")) {
-            args.add("az://" + container + "/" + BackupImages.PREFIX + "/" + dm.layout.key(id, "rootdisk"));
-        }
-        CliRun r = CliRun.cli(connectionStringEnv(), args.toArray(String[]::new));
-        assertEquals(0, r.exit(), r.err());
-        assertEquals(-1, Files.mismatch(images.oracle("b3", "rootdisk"), dm.target));
-        assertTrue(JSON.readTree(r.out()).path("bytes-fetched").asLong() > 0, r.out());
+        dm.assertRestoresObjects(connectionStringEnv(), "az", upload());
     }
 
     @Test
     void restoreVmFromAContainer() throws IOException {
+        dm.assertRestoresVm(connectionStringEnv(), "--container", upload());
+    }
+
+    @Test
+    void datamoverVerifyListsTheContainer() throws IOException {
         String container = upload();
-        Path root = dir.resolve("root.raw");
-        Path data = dir.resolve("data.raw");
-        CliRun r = CliRun.cli(connectionStringEnv(), "restore-vm", "--json", "--container", container, "--prefix",
-                BackupImages.PREFIX, "--backup", "b5", "--namespace", dm.layout.ns, "--vm", dm.layout.vm,
-                "--target", "rootdisk-pvc=" + root, "--target", "datadisk-pvc=" + data);
-        assertEquals(0, r.exit(), r.err());
-        assertEquals(-1, Files.mismatch(images.oracle("b5", "rootdisk"), root));
-        assertEquals(-1, Files.mismatch(images.oracle("b5", "datadisk"), data));
+        CliRun v = CliRun.cli(env(container, "b3"), "datamover-verify", "--json");
+        assertEquals(0, v.exit(), v.err());
+        JsonNode report = JSON.readTree(v.out());
+        assertEquals(1, report.path("checked").asInt(), "the volume of the environment only: " + report);
+        assertTrue(report.path("requests").asLong() > 0, report.toString());
+        Map<String, String> all = env(container, "b3");
+        all.remove("KUBEVIRT_DM_VELERO_BACKUP_NAME");
+        all.remove("KUBEVIRT_DM_TARGET_VOLUME");
+        CliRun whole = CliRun.cli(all, "datamover-verify", "--json");
+        assertEquals(0, whole.exit(), whole.err());
+        assertTrue(JSON.readTree(whole.out()).path("checked").asInt() > 1, whole.out());
     }
 
     private Map<String, String> connectionStringEnv() {
@@ -228,20 +227,6 @@ class AzureRestoreTest {
 
     /** The controller's azure environment with {@code variable} set to {@code value} (null: unset) is refused. */
     private void refusedWith(String variable, String value, String... fragments) throws IOException {
-        Map<String, String> env = env("c", "b3");
-        if (value == null) {
-            env.remove(variable);
-        } else {
-            env.put(variable, value);
-        }
-        dm.assertRefused(DatamoverTarget.run(env), 2, fragments);
-    }
-
-    private static long rangeLength(String range) {
-        if (range == null || !range.startsWith("bytes=")) {
-            return -1;
-        }
-        String[] p = range.substring(6).split("-");
-        return Long.parseLong(p[1].trim()) - Long.parseLong(p[0].trim()) + 1;
+        dm.assertRefusedWith(env("c", "b3"), variable, value, fragments);
     }
 }

@@ -11,6 +11,7 @@ import io.qcow2j.oadp.ControllerBackup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,5 +102,58 @@ public class DatamoverTarget {
         assertFalse(Files.exists(target), "target created although refused");
         assertNoStagingFile();
         return errors.get(0);
+    }
+
+    /**
+     * {@code restore --json} of b3's rootdisk chain as objects ({@code scheme://container/<prefix>/<key>})
+     * gives the downloader's disk at {@link #target}, and says it fetched bytes.
+     */
+    public void assertRestoresObjects(Map<String, String> env, String scheme, String container) throws IOException {
+        List<String> args = new ArrayList<>(List.of("restore", "--json", "--output", target.toString()));
+        for (String id : List.of("cp1", "cp2", "cp3")) {
+            args.add(scheme + "://" + container + "/" + BackupImages.PREFIX + "/" + layout.key(id, "rootdisk"));
+        }
+        CliRun r = CliRun.cli(env, args.toArray(String[]::new));
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(-1, Files.mismatch(images.oracle("b3", "rootdisk"), target));
+        assertTrue(JSON.readTree(r.out()).path("bytes-fetched").asLong() > 0, r.out());
+    }
+
+    /** {@code restore-vm} of b5's two disks from the location {@code locationFlags} name gives the downloader's disks. */
+    public void assertRestoresVm(Map<String, String> env, String... locationFlags) throws IOException {
+        Path root = dir.resolve("root.raw");
+        Path data = dir.resolve("data.raw");
+        List<String> args = new ArrayList<>(List.of("restore-vm", "--json"));
+        args.addAll(List.of(locationFlags));
+        args.addAll(List.of("--prefix", BackupImages.PREFIX, "--backup", "b5", "--namespace", layout.ns, "--vm",
+                layout.vm, "--target", "rootdisk-pvc=" + root, "--target", "datadisk-pvc=" + data));
+        CliRun r = CliRun.cli(env, args.toArray(String[]::new));
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(-1, Files.mismatch(images.oracle("b5", "rootdisk"), root));
+        assertEquals(-1, Files.mismatch(images.oracle("b5", "datadisk"), data));
+    }
+
+    /** The length of a {@code bytes=a-b} range header; -1 for none. */
+    public static long rangeLength(String range) {
+        if (range == null || !range.startsWith("bytes=")) {
+            return -1;
+        }
+        String[] p = range.substring(6).split("-");
+        return Long.parseLong(p[1].trim()) - Long.parseLong(p[0].trim()) + 1;
+    }
+
+    /**
+     * {@code env} with {@code variable} set to {@code value} (null: unset) is a usage error (exit 2)
+     * saying {@code fragments}.
+     */
+    public void assertRefusedWith(Map<String, String> env, String variable, String value, String... fragments)
+            throws IOException {
+        Map<String, String> changed = new HashMap<>(env);
+        if (value == null) {
+            changed.remove(variable);
+        } else {
+            changed.put(variable, value);
+        }
+        assertRefused(run(changed), 2, fragments);
     }
 }

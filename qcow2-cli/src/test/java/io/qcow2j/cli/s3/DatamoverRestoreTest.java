@@ -187,8 +187,9 @@ class DatamoverRestoreTest {
         env.put("KUBEVIRT_DM_BSL_INSECURE_SKIP_TLS_VERIFY", "yes");
         assertRefused(run(env), 2, "KUBEVIRT_DM_BSL_INSECURE_SKIP_TLS_VERIFY=yes", "not a boolean");
         env = env("b", "b3");
-        env.put("KUBEVIRT_DM_BSL_PROVIDER", "gcp");
-        assertRefused(run(env), 2, "KUBEVIRT_DM_BSL_PROVIDER=gcp");
+        env.put("KUBEVIRT_DM_BSL_PROVIDER", "gcp"); // read as Google's now: the AWS credentials file is refused
+        assertRefused(run(env), 2, "KUBEVIRT_DM_CREDENTIALS_FILE",
+                "not a service account or external account credentials file");
         env = env("b", "b3");
         env.put("KUBEVIRT_DM_BSL_S3_URL", "minio:9000");
         assertRefused(run(env), 2, "KUBEVIRT_DM_BSL_S3_URL", "http://");
