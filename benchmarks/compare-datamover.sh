@@ -51,6 +51,14 @@ esac
 py="python3 $here/datamover_bench.py"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/qcow2j-dm-bench.XXXXXX")
+# A field of datamover-restore's one-line JSON summary (KUBEVIRT_DM_SUMMARY=json); empty if absent.
+summary_field() {
+    printf '%s' "$1" | python3 -c 'import json, sys
+try:
+    print(json.loads(sys.stdin.read().strip().splitlines()[-1]).get(sys.argv[1], ""))
+except (ValueError, IndexError):
+    print("")' "$2"
+}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port)
 relay_pid=
@@ -139,13 +147,13 @@ for chain in "${chains[@]}"; do
                         KUBEVIRT_DM_BSL_PREFIX=oadp-kubevirt-datamover \
                         KUBEVIRT_DM_CREDENTIALS_FILE="$work/cloud" KUBEVIRT_DM_VM_NAME=$vm \
                         KUBEVIRT_DM_VM_NAMESPACE=$ns KUBEVIRT_DM_VELERO_BACKUP_NAME=bk \
-                        KUBEVIRT_DM_TARGET_VOLUME=rootdisk KUBEVIRT_DM_TARGET_PATH="$out" \
+                        KUBEVIRT_DM_TARGET_VOLUME=rootdisk KUBEVIRT_DM_TARGET_PATH="$out" KUBEVIRT_DM_SUMMARY=json \
                         "${jail[@]}" /usr/bin/time -f 'rss %M cpu %U %S' -o "$work/time" \
                         "$repo/bin/qcow2-restore" datamover-restore; } 2>/dev/null) || true
                     secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.3f", e - s }')
-                    fetched=$(echo "$json" | awk -F'[:,]' '/"bytes-fetched"/ { gsub(/ /, "", $2); print $2 }')
-                    requests=$(echo "$json" | awk -F'[:,]' '/"requests"/ { gsub(/ /, "", $2); print $2 }')
-                    winning=$(echo "$json" | awk -F'[:,]' '/"data-bytes"/ { gsub(/ /, "", $2); print $2 }')
+                    fetched=$(summary_field "$json" bytes-fetched)
+                    requests=$(summary_field "$json" requests)
+                    winning=$(summary_field "$json" data-bytes)
                     [ -n "$fetched" ] || { echo "error: datamover-restore failed: $json" >&2; exit 1; }
                     [ "$i" -gt 0 ] && our_t+=("$secs") && our_rss+=("$(rss_of "$work/time")") \
                         && our_cpu+=("$(cpu_of "$work/time")")

@@ -122,7 +122,7 @@ record DatamoverEnvironment(String provider, String bucket, String prefix, Strin
             new Variable(EXPECT_DIGEST, "none", "xxh64-64k:<16 hex digits>: the restored disk must have it"
                     + " (verify-backup --deep prints it), else exit 4 and nothing published"),
             new Variable(REQUIRE_ETAG, "false", "true: refuse an object whose HEAD has no ETag (else a warning)"),
-            new Variable(MAX_REQUESTS, "32", "the most requests to the store at once, 1 to 256"),
+            new Variable(MAX_REQUESTS, "64 (S3), 32 (Azure)", "the most requests to the store at once, 1 to 256"),
             new Variable("AWS_ACCESS_KEY_ID", "none", "with the next two: wins over the credentials file"),
             new Variable("AWS_SECRET_ACCESS_KEY", "none", "its secret"),
             new Variable("AWS_SESSION_TOKEN", "none", "a session token for that key"),

@@ -36,7 +36,7 @@ final class S3Flags {
     @Option(names = "--insecure-skip-tls-verify", description = "Skip TLS certificate checks (test endpoints only).")
     boolean insecureSkipTlsVerify;
     @Option(names = "--max-requests", paramLabel = "N",
-            description = "At most N requests to the store at once (default 32; 1 to 256).")
+            description = "At most N requests to the store at once (default 64 for S3, 32 for Azure; 1 to 256).")
     String maxRequests;
 
     /** Whether an S3 flag other than --bucket was given. */

@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
 
 /**
  * One open, validated qcow2 image: header, L1 table and refcount table checked at open, L2 tables
@@ -122,6 +123,16 @@ public final class Qcow2Image implements Closeable {
      */
     public void validateAllTables() throws IOException {
         map.validateAllTables();
+    }
+
+    /**
+     * As {@link #validateAllTables()}; from a remote source ({@link ByteSource#preferredConcurrency()}
+     * above 0) the tables are fetched on {@code reads} all at once, up to the image's L2 budget
+     * ahead of the checks, instead of one after another (a round trip each). {@code reads}' thread
+     * count bounds the requests in flight; null reads one table after another.
+     */
+    public void validateAllTables(ExecutorService reads) throws IOException {
+        map.validateAllTables(reads);
     }
 
     /**

@@ -55,6 +55,10 @@ final class ChainOpening {
             boolean validateTables) throws IOException {
         OpenOptions options = chainOptions.open();
         ExecutorService pool = pool(openers.size(), ioParallelism, chainOptions.threadFactory());
+        // remote images: their L2 tables fetched all at once, on threads of their own (an opening
+        // thread waits for its image's), as many as the sources take requests in flight
+        ExecutorService tableReads = validateTables && ioParallelism > 0
+                ? pool(Integer.MAX_VALUE, ioParallelism, chainOptions.threadFactory()) : null;
         // one L2 budget for the whole chain: a composition window needs a slice or two per image (the
         // cache keeps at least one, however small its share)
         OpenOptions each = options.withL2CacheBytes(options.l2CacheBytes() / openers.size());
@@ -78,7 +82,7 @@ final class ChainOpening {
                     Qcow2Image img = h.open();
                     try {
                         if (validateTables) {
-                            img.validateAllTables();
+                            img.validateAllTables(tableReads);
                         }
                         return img;
                     } catch (IOException | RuntimeException e) {
@@ -92,6 +96,9 @@ final class ChainOpening {
             }
         } finally {
             pool.shutdown();
+            if (tableReads != null) {
+                tableReads.shutdownNow(); // what is left was cancelled: an image failed
+            }
         }
         return opened;
     }

@@ -139,7 +139,7 @@ class S3SettingsTest {
         s.sseCustomerKey()[0] = 2;
         assertEquals(0, s.sseCustomerKey()[0]);
         S3Settings other = s.toBuilder().maxConnections(3).build();
-        assertEquals(32, s.maxConnections());
+        assertEquals(64, s.maxConnections());
         assertEquals(3, other.maxConnections());
         assertTrue(other.hasSseCustomerKey());
     }

@@ -89,19 +89,73 @@ class RemoteLatencyTest {
             writes.add("write -P " + (k + 1) + " " + (k * 131072) + " 65536");
         }
         qemuIo(img, writes.toArray(String[]::new));
+        long gets = restoredRangedGets(img, "--json");
+        // the opening read, at most one for the L2 table, one for the 32 clusters (not 32)
+        assertTrue(gets >= 2 && gets <= 3, gets + " ranged GETs of " + proxy.requests().size() + " requests");
+    }
+
+    @Test
+    void neighbouringBlocksOfAnImageAreOneRequest() throws IOException {
+        // a cluster at the start of each of 4 consecutive 4 MiB blocks, written in guest order: in
+        // the file they follow each other, so the blocks' reads planned together are one GET
+        Path img = dir.resolve("blocks.qcow2");
+        QemuImg.create(img, 16 << 20, "cluster_size=65536");
+        List<String> writes = new ArrayList<>();
+        for (int b = 0; b < 4; b++) {
+            writes.add("write -P " + (b + 1) + " " + ((long) b << 22) + " 65536");
+        }
+        qemuIo(img, writes.toArray(String[]::new));
+        long gets = restoredRangedGets(img, "--workers", "4");
+        // the opening read, at most one for the L2 table, one for the 4 blocks' clusters (not 4)
+        assertTrue(gets >= 2 && gets <= 3, gets + " ranged GETs of " + proxy.requests().size() + " requests");
+    }
+
+    /**
+     * Uploads {@code img}, restores it through the relay with {@code restore} and {@code flags},
+     * checks the bytes against qemu's and returns the ranged GETs the relay saw.
+     */
+    private long restoredRangedGets(Path img, String... flags) throws IOException {
         String bucket = backups.server.createBucket();
-        backups.server.putObject(bucket, "scattered.qcow2", Files.readAllBytes(img));
+        String key = img.getFileName().toString();
+        backups.server.putObject(bucket, key, Files.readAllBytes(img));
         Path out = dir.resolve("out.raw");
-        CliRun r = CliRun.cli(DatamoverRun.awsEnv(proxy.endpoint()), "restore", "--json", "--output",
-                out.toString(), "s3://" + bucket + "/scattered.qcow2");
+        List<String> args = new ArrayList<>(List.of("restore"));
+        args.addAll(List.of(flags));
+        args.addAll(List.of("--output", out.toString(), "s3://" + bucket + "/" + key));
+        CliRun r = CliRun.cli(DatamoverRun.awsEnv(proxy.endpoint()), args.toArray(String[]::new));
         assertEquals(0, r.exit(), r.err());
         Path oracle = dir.resolve("oracle.raw");
         QemuImg.convertToRaw(img, oracle);
         assertEquals(-1, Files.mismatch(oracle, out));
-        // the opening read, at most one for the L2 table, one for the 32 clusters (not 32)
-        long gets = proxy.requests().stream().filter(q -> q.method().equals("GET") && q.headers().entrySet().stream()
+        return proxy.requests().stream().filter(q -> q.method().equals("GET") && q.headers().entrySet().stream()
                 .anyMatch(h -> h.getKey().equalsIgnoreCase("Range") && h.getValue().startsWith("bytes="))).count();
-        assertTrue(gets >= 2 && gets <= 3, gets + " ranged GETs of " + proxy.requests().size() + " requests");
+    }
+
+    @Test
+    void anImagesL2TablesAreFetchedTogether() throws IOException {
+        // 4 KiB clusters: an L2 table maps 2 MiB; a cluster in each of 8 tables, so validating the
+        // image reads 8 tables, and with one worker each 4 MiB block is one merged read
+        Path img = dir.resolve("tables.qcow2");
+        QemuImg.create(img, 16 << 20, "cluster_size=4096");
+        List<String> writes = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            writes.add("write -P " + (t + 1) + " " + ((t << 21) + 4096L * (t + 1)) + " 4096");
+        }
+        qemuIo(img, writes.toArray(String[]::new));
+        String bucket = backups.server.createBucket();
+        backups.server.putObject(bucket, "tables.qcow2", Files.readAllBytes(img));
+        Path oracle = dir.resolve("oracle.raw");
+        QemuImg.convertToRaw(img, oracle);
+        Path out = dir.resolve("out.raw");
+        CliRun r = CliRun.cli(DatamoverRun.awsEnv(proxy.endpoint()), "restore", "--workers", "1", "--output",
+                out.toString(), "s3://" + bucket + "/tables.qcow2");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(-1, Files.mismatch(oracle, out));
+        // HEAD, the opening read, 8 tables, 4 blocks
+        assertTrue(proxy.requestCount() <= 14, proxy.requestCount() + " requests");
+        // one data read at a time (one worker, one read a block): more in flight were the tables
+        assertTrue(proxy.maxRequestsInFlight() <= 64, "requests in flight: " + proxy.maxRequestsInFlight());
+        assertTrue(proxy.maxRequestsInFlight() >= 4, "requests in flight: " + proxy.maxRequestsInFlight());
     }
 
     private static void qemuIo(Path img, String... commands) throws IOException {

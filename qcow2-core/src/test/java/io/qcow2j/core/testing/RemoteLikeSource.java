@@ -3,8 +3,11 @@ package io.qcow2j.core.testing;
 import io.qcow2j.core.ByteSource;
 import io.qcow2j.core.FileByteSource;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -17,6 +20,9 @@ public final class RemoteLikeSource implements ByteSource {
     private final FileByteSource file;
     private final AtomicLong reads = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger maxInFlight = new AtomicInteger();
+    private volatile long delayNanos;
 
     private RemoteLikeSource(FileByteSource file) {
         this.file = file;
@@ -29,6 +35,17 @@ public final class RemoteLikeSource implements ByteSource {
     /** Reads made so far (each would be one request). */
     public long reads() {
         return reads.get();
+    }
+
+    /** Holds every read for {@code delay} before it starts, as a remote store's round trip would. */
+    public RemoteLikeSource delayReads(Duration delay) {
+        delayNanos = delay.toNanos();
+        return this;
+    }
+
+    /** The most reads that were in progress at once. */
+    public int maxReadsInFlight() {
+        return maxInFlight.get();
     }
 
     /** Bytes read so far. */
@@ -55,6 +72,23 @@ public final class RemoteLikeSource implements ByteSource {
     @Override
     public int read(ByteBuffer dst, long position) throws IOException {
         reads.incrementAndGet();
+        maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+        try {
+            if (delayNanos > 0) {
+                try {
+                    Thread.sleep(delayNanos / 1_000_000, (int) (delayNanos % 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("read interrupted");
+                }
+            }
+            return readNow(dst, position);
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private int readNow(ByteBuffer dst, long position) throws IOException {
         int start = dst.position();
         long pos = position;
         while (dst.hasRemaining()) {

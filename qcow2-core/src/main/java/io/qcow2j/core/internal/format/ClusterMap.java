@@ -8,7 +8,9 @@ import io.qcow2j.core.Extent;
 import io.qcow2j.core.Header;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
 
 /**
  * The cluster mapping of one image (spec "Cluster mapping"): the active L1 table, checked when read,
@@ -30,6 +32,7 @@ public final class ClusterMap {
     private final Header header;
     private final L1Table l1;
     private final RefcountTable refcounts;
+    private final ByteSource source;
     private final L2TableReader tables;
     private final L2Cache cache;
     private final ExtentWalker walker;
@@ -38,6 +41,7 @@ public final class ClusterMap {
 
     private ClusterMap(ByteSource source, Header header, L1Table l1, RefcountTable refcounts, long fileSize,
             long cacheBudget) {
+        this.source = source;
         this.header = header;
         this.l1 = l1;
         this.refcounts = refcounts;
@@ -198,20 +202,71 @@ public final class ClusterMap {
      * buffer of their own and dropped, so the pass holds no table.
      */
     public void validateAllTables() throws IOException {
+        validateAllTables(null);
+    }
+
+    /**
+     * As {@link #validateAllTables()}; for a remote source with {@code reads} not null, the tables'
+     * bytes are fetched on {@code reads} all at once ({@link TablePrefetch}), at most this image's
+     * L2 budget of them ahead of the pass (at least one table), instead of one table after another.
+     */
+    public void validateAllTables(ExecutorService reads) throws IOException {
         long slice = L2Slice.heapBytes(1 << sliceBits, header.features().extendedL2());
         boolean keep = slicesInDisk() * slice <= cacheBudget;
-        int span = header.l2Bits() + header.clusterBits();
-        int sliceSpan = sliceBits + header.clusterBits();
-        long size = header.virtualSize();
         ByteBuffer buf = keep ? null : tables.readBuffer(tables.chunk());
         int perRead = keep ? 0 : buf.capacity() / header.l2EntryBytes();
         long[] entries = keep ? null : new long[perRead];
         long[] bitmaps = keep || !header.features().extendedL2() ? null : new long[perRead];
+        TablePrefetch prefetch = null;
+        if (reads != null && source.preferredConcurrency() > 0) {
+            prefetch = new TablePrefetch(source, reads, tableRanges(keep ? 1 << sliceBits : perRead),
+                    Math.max(cacheBudget, 1));
+        }
+        try {
+            validateTables(prefetch, keep, buf, entries, bitmaps);
+        } finally {
+            if (prefetch != null) {
+                prefetch.close();
+                tables.serveFrom(null, 0);
+            }
+        }
+    }
+
+    /**
+     * {position, length} of the bytes of each allocated table inside the disk that a validation
+     * pass reads, {@code unit} entries at a time, in the pass's order.
+     */
+    private List<long[]> tableRanges(int unit) {
+        int span = header.l2Bits() + header.clusterBits();
+        long clustersInDisk = (header.virtualSize() + header.clusterSize() - 1) >>> header.clusterBits();
+        List<long[]> ranges = new ArrayList<>();
         int n = l1.size();
         for (int i = l1.nextAllocated(0, n); i < n; i = l1.nextAllocated(i + 1, n)) {
+            long first = (long) i << header.l2Bits();
+            if ((long) i << span >= header.virtualSize()) {
+                break;
+            }
+            long inDisk = Math.min(1L << header.l2Bits(), clustersInDisk - first);
+            long read = Math.min(1L << header.l2Bits(), (inDisk + unit - 1) / unit * unit);
+            ranges.add(new long[] {l1.l2Offset(i), read * header.l2EntryBytes()});
+        }
+        return ranges;
+    }
+
+    private void validateTables(TablePrefetch prefetch, boolean keep, ByteBuffer buf, long[] entries,
+            long[] bitmaps) throws IOException {
+        int span = header.l2Bits() + header.clusterBits();
+        int sliceSpan = sliceBits + header.clusterBits();
+        long size = header.virtualSize();
+        int n = l1.size();
+        int k = 0;
+        for (int i = l1.nextAllocated(0, n); i < n; i = l1.nextAllocated(i + 1, n), k++) {
             long tableStart = (long) i << span;
             if (tableStart >= size) {
                 break; // entries are in guest order: every later table lies past the disk too
+            }
+            if (prefetch != null) {
+                tables.serveFrom(prefetch.take(k), l1.l2Offset(i));
             }
             if (keep) {
                 long tableEnd = Math.min(size, (long) (i + 1) << span);

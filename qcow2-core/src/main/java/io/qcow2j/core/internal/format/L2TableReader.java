@@ -56,6 +56,15 @@ final class L2TableReader {
     private final boolean extendedL2;
     /** Clusters that cover the disk: entries from here on are never read. */
     private final long clustersInDisk;
+    /**
+     * A table's bytes fetched ahead of a validation pass ({@link TablePrefetch}) and where they lie
+     * in the file: reads inside them are served from memory. Set and cleared by the pass's thread.
+     */
+    private volatile Served served;
+
+    /** {@code bytes} are the file's bytes at {@code position}. */
+    private record Served(ByteBuffer bytes, long position) {
+    }
 
     /** @param sliceBits log2 of the entries in one cached slice */
     L2TableReader(ByteSource source, Header header, L1Table l1, long fileSize, int sliceBits) {
@@ -129,7 +138,9 @@ final class L2TableReader {
         int bytes = count * stride;
         for (int at = 0; at < bytes; at += buf.capacity()) {
             buf.clear().limit(Math.min(buf.capacity(), bytes - at));
-            source.readFully(buf, start + at, "L2 table");
+            if (!serve(buf, start + at)) {
+                source.readFully(buf, start + at, "L2 table");
+            }
             buf.flip();
             LongBuffer words = buf.asLongBuffer();
             if (extendedL2) {
@@ -165,6 +176,25 @@ final class L2TableReader {
                 }
             }
         }
+    }
+
+    /**
+     * Serves reads inside {@code bytes}, the file's bytes at {@code position}, from them until the
+     * next call; null serves nothing.
+     */
+    void serveFrom(ByteBuffer bytes, long position) {
+        served = bytes == null ? null : new Served(bytes, position);
+    }
+
+    /** Fills {@code dst} from the served bytes when they hold all it wants at {@code position}. */
+    private boolean serve(ByteBuffer dst, long position) {
+        Served s = served;
+        long from = s == null ? -1 : position - s.position();
+        if (from < 0 || from + dst.remaining() > s.bytes().limit()) {
+            return false;
+        }
+        dst.put(s.bytes().duplicate().position((int) from).limit((int) from + dst.remaining()));
+        return true;
     }
 
     private void validateEntry(long e, long bm, long guest, long pos) throws InvalidImageException {

@@ -35,6 +35,9 @@ final class BlockPlanner {
 
         /** [{@code start}, {@code end}) reads as zeros on the sink already. */
         void zerosSkipped(long start, long end);
+
+        /** The window's blocks are all handed out: the next window's composition may take a while. */
+        void windowDone() throws InterruptedException;
     }
 
     private final Composition composition;
@@ -79,6 +82,7 @@ final class BlockPlanner {
             }
             try {
                 planWindow(w, wEnd, window);
+                scheduler.windowDone();
             } catch (InterruptedException e) {
                 throw new InterruptedWhilePlanning(e);
             }

@@ -10,12 +10,12 @@ import io.qcow2j.restore.target.Sink;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
 
 /**
- * One worker's assembly line: produces a {@link Block} in the worker's buffer (data read, compressed
- * clusters inflated, zeros filled where needed), adds its data chunks to the digest and writes it
- * with as few positional writes as possible. Not thread-safe: one per worker thread.
+ * One worker's assembly line: produces a {@link Block} in the buffer it came with (the remote reads
+ * {@link FetchAhead} started waited for, local data read, compressed clusters inflated, zeros filled
+ * where needed), adds its data chunks to the digest and writes it with as few positional writes as
+ * possible. Not thread-safe: one per worker thread.
  */
 final class BlockWriter implements AutoCloseable {
     /** Digest chunks per block: one bit each in a {@code long}. */
@@ -26,38 +26,34 @@ final class BlockWriter implements AutoCloseable {
     private final DiskDigest digest;
     private final Counters counters;
     private final ExtentReader reader = new ExtentReader();
-    private final BufferPool pool;
-    private final ByteBuffer buf;
-    /** Data reads of remote images, all of a block's at once; null when every image is local. */
-    private final BlockReads remoteReads;
+    /** Whether remote images' data comes fetched ({@link FetchAhead}) rather than read here. */
+    private final boolean remoteFetched;
 
-    /**
-     * @param remoteReads where the data reads of images with remote sources run, or null to read
-     *                    everything on this worker's thread
-     */
-    BlockWriter(List<Qcow2Image> images, Sink sink, DiskDigest digest, Counters counters, BufferPool pool,
-            ExecutorService remoteReads) {
+    /** @param remoteFetched whether {@link FetchAhead} fetches remote images' data */
+    BlockWriter(List<Qcow2Image> images, Sink sink, DiskDigest digest, Counters counters, boolean remoteFetched) {
         this.images = images;
-        this.remoteReads = remoteReads == null ? null : new BlockReads(remoteReads);
+        this.remoteFetched = remoteFetched;
         this.sink = sink;
         this.digest = digest;
         this.counters = counters;
-        this.pool = pool;
-        this.buf = pool.take();
     }
 
     /**
      * Assembles, hashes and writes one block. Only the 64 KiB chunks holding data are zero-filled
      * where needed and hashed (all-zero chunks add nothing to the digest); zero runs are skipped
      * on a sink that reads as zeros, handed to the kernel when long enough, and otherwise written
-     * along with their neighbours.
+     * along with their neighbours. The caller waits for {@code fetch} again before it reuses
+     * {@code buf}, whatever this throws.
+     *
+     * @param buf   the block's buffer, {@code block.length()} bytes, remote data arriving in it
+     * @param fetch the reads filling {@code buf} with remote data
      */
-    void write(Block block) throws IOException {
+    void write(Block block, ByteBuffer buf, BlockReads.Fetch fetch) throws IOException {
         long start = block.start();
         buf.clear().limit(block.length());
         long dataBytes = 0;
         long dataChunks = 0; // bit i: chunk i of the block holds data
-        // remote data first, all of the block's reads at once; the rest on this thread meanwhile
+        // local data on this thread while the remote reads are in flight
         for (ComposedExtent s : block.segments()) {
             if (s.kind() == Extent.Kind.ZERO) {
                 continue;
@@ -65,40 +61,27 @@ final class BlockWriter implements AutoCloseable {
             int at = (int) (s.start() - start);
             dataChunks |= chunkBits(at, (int) s.length());
             dataBytes += s.length();
-            if (isRemoteData(s)) {
-                // its own view of the buffer: the read runs on another thread
-                remoteReads.add(s.image(), images.get(s.image()), s.extent().hostOffset(),
-                        buf.slice(at, (int) s.length()), s.start());
-            }
-        }
-        if (remoteReads != null) {
-            remoteReads.start();
-        }
-        for (ComposedExtent s : block.segments()) {
-            if (s.kind() == Extent.Kind.ZERO || isRemoteData(s)) {
+            if (FetchAhead.fetched(images, s, remoteFetched)) {
                 continue;
             }
-            int at = (int) (s.start() - start);
             Qcow2Image image = images.get(s.image());
             if (s.kind() == Extent.Kind.DATA) {
                 try {
                     reader.read(image, s.extent(), buf.position(at));
                 } catch (IOException e) {
-                    awaitReads();
+                    fetch.awaitQuietly(); // the failure on this thread is reported; theirs come second
                     throw new Failures.GuestIOException(s.start(), e);
                 }
             } else {
                 try {
                     reader.read(image, s.extent(), buf.position(at)); // reports its guest offset
                 } catch (IOException | RuntimeException | Error e) {
-                    awaitReads();
+                    fetch.awaitQuietly();
                     throw e;
                 }
             }
         }
-        if (remoteReads != null) {
-            remoteReads.awaitAll();
-        }
+        fetch.awaitAll();
         boolean readsAsZeros = sink.readsAsZeros();
         int minZeroRun = sink.minZeroRun();
         for (ComposedExtent s : block.segments()) {
@@ -130,7 +113,7 @@ final class BlockWriter implements AutoCloseable {
             digest.add(firstChunk + c, DiskDigest.chunkHash(buf, c * DiskDigest.CHUNK, length));
         }
         try {
-            writeRuns(block, readsAsZeros, minZeroRun);
+            writeRuns(block, buf, readsAsZeros, minZeroRun);
         } catch (IOException e) {
             throw Failures.GuestIOException.writing(start, e);
         }
@@ -143,7 +126,7 @@ final class BlockWriter implements AutoCloseable {
      * must be written go out together; zero runs are skipped (sink reads as zeros) or zeroed
      * through the kernel ({@code minZeroRun} bytes or more).
      */
-    private void writeRuns(Block block, boolean readsAsZeros, int minZeroRun) throws IOException {
+    private void writeRuns(Block block, ByteBuffer buf, boolean readsAsZeros, int minZeroRun) throws IOException {
         long runStart = -1;
         long runEnd = -1;
         for (ComposedExtent s : block.segments()) {
@@ -155,7 +138,7 @@ final class BlockWriter implements AutoCloseable {
                 runEnd = s.end();
                 continue;
             }
-            writeRun(block.start(), runStart, runEnd);
+            writeRun(buf, block.start(), runStart, runEnd);
             runStart = -1;
             if (readsAsZeros) {
                 counters.zerosSkipped(s.length());
@@ -163,30 +146,13 @@ final class BlockWriter implements AutoCloseable {
                 counters.zeroRun(sink, s.start(), s.length());
             }
         }
-        writeRun(block.start(), runStart, runEnd);
+        writeRun(buf, block.start(), runStart, runEnd);
     }
 
-    private void writeRun(long blockStart, long runStart, long runEnd) throws IOException {
+    private void writeRun(ByteBuffer buf, long blockStart, long runStart, long runEnd) throws IOException {
         if (runStart >= 0) {
             sink.write(buf.slice((int) (runStart - blockStart), (int) (runEnd - runStart)), runStart);
             counters.wrote(runEnd - runStart);
-        }
-    }
-
-    /** Data of an image whose source asks for reads in flight, when there is a pool for them. */
-    private boolean isRemoteData(ComposedExtent s) {
-        return s.kind() == Extent.Kind.DATA && remoteReads != null
-                && images.get(s.image()).source().preferredConcurrency() > 0;
-    }
-
-    /** After a failure on this thread: the reads in flight still fill the buffer; theirs come second. */
-    private void awaitReads() {
-        if (remoteReads != null) {
-            try {
-                remoteReads.awaitAll();
-            } catch (IOException | RuntimeException e) {
-                // the failure on this thread is reported; this one came with it
-            }
         }
     }
 
@@ -198,10 +164,9 @@ final class BlockWriter implements AutoCloseable {
         return upTo & (-1L << first);
     }
 
-    /** Called once the worker has stopped: the buffer goes back to the pool. */
+    /** Called once the worker has stopped. */
     @Override
     public void close() {
         reader.close();
-        pool.give(buf);
     }
 }

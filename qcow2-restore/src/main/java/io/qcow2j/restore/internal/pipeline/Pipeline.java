@@ -10,6 +10,7 @@ import io.qcow2j.restore.target.Sink;
 import io.qcow2j.restore.target.WriteFailedException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.util.List;
@@ -23,9 +24,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Streams a validated chain into a {@link Sink}: the calling thread plans the composed disk
- * ({@link BlockPlanner}); worker threads assemble, hash and write each block ({@link BlockWriter})
- * in any order; at most {@code 2 * workers} pieces of work are in flight, so memory is bounded
- * whatever the disk size. The sink is forced to stable storage before {@link #run()} returns.
+ * ({@link BlockPlanner}), gives each block a buffer and starts its remote reads
+ * ({@link FetchAhead}); worker threads assemble, hash and write each block ({@link BlockWriter})
+ * in any order; at most {@code workers} buffers and {@code 2 * workers} pieces of work are in
+ * flight, so memory is bounded whatever the disk size. The sink is forced to stable storage
+ * before {@link #run()} returns.
  */
 public final class Pipeline {
     private final List<Qcow2Image> images;
@@ -57,7 +60,7 @@ public final class Pipeline {
         int lookupThreads = Math.min(images.size(), remote);
         ExecutorService lookups = lookupThreads > 1 ? Executors.newFixedThreadPool(lookupThreads, settings.threads())
                 : null;
-        // and a block's data reads go out together, on as many threads as the sources ask for
+        // and the blocks' data reads go out ahead of the workers, on as many threads as the sources ask for
         ExecutorService reads = remote > 0 ? Executors.newFixedThreadPool(remote, settings.threads()) : null;
         try {
             return run(new Composition(images, lookups), reads);
@@ -66,7 +69,7 @@ public final class Pipeline {
                 lookups.shutdownNow();
             }
             if (reads != null) {
-                reads.shutdown(); // idle by now: every worker waited for its reads
+                reads.shutdown(); // idle by now: every read was waited for before its buffer went back
             }
         }
     }
@@ -77,7 +80,7 @@ public final class Pipeline {
         DiskDigest digest = new DiskDigest(size);
         Failures failures = new Failures();
         int workers = settings.workers();
-        BufferPool buffers = new BufferPool(BlockPlanner.BLOCK);
+        BufferPool buffers = new BufferPool(BlockPlanner.BLOCK, workers);
         Queue<BlockWriter> writers = new ConcurrentLinkedQueue<>();
         ExecutorService pool = Executors.newFixedThreadPool(workers, settings.threads());
         Semaphore inFlight = new Semaphore(2 * workers);
@@ -86,11 +89,11 @@ public final class Pipeline {
                 FlushPolicy flush = new FlushPolicy(sink, settings.flushEvery(), failures, settings.threads())) {
             Counters counters = new Counters(flush, progress);
             ThreadLocal<BlockWriter> writer = ThreadLocal.withInitial(() -> {
-                BlockWriter w = new BlockWriter(images, sink, digest, counters, buffers, reads);
+                BlockWriter w = new BlockWriter(images, sink, digest, counters, reads != null);
                 writers.add(w);
                 return w;
             });
-            Work work = new Work(pool, inFlight, failures, counters, writer);
+            Work work = new Work(pool, inFlight, failures, counters, writer, buffers, reads);
             BlockPlanner planner = new BlockPlanner(composition, sink.readsAsZeros(), work);
             try {
                 stoppedAt = planner.plan();
@@ -169,14 +172,18 @@ public final class Pipeline {
         private final Failures failures;
         private final Counters counters;
         private final ThreadLocal<BlockWriter> writer;
+        private final BufferPool buffers;
+        private final FetchAhead fetchAhead;
 
         Work(ExecutorService pool, Semaphore inFlight, Failures failures, Counters counters,
-                ThreadLocal<BlockWriter> writer) {
+                ThreadLocal<BlockWriter> writer, BufferPool buffers, ExecutorService reads) {
             this.pool = pool;
             this.inFlight = inFlight;
             this.failures = failures;
             this.counters = counters;
             this.writer = writer;
+            this.buffers = buffers;
+            this.fetchAhead = new FetchAhead(images, buffers, reads, this::write);
         }
 
         @Override
@@ -191,14 +198,45 @@ public final class Pipeline {
 
         @Override
         public void block(Block b) throws InterruptedException {
+            if (stopping()) {
+                fetchAhead.discard(); // no more reads: the rest of the window is dropped quickly
+                return;
+            }
+            fetchAhead.add(b);
+        }
+
+        @Override
+        public void windowDone() throws InterruptedException {
+            handOut();
+        }
+
+        /** Hands out the blocks planned so far, unless the run is stopping. */
+        private void handOut() throws InterruptedException {
+            if (stopping()) {
+                fetchAhead.discard();
+            } else {
+                fetchAhead.flush();
+            }
+        }
+
+        private boolean stopping() {
+            return stopRequested() || failed();
+        }
+
+        /** The buffer goes back only once no read fills it any more, even when the write never ran. */
+        private void write(Block b, ByteBuffer buf, BlockReads.Fetch fetch) throws InterruptedException {
             submit(b.start(), () -> {
-                writer.get().write(b);
+                writer.get().write(b, buf, fetch);
                 return null;
+            }, () -> {
+                fetch.awaitQuietly();
+                buffers.give(buf);
             });
         }
 
         @Override
         public void zeroRun(long start, long end) throws InterruptedException {
+            handOut(); // work goes out in guest order: one worker meets a failure where it is first
             submit(start, () -> {
                 try {
                     counters.zeroRun(sink, start, end - start);
@@ -207,7 +245,7 @@ public final class Pipeline {
                 }
                 counters.done(end - start);
                 return null;
-            });
+            }, () -> { });
         }
 
         @Override
@@ -216,7 +254,9 @@ public final class Pipeline {
             counters.done(end - start);
         }
 
-        private void submit(long guestOffset, Uninterruptible.IoTask<?> task) throws InterruptedException {
+        /** Runs {@code task} on a worker unless the run is stopping, then {@code after} in any case. */
+        private void submit(long guestOffset, Uninterruptible.IoTask<?> task, Runnable after)
+                throws InterruptedException {
             inFlight.acquire();
             pool.execute(() -> {
                 try {
@@ -226,6 +266,7 @@ public final class Pipeline {
                 } catch (Throwable t) {
                     failures.record(guestOffset, t);
                 } finally {
+                    after.run();
                     inFlight.release();
                 }
             });
