@@ -6,15 +6,16 @@ import com.azure.core.util.Context;
 import com.azure.storage.blob.BlobClient;
 import com.azure.storage.blob.BlobServiceClient;
 import com.azure.storage.blob.models.BlobDownloadHeaders;
-import com.azure.storage.blob.models.BlobItem;
 import com.azure.storage.blob.models.BlobDownloadResponse;
+import com.azure.storage.blob.models.BlobItem;
 import com.azure.storage.blob.models.BlobProperties;
 import com.azure.storage.blob.models.BlobRange;
 import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.DownloadRetryOptions;
 import com.azure.storage.blob.models.ListBlobsOptions;
-import io.qcow2j.core.internal.RetryLoop;
+import io.qcow2j.core.ReadPart;
 import io.qcow2j.core.internal.RetryLoop.Attempt;
+import io.qcow2j.core.internal.RetryLoop;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -90,7 +91,30 @@ final class BlobRequests {
         });
     }
 
+    /**
+     * Reads {@code parts} (ascending, disjoint, inside the blob) with ranged GETs of the span from the
+     * first to the end of the last: the bytes between parts are read and dropped. A body cut short is
+     * resumed where it stopped, as {@link #read(BlobInfo, ByteBuffer, long, int, String)} does.
+     */
+    void read(BlobInfo info, List<ReadPart> parts, String structure) throws IOException {
+        long position = parts.get(0).position();
+        long span = parts.get(parts.size() - 1).end() - position;
+        if (span > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a scattered read of " + span + " bytes");
+        }
+        int length = (int) span;
+        PartsCursor cursor = new PartsCursor(parts, position);
+        call(info.location(), structure, position, "GET " + range(position, length), () -> {
+            readOnce(info, cursor, position + cursor.consumed, length - (int) cursor.consumed);
+            return null;
+        });
+    }
+
     private void readOnce(BlobInfo info, ByteBuffer dst, long position, int length) throws IOException {
+        readOnce(info, dst::put, position, length);
+    }
+
+    private void readOnce(BlobInfo info, Destination dst, long position, int length) throws IOException {
         requests.incrementAndGet();
         Sink sink = new Sink(dst, length);
         try {
@@ -138,17 +162,61 @@ final class BlobRequests {
                 (f, n) -> f.toException(location, structure, offset, operation, n), attempt);
     }
 
+    /** Where an attempt's body bytes go. */
+    @FunctionalInterface
+    private interface Destination {
+        void put(byte[] b, int off, int len);
+    }
+
     /**
-     * The body's bytes straight into the caller's buffer, at most {@code limit} of them (a server
-     * that ignored the range fails, not overruns), and none once the attempt is over.
+     * A body spread over parts, across attempts: each byte to its part, the gaps' bytes dropped;
+     * {@link #consumed} is where a retry resumes.
+     */
+    private static final class PartsCursor implements Destination {
+        private final List<ReadPart> parts;
+        /** Where each part starts and ends in the blob, fixed before its buffer fills. */
+        private final long[] starts;
+        private final long[] ends;
+        private final long start;
+        long consumed;
+        private int next;
+
+        PartsCursor(List<ReadPart> parts, long start) {
+            this.parts = parts;
+            this.start = start;
+            starts = parts.stream().mapToLong(ReadPart::position).toArray();
+            ends = parts.stream().mapToLong(ReadPart::end).toArray();
+        }
+
+        @Override
+        public void put(byte[] b, int off, int len) {
+            while (len > 0) { // the sink's limit keeps len within the span
+                long at = start + consumed;
+                while (ends[next] <= at) {
+                    next++;
+                }
+                int n = (int) Math.min(len, at < starts[next] ? starts[next] - at : ends[next] - at);
+                if (at >= starts[next]) {
+                    parts.get(next).dst().put(b, off, n);
+                }
+                consumed += n;
+                off += n;
+                len -= n;
+            }
+        }
+    }
+
+    /**
+     * The body's bytes straight into the caller's buffer (or parts), at most {@code limit} of them (a
+     * server that ignored the range fails, not overruns), and none once the attempt is over.
      */
     private static final class Sink extends OutputStream {
-        private final ByteBuffer dst;
+        private final Destination dst;
         private final int limit;
         private int count;
         private boolean closed;
 
-        Sink(ByteBuffer dst, int limit) {
+        Sink(Destination dst, int limit) {
             this.dst = dst;
             this.limit = limit;
         }

@@ -10,6 +10,7 @@ import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.azure.storage.common.StorageSharedKeyCredential;
 import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.common.policy.RetryPolicyType;
+import io.qcow2j.core.ReadPart;
 import io.qcow2j.core.remote.NetworkFailure;
 import io.qcow2j.core.remote.ObjectContainer;
 import io.qcow2j.core.remote.StoreStatistics;
@@ -148,6 +149,13 @@ public final class BlobStore implements Closeable {
             throw new ClosedChannelException();
         }
         requests.read(info, dst, position, length, structure == null ? "blob" : structure);
+    }
+
+    void read(BlobInfo info, List<ReadPart> parts, String structure) throws IOException {
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+        requests.read(info, parts, structure == null ? "blob" : structure);
     }
 
     /** Sources opened from this store stop working; the JDK client's connections close when idle. */

@@ -68,6 +68,40 @@ class BlobStoreTest {
         }
     }
 
+    /** Neighbouring parts go out as one GET of their span; the gaps' bytes are dropped, a cut resumed. */
+    @Test
+    void partsAreOneRangedGetAndACutBodyResumesInTheRightPart() throws Exception {
+        for (int cutAt : new int[] {0, 150_000}) { // no cut; a cut inside the second part's span
+            FaultProxy proxy = FaultProxy.start(server.endpoint());
+            if (cutAt > 0) {
+                proxy.cutConnections(2, cutAt, FaultProxy.Cut.RESET);
+            }
+            try (FaultProxy relay = proxy;
+                 BlobStore store = relayed(relay, FAST);
+                 BlobByteSource s = store.open(new BlobLocation(container, "disk.qcow2"))) {
+                long[] at = {10_000, 80_000, 300_000};
+                int[] len = {4096, 100_000, 512};
+                java.util.List<io.qcow2j.core.ReadPart> parts = new java.util.ArrayList<>();
+                for (int i = 0; i < at.length; i++) {
+                    parts.add(new io.qcow2j.core.ReadPart(at[i], ByteBuffer.allocate(len[i])));
+                }
+                s.readFully(parts, "test parts");
+                for (int i = 0; i < at.length; i++) {
+                    assertArrayEquals(Arrays.copyOfRange(content, (int) at[i], (int) at[i] + len[i]),
+                            parts.get(i).dst().array(), "part " + i + ", cut at " + cutAt);
+                    assertFalse(parts.get(i).dst().hasRemaining());
+                }
+                long gets = relay.requests().stream().filter(r -> r.method().equals("GET")).count();
+                if (cutAt == 0) {
+                    assertEquals(1, gets, "one GET for three parts");
+                    assertEquals("bytes=10000-300511", relay.requests().get(1).header("x-ms-range"));
+                } else {
+                    assertTrue(store.statistics().retries() >= 1, store.statistics().toString());
+                }
+            }
+        }
+    }
+
     @Test
     void connectionStringReachesTheSameBlob() throws Exception {
         AzureSettings settings = AzureSettings.of(null, new AzureCredentials.ConnectionString(

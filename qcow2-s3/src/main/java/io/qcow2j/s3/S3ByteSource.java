@@ -1,7 +1,6 @@
 package io.qcow2j.s3;
 
 import io.qcow2j.core.ByteSource;
-import io.qcow2j.core.InvalidImageException;
 import io.qcow2j.core.ReadPart;
 import io.qcow2j.core.remote.RemoteByteSource;
 import java.io.IOException;
@@ -41,29 +40,13 @@ public final class S3ByteSource extends RemoteByteSource {
     }
 
     /**
-     * Reads the parts with one ranged GET (more only when a body is cut short or an attempt fails)
-     * from the first part to the end of the last; the bytes between parts are dropped.
+     * The parts with one ranged GET (more only when a body is cut short or an attempt fails) from the
+     * first part to the end of the last; the bytes between parts are dropped.
      *
-     * @throws InvalidImageException when the object ends before the last part does
-     * @throws ObjectStoreException  when the store cannot give the bytes
+     * @throws ObjectStoreException when the store cannot give the bytes
      */
     @Override
-    public void readFully(List<ReadPart> parts, String structure) throws IOException {
-        long size = size(); // also refuses a closed source
-        ByteSource.checkParts(parts);
-        List<ReadPart> wanted = parts.stream().filter(p -> p.dst().hasRemaining()).toList();
-        if (wanted.isEmpty()) {
-            return;
-        }
-        ReadPart last = wanted.get(wanted.size() - 1);
-        if (last.end() > size) {
-            throw new InvalidImageException(name(), structure, last.position(), "object ends at " + size
-                    + ", before the end of the " + structure + " (truncated image?)");
-        }
-        if (wanted.size() == 1) {
-            readFully(last.dst(), last.position(), structure);
-        } else {
-            store.read(info, wanted, structure);
-        }
+    protected void fetchParts(List<ReadPart> parts, String structure) throws IOException {
+        store.read(info, parts, structure);
     }
 }

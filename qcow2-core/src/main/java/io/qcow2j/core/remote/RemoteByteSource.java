@@ -2,9 +2,11 @@ package io.qcow2j.core.remote;
 
 import io.qcow2j.core.ByteSource;
 import io.qcow2j.core.InvalidImageException;
+import io.qcow2j.core.ReadPart;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.util.List;
 
 /**
  * An object in a remote store as a {@link ByteSource}: the size is the one its opening metadata
@@ -74,6 +76,44 @@ public abstract class RemoteByteSource implements ByteSource {
         }
         if (dst.hasRemaining()) {
             read(dst, position, structure);
+        }
+    }
+
+    /**
+     * Reads the parts (ascending, disjoint) with {@link #fetchParts}: a store that can send the span
+     * from the first part to the end of the last as one ranged request makes one round trip of them.
+     * A range past the end fails before any request.
+     *
+     * @throws InvalidImageException when the object ends before the last part does
+     */
+    @Override
+    public void readFully(List<ReadPart> parts, String structure) throws IOException {
+        ensureOpen();
+        ByteSource.checkParts(parts);
+        List<ReadPart> wanted = parts.stream().filter(p -> p.dst().hasRemaining()).toList();
+        if (wanted.isEmpty()) {
+            return;
+        }
+        ReadPart last = wanted.get(wanted.size() - 1);
+        if (last.end() > size) {
+            throw new InvalidImageException(name, structure, last.position(), "object ends at " + size
+                    + ", before the end of the " + structure + " (truncated image?)");
+        }
+        if (wanted.size() == 1) {
+            read(last.dst(), last.position(), structure);
+        } else {
+            fetchParts(wanted, structure);
+        }
+    }
+
+    /**
+     * Reads two or more non-empty parts, ascending, disjoint and inside the object; a failure names
+     * {@code structure}. By default one {@link #fetch} per part; a store that streams a response
+     * body overrides it with one request for the whole span, dropping the bytes between parts.
+     */
+    protected void fetchParts(List<ReadPart> parts, String structure) throws IOException {
+        for (ReadPart p : parts) {
+            fetch(p.dst(), p.position(), p.dst().remaining(), structure);
         }
     }
 
