@@ -15,6 +15,8 @@ import com.azure.storage.blob.models.DownloadRetryOptions;
 import com.azure.storage.blob.models.ListBlobsOptions;
 import io.qcow2j.core.ReadPart;
 import io.qcow2j.core.internal.RetryLoop.Attempt;
+import io.qcow2j.core.internal.BodySink;
+import io.qcow2j.core.internal.PartsCursor;
 import io.qcow2j.core.internal.RetryLoop;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -97,15 +99,11 @@ final class BlobRequests {
      * resumed where it stopped, as {@link #read(BlobInfo, ByteBuffer, long, int, String)} does.
      */
     void read(BlobInfo info, List<ReadPart> parts, String structure) throws IOException {
-        long position = parts.get(0).position();
-        long span = parts.get(parts.size() - 1).end() - position;
-        if (span > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("a scattered read of " + span + " bytes");
-        }
-        int length = (int) span;
-        PartsCursor cursor = new PartsCursor(parts, position);
+        PartsCursor cursor = new PartsCursor(parts);
+        long position = cursor.start();
+        int length = cursor.length();
         call(info.location(), structure, position, "GET " + range(position, length), () -> {
-            readOnce(info, cursor, position + cursor.consumed, length - (int) cursor.consumed);
+            readOnce(info, cursor, position + cursor.consumed(), length - (int) cursor.consumed());
             return null;
         });
     }
@@ -114,7 +112,7 @@ final class BlobRequests {
         readOnce(info, dst::put, position, length);
     }
 
-    private void readOnce(BlobInfo info, Destination dst, long position, int length) throws IOException {
+    private void readOnce(BlobInfo info, BodySink dst, long position, int length) throws IOException {
         requests.incrementAndGet();
         Sink sink = new Sink(dst, length);
         try {
@@ -162,61 +160,17 @@ final class BlobRequests {
                 (f, n) -> f.toException(location, structure, offset, operation, n), attempt);
     }
 
-    /** Where an attempt's body bytes go. */
-    @FunctionalInterface
-    private interface Destination {
-        void put(byte[] b, int off, int len);
-    }
-
-    /**
-     * A body spread over parts, across attempts: each byte to its part, the gaps' bytes dropped;
-     * {@link #consumed} is where a retry resumes.
-     */
-    private static final class PartsCursor implements Destination {
-        private final List<ReadPart> parts;
-        /** Where each part starts and ends in the blob, fixed before its buffer fills. */
-        private final long[] starts;
-        private final long[] ends;
-        private final long start;
-        long consumed;
-        private int next;
-
-        PartsCursor(List<ReadPart> parts, long start) {
-            this.parts = parts;
-            this.start = start;
-            starts = parts.stream().mapToLong(ReadPart::position).toArray();
-            ends = parts.stream().mapToLong(ReadPart::end).toArray();
-        }
-
-        @Override
-        public void put(byte[] b, int off, int len) {
-            while (len > 0) { // the sink's limit keeps len within the span
-                long at = start + consumed;
-                while (ends[next] <= at) {
-                    next++;
-                }
-                int n = (int) Math.min(len, at < starts[next] ? starts[next] - at : ends[next] - at);
-                if (at >= starts[next]) {
-                    parts.get(next).dst().put(b, off, n);
-                }
-                consumed += n;
-                off += n;
-                len -= n;
-            }
-        }
-    }
-
     /**
      * The body's bytes straight into the caller's buffer (or parts), at most {@code limit} of them (a
      * server that ignored the range fails, not overruns), and none once the attempt is over.
      */
     private static final class Sink extends OutputStream {
-        private final Destination dst;
+        private final BodySink dst;
         private final int limit;
         private int count;
         private boolean closed;
 
-        Sink(Destination dst, int limit) {
+        Sink(BodySink dst, int limit) {
             this.dst = dst;
             this.limit = limit;
         }

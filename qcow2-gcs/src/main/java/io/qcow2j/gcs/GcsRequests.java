@@ -4,6 +4,9 @@ import com.google.api.client.http.HttpResponse;
 import com.google.api.services.storage.Storage;
 import com.google.api.services.storage.model.Objects;
 import com.google.api.services.storage.model.StorageObject;
+import io.qcow2j.core.ReadPart;
+import io.qcow2j.core.internal.BodySink;
+import io.qcow2j.core.internal.PartsCursor;
 import io.qcow2j.core.internal.RetryLoop;
 import io.qcow2j.core.internal.RetryLoop.Attempt;
 import java.io.IOException;
@@ -93,7 +96,26 @@ final class GcsRequests {
         });
     }
 
+    /**
+     * Reads {@code parts} (ascending, disjoint, inside the object) with ranged GETs of the span from
+     * the first to the end of the last: the bytes between parts are read and dropped. A body cut short
+     * is resumed where it stopped.
+     */
+    void read(GcsObjectInfo info, List<ReadPart> parts, String structure) throws IOException {
+        PartsCursor cursor = new PartsCursor(parts);
+        long position = cursor.start();
+        int length = cursor.length();
+        call(info.location(), structure, position, "GET " + range(position, length), () -> {
+            readOnce(info, cursor, position + cursor.consumed(), length - (int) cursor.consumed());
+            return null;
+        });
+    }
+
     private void readOnce(GcsObjectInfo info, ByteBuffer dst, long position, int length) throws IOException {
+        readOnce(info, dst::put, position, length);
+    }
+
+    private void readOnce(GcsObjectInfo info, BodySink dst, long position, int length) throws IOException {
         requests.incrementAndGet();
         Storage.Objects.Get get = api.objects().get(info.location().bucket(), info.location().object())
                 .setIfGenerationMatch(info.generation());
@@ -143,7 +165,7 @@ final class GcsRequests {
     }
 
     /** Reads up to {@code length} bytes of the body into {@code dst}, counting them as fetched. */
-    private int copy(InputStream in, ByteBuffer dst, int length) throws IOException {
+    private int copy(InputStream in, BodySink dst, int length) throws IOException {
         byte[] chunk = new byte[Math.min(CHUNK, length)];
         int received = 0;
         while (received < length) {

@@ -8,6 +8,7 @@ import com.google.api.services.storage.Storage;
 import com.google.auth.http.HttpCredentialsAdapter;
 import com.google.auth.oauth2.GoogleCredentials;
 import com.google.auth.oauth2.ImpersonatedCredentials;
+import io.qcow2j.core.ReadPart;
 import io.qcow2j.core.remote.NetworkFailure;
 import io.qcow2j.core.remote.ObjectContainer;
 import io.qcow2j.core.remote.StoreStatistics;
@@ -206,6 +207,11 @@ public final class GcsStore implements Closeable {
     void read(GcsObjectInfo info, ByteBuffer dst, long position, int length, String structure) throws IOException {
         ensureOpen();
         requests.read(info, dst, position, length, structure == null ? "object" : structure);
+    }
+
+    void read(GcsObjectInfo info, List<ReadPart> parts, String structure) throws IOException {
+        ensureOpen();
+        requests.read(info, parts, structure == null ? "object" : structure);
     }
 
     private void ensureOpen() throws ClosedChannelException {

@@ -61,6 +61,39 @@ class GcsStoreTest {
         return new GcsLocation(bucket, "vm/disk.qcow2");
     }
 
+    /** Neighbouring parts go out as one media GET of their span, the gaps dropped; a cut body resumes. */
+    @Test
+    void partsAreOneMediaGetAndACutBodyResumesInTheRightPart() throws Exception {
+        for (int cutAt : new int[] {0, 150_000}) {
+            FaultProxy proxy = FaultProxy.start(server.endpoint());
+            if (cutAt > 0) {
+                proxy.cutConnections(2, cutAt, FaultProxy.Cut.RESET);
+            }
+            try (FaultProxy relay = proxy;
+                 GcsStore store = relayed(relay, FAST);
+                 GcsByteSource s = store.open(disk())) {
+                List<io.qcow2j.core.ReadPart> parts = List.of(
+                        new io.qcow2j.core.ReadPart(10_000, ByteBuffer.allocate(4096)),
+                        new io.qcow2j.core.ReadPart(80_000, ByteBuffer.allocate(100_000)),
+                        new io.qcow2j.core.ReadPart(300_000, ByteBuffer.allocate(512)));
+                s.readFully(parts, "test parts");
+                for (io.qcow2j.core.ReadPart p : parts) {
+                    int from = (int) p.position();
+                    assertArrayEquals(Arrays.copyOfRange(content, from, from + p.dst().capacity()), p.dst().array(),
+                            "part at " + from + ", cut at " + cutAt);
+                }
+                List<FaultProxy.Request> media = relay.requests().stream()
+                        .filter(r -> r.target().contains("alt=media")).toList();
+                if (cutAt == 0) {
+                    assertEquals(1, media.size(), "one media GET for three parts");
+                    assertEquals("bytes=10000-300511", media.get(0).header("Range"));
+                } else {
+                    assertTrue(store.statistics().retries() >= 1, store.statistics().toString());
+                }
+            }
+        }
+    }
+
     @Test
     void rangedReadsReturnTheObjectsBytesAndOnlyThose() throws Exception {
         try (FaultProxy relay = FaultProxy.start(server.endpoint());

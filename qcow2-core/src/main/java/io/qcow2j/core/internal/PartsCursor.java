@@ -1,0 +1,70 @@
+package io.qcow2j.core.internal;
+
+import io.qcow2j.core.ReadPart;
+import java.util.List;
+
+/**
+ * One response body spread over parts (ascending, disjoint): each byte to its part, the bytes of
+ * the gaps between parts dropped. Kept across the attempts of one read, {@link #consumed()} is
+ * where a retry resumes. The store modules' merged ranged reads share it. Not thread-safe.
+ */
+public final class PartsCursor implements BodySink {
+    private final List<ReadPart> parts;
+    /** Where each part starts and ends in the object, fixed before its buffer fills. */
+    private final long[] starts;
+    private final long[] ends;
+    private final long start;
+    private final int length;
+    private long consumed;
+    private int next;
+
+    /** @throws IllegalArgumentException when the span from the first part to the end of the last exceeds an int */
+    public PartsCursor(List<ReadPart> parts) {
+        this.parts = List.copyOf(parts);
+        starts = parts.stream().mapToLong(ReadPart::position).toArray();
+        ends = parts.stream().mapToLong(ReadPart::end).toArray();
+        start = starts[0];
+        long span = ends[ends.length - 1] - start;
+        if (span > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a scattered read of " + span + " bytes");
+        }
+        length = (int) span;
+    }
+
+    /** Where the span starts in the object. */
+    public long start() {
+        return start;
+    }
+
+    /** The span's length: the first part's start to the last part's end. */
+    public int length() {
+        return length;
+    }
+
+    /** Body bytes taken so far, over all attempts. */
+    public long consumed() {
+        return consumed;
+    }
+
+    /** Takes the next {@code len} body bytes; the caller never gives more than the span holds. */
+    @Override
+    public void put(byte[] b, int off, int len) {
+        if (len > length - consumed) {
+            throw new IllegalArgumentException(len + " bytes past the span's end");
+        }
+        while (len > 0) {
+            long at = start + consumed;
+            while (ends[next] <= at) {
+                next++;
+            }
+            boolean gap = at < starts[next];
+            int n = (int) Math.min(len, gap ? starts[next] - at : ends[next] - at);
+            if (!gap) {
+                parts.get(next).dst().put(b, off, n);
+            }
+            consumed += n;
+            off += n;
+            len -= n;
+        }
+    }
+}
