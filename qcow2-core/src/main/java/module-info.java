@@ -12,7 +12,7 @@ module io.qcow2j.core {
     exports io.qcow2j.core;
     exports io.qcow2j.core.check;
     exports io.qcow2j.core.remote;
-    // helpers the other qcow2j modules share (PrintableText, ImageOpening, Compression, the stores'
+    // helpers the other qcow2j modules share (PrintableText, Compression, the stores'
     // RetryLoop): not API
-    exports io.qcow2j.core.internal to io.qcow2j.restore, io.qcow2j.oadp, io.qcow2j.azure, io.qcow2j.gcs;
+    exports io.qcow2j.core.internal to io.qcow2j.restore, io.qcow2j.oadp, io.qcow2j.s3, io.qcow2j.azure, io.qcow2j.gcs;
 }

@@ -1,5 +1,6 @@
 package io.qcow2j.s3;
 
+import io.qcow2j.core.internal.PartsCursor;
 import io.qcow2j.core.remote.RetryPolicy;
 import java.io.IOException;
 import java.io.InputStream;
@@ -173,15 +174,19 @@ final class ObjectRequests {
      * cut short is resumed where it stopped, as {@link #read} does.
      */
     void read(ObjectInfo info, List<io.qcow2j.core.ReadPart> parts, String structure) throws IOException {
-        long position = parts.get(0).position();
-        long span = parts.get(parts.size() - 1).end() - position;
-        if (span > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("a scattered read of " + span + " bytes");
-        }
-        int length = (int) span;
-        PartsBody body = new PartsBody(parts, position);
+        PartsCursor cursor = new PartsCursor(parts);
+        long position = cursor.start();
+        int length = cursor.length();
+        byte[] chunk = CHUNKS.get();
+        Body body = (in, max) -> {
+            int n = in.read(chunk, 0, Math.min(chunk.length, max));
+            if (n > 0) {
+                cursor.put(chunk, 0, n);
+            }
+            return n;
+        };
         call(info.location(), structure, position, "GET " + range(position, length), () -> {
-            readOnce(info, body, position + body.consumed, length - (int) body.consumed);
+            readOnce(info, body, position + cursor.consumed(), length - (int) cursor.consumed());
             return null;
         });
     }
@@ -189,46 +194,6 @@ final class ObjectRequests {
     /** Where a response body goes: at most {@code max} bytes from {@code in}; -1 at its end. */
     private interface Body {
         int consume(InputStream in, int max) throws IOException;
-    }
-
-    /** A body spread over parts: each byte to its part, the gaps' bytes dropped; counts what it took. */
-    private static final class PartsBody implements Body {
-        private final List<io.qcow2j.core.ReadPart> parts;
-        /** Where each part starts and ends in the object, fixed before its buffer fills. */
-        private final long[] starts;
-        private final long[] ends;
-        private final long start;
-        private final byte[] chunk = CHUNKS.get();
-        /** Body bytes taken so far, over all attempts: where a retry resumes. */
-        long consumed;
-        private int next;
-
-        PartsBody(List<io.qcow2j.core.ReadPart> parts, long start) {
-            this.parts = parts;
-            this.start = start;
-            starts = parts.stream().mapToLong(io.qcow2j.core.ReadPart::position).toArray();
-            ends = parts.stream().mapToLong(io.qcow2j.core.ReadPart::end).toArray();
-        }
-
-        @Override
-        public int consume(InputStream in, int max) throws IOException {
-            long at = start + consumed;
-            while (ends[next] <= at) {
-                next++; // done: the caller asks only for bytes up to the last part's end
-            }
-            int n;
-            if (at < starts[next]) { // a gap: read and drop
-                n = in.read(chunk, 0, (int) Math.min(Math.min(chunk.length, max), starts[next] - at));
-            } else {
-                int room = (int) Math.min(max, ends[next] - at);
-                ByteBuffer dst = parts.get(next).dst();
-                n = dst.hasArray() ? readInto(in, dst, room) : readVia(in, chunk, dst, room);
-            }
-            if (n > 0) {
-                consumed += n;
-            }
-            return n;
-        }
     }
 
     /** One GET within its deadline: the SDK's attempt timeout until the response, our timer for the body. */

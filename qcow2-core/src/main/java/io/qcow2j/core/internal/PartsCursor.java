@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * One response body spread over parts (ascending, disjoint): each byte to its part, the bytes of
  * the gaps between parts dropped. Kept across the attempts of one read, {@link #consumed()} is
- * where a retry resumes. The store modules' merged ranged reads share it. Not thread-safe.
+ * where a retry resumes. The three store modules' merged ranged reads share it. Not thread-safe.
  */
 public final class PartsCursor implements BodySink {
     private final List<ReadPart> parts;
