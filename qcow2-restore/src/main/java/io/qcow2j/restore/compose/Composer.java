@@ -42,9 +42,35 @@ final class Composer {
         if (offset >= end) {
             return new ArrayList<>();
         }
+        return paint(offset, end, lookups == null ? null : lookUpAhead(offset, end).await());
+    }
+
+    /** Whether lookups run on threads of their own, so a window's can start ahead of its use. */
+    boolean looksUpAhead() {
+        return lookups != null;
+    }
+
+    /**
+     * Starts every image's lookups of [{@code offset}, {@code end}) at once, without waiting: a
+     * window may need an L2 slice of every image, and from object storage each is a round trip.
+     * Only with lookup threads; the caller awaits or abandons the result.
+     */
+    ParallelIo.Running<List<Extent>> lookUpAhead(long offset, long end) {
+        // in chain order: the first failing image is reported, as sequentially
+        return ParallelIo.start(lookups, images, img -> {
+            long limit = Math.min(end, img.virtualSize());
+            return offset < limit ? img.extents(offset, limit - offset) : List.of();
+        }, extents -> { }, ParallelIo.OnInterrupt.WAIT, "reading L2 tables"); // the chain stays in use
+    }
+
+    /**
+     * Composes [{@code offset}, {@code end}) (within the virtual size) from every image's extents
+     * there, in chain order ({@link #lookUpAhead}), or, when {@code fetched} is null, asking the
+     * images one after the other.
+     */
+    List<ComposedExtent> paint(long offset, long end, List<List<Extent>> fetched) throws IOException {
         TreeMap<Long, ComposedExtent> canvas = new TreeMap<>();
         canvas.put(offset, new ComposedExtent(-1, Extent.zero(offset, end - offset)));
-        List<List<Extent>> fetched = lookups == null ? null : lookUpAll(offset, end);
         for (int i = 0; i < images.size(); i++) {
             Qcow2Image img = images.get(i);
             long limit = Math.min(end, img.virtualSize());
@@ -74,18 +100,6 @@ final class Composer {
         buf.clear();
         img.extents(offset, limit - offset, buf);
         return buf;
-    }
-
-    /**
-     * Every image's extents of [{@code offset}, {@code end}) (clamped to its size), asked at once: a
-     * window may need an L2 slice of every image, and from object storage each is a round trip.
-     */
-    private List<List<Extent>> lookUpAll(long offset, long end) throws IOException {
-        // in chain order: the first failing image is reported, as sequentially
-        return ParallelIo.all(lookups, images, img -> {
-            long limit = Math.min(end, img.virtualSize());
-            return offset < limit ? img.extents(offset, limit - offset) : List.of();
-        }, extents -> { }, ParallelIo.OnInterrupt.WAIT, "reading L2 tables"); // the chain stays in use
     }
 
     /** Puts {@code c} on the canvas, cutting away whatever it covers. */

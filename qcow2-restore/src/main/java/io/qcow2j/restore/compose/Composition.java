@@ -1,5 +1,6 @@
 package io.qcow2j.restore.compose;
 
+import io.qcow2j.restore.internal.ParallelIo;
 import io.qcow2j.restore.internal.compose.Windows;
 import io.qcow2j.core.Extent;
 import io.qcow2j.core.Qcow2Image;
@@ -76,7 +77,39 @@ public final class Composition {
      */
     public boolean forEachWindow(long offset, long length, WindowVisitor visitor) throws IOException {
         long end = offset + Math.min(length, virtualSize - offset);
-        return Windows.forEach(offset, end, this::nextMapped, (s, e) -> visitor.visit(s, e, compose(s, e - s)));
+        if (!composer.looksUpAhead() || offset >= end) {
+            return Windows.forEach(offset, end, this::nextMapped, (s, e) -> visitor.visit(s, e, compose(s, e - s)));
+        }
+        // With lookup threads (images in object storage) the next window's L2 lookups run while the
+        // visitor takes this one: a window no longer waits a round trip before its first block
+        // (docs/decisions.md). A failure of the next window's lookups surfaces when it is composed,
+        // so errors name the window they belong to, as without the lookahead.
+        long w = offset;
+        long e = Windows.end(w, end, this::nextMapped);
+        ParallelIo.Running<List<Extent>> next = composer.lookUpAhead(w, e);
+        try {
+            while (true) {
+                ParallelIo.Running<List<Extent>> current = next;
+                next = null;
+                List<List<Extent>> fetched = current.await();
+                long nextEnd = e < end ? Windows.end(e, end, this::nextMapped) : e;
+                if (e < end) {
+                    next = composer.lookUpAhead(e, nextEnd);
+                }
+                if (!visitor.visit(w, e, composer.paint(w, e, fetched))) {
+                    return false;
+                }
+                if (e >= end) {
+                    return true;
+                }
+                w = e;
+                e = nextEnd;
+            }
+        } finally {
+            if (next != null) {
+                next.abandon(); // no lookup outlives the call: the caller may close the chain next
+            }
+        }
     }
 
     /**

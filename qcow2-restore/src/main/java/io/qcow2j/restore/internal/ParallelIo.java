@@ -78,6 +78,16 @@ public final class ParallelIo {
      */
     public static <T, R> List<R> all(Executor pool, List<T> items, Task<? super T, ? extends R> task,
             Closer<? super R> closer, OnInterrupt onInterrupt, String what) throws IOException {
+        return ParallelIo.<T, R>start(pool, items, task, closer, onInterrupt, what).await();
+    }
+
+    /**
+     * Starts {@code task} on every item on {@code pool} without waiting: {@link Running#await()}
+     * then behaves as {@link #all} from that point (the same failure, interrupt and closing rules).
+     * The caller awaits or abandons it on every path, so no task outlives its use of the items.
+     */
+    public static <T, R> Running<R> start(Executor pool, List<T> items, Task<? super T, ? extends R> task,
+            Closer<? super R> closer, OnInterrupt onInterrupt, String what) {
         int n = items.size();
         Object[] results = new Object[n];
         Throwable[] failures = new Throwable[n];
@@ -115,55 +125,108 @@ public final class ParallelIo {
                 done.countDown();
             }
         }
-        boolean interrupted = false;
-        while (true) {
+        return new Running<>(results, failures, running, stop, done, closer, onInterrupt, what);
+    }
+
+    /** Tasks started by {@link #start}: await them once. Not thread-safe: the starting thread's. */
+    public static final class Running<R> {
+        private final Object[] results;
+        private final Throwable[] failures;
+        private final Thread[] running;
+        private final AtomicBoolean stop;
+        private final CountDownLatch done;
+        private final Closer<? super R> closer;
+        private final OnInterrupt onInterrupt;
+        private final String what;
+
+        private Running(Object[] results, Throwable[] failures, Thread[] running, AtomicBoolean stop,
+                CountDownLatch done, Closer<? super R> closer, OnInterrupt onInterrupt, String what) {
+            this.results = results;
+            this.failures = failures;
+            this.running = running;
+            this.stop = stop;
+            this.done = done;
+            this.closer = closer;
+            this.onInterrupt = onInterrupt;
+            this.what = what;
+        }
+
+        /**
+         * Waits for every task; the results in input order, or the first failure in input order
+         * (the results produced closed), or {@link InterruptedIOException} on an interrupt.
+         */
+        public List<R> await() throws IOException {
+            return finish();
+        }
+
+        /**
+         * Waits for every task and drops the outcome, closing what was produced: for work started
+         * ahead and no longer wanted. An interrupt stops the tasks not started and is kept.
+         */
+        public void abandon() {
             try {
-                done.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-                synchronized (running) {
-                    stop.set(true);
-                    for (Thread t : running) {
-                        if (t != null && onInterrupt == OnInterrupt.INTERRUPT) {
-                            t.interrupt();
-                        }
-                    }
+                for (R r : finish()) {
+                    closeQuietly(r);
                 }
+            } catch (IOException | RuntimeException ignored) {
+                // not wanted: neither the results nor their failure
             }
         }
-        Throwable first = Arrays.stream(failures).filter(f -> f != null).findFirst().orElse(null);
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-            first = new InterruptedIOException("interrupted while " + what);
-        }
-        List<R> out = new ArrayList<>(n);
-        for (Object r : results) {
-            @SuppressWarnings("unchecked")
-            R result = (R) r;
-            out.add(result);
-        }
-        if (first == null) {
-            return out;
-        }
-        for (R r : out) {
+
+        private void closeQuietly(R r) {
             if (r != null) {
                 try {
                     closer.close(r);
                 } catch (IOException | RuntimeException ignored) {
-                    // the first failure is what the caller needs to hear about
+                    // the result is dropped either way
                 }
             }
         }
-        if (first instanceof IOException io) {
-            throw io;
+
+        private List<R> finish() throws IOException {
+            int n = results.length;
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    done.await();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    synchronized (running) {
+                        stop.set(true);
+                        for (Thread t : running) {
+                            if (t != null && onInterrupt == OnInterrupt.INTERRUPT) {
+                                t.interrupt();
+                            }
+                        }
+                    }
+                }
+            }
+            Throwable first = Arrays.stream(failures).filter(f -> f != null).findFirst().orElse(null);
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+                first = new InterruptedIOException("interrupted while " + what);
+            }
+            List<R> out = new ArrayList<>(n);
+            for (Object r : results) {
+                @SuppressWarnings("unchecked")
+                R result = (R) r;
+                out.add(result);
+            }
+            if (first == null) {
+                return out;
+            }
+            out.forEach(this::closeQuietly); // the first failure is what the caller needs to hear about
+            if (first instanceof IOException io) {
+                throw io;
+            }
+            if (first instanceof RuntimeException re) {
+                throw re;
+            }
+            if (first instanceof Error err) {
+                throw err;
+            }
+            throw new IOException(first);
         }
-        if (first instanceof RuntimeException re) {
-            throw re;
-        }
-        if (first instanceof Error err) {
-            throw err;
-        }
-        throw new IOException(first);
     }
 }

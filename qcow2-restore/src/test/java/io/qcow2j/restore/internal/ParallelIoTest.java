@@ -61,6 +61,45 @@ class ParallelIoTest {
     }
 
     @Test
+    void startedTasksRunWhileTheCallerWorksAndAwaitGivesTheirResults() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        ParallelIo.Running<Integer> running = ParallelIo.start(pool, List.of(1, 2, 3), i -> {
+            await(release);
+            return i * 10;
+        }, r -> { }, ParallelIo.OnInterrupt.WAIT, "testing");
+        release.countDown(); // start returned while every task still waited: it does not block
+        assertEquals(List.of(10, 20, 30), running.await());
+    }
+
+    @Test
+    void abandonWaitsForTheTasksClosesTheirResultsAndDropsTheirFailure() {
+        Set<Integer> closed = ConcurrentHashMap.newKeySet();
+        AtomicInteger finished = new AtomicInteger();
+        ParallelIo.Running<Integer> running = ParallelIo.start(pool, List.of(0, 1, 2), i -> {
+            sleep(30);
+            finished.incrementAndGet();
+            if (i == 1) {
+                throw new IOException("not wanted");
+            }
+            return i;
+        }, closed::add, ParallelIo.OnInterrupt.WAIT, "testing");
+        running.abandon();
+        assertEquals(3, finished.get(), "every task ended before abandon returned");
+        assertEquals(Set.of(0, 2), closed, "what was produced is closed");
+        assertTrue(!Thread.currentThread().isInterrupted());
+    }
+
+    private static void await(CountDownLatch latch) throws IOException {
+        try {
+            if (!latch.await(10, TimeUnit.SECONDS)) {
+                throw new IOException("never released");
+            }
+        } catch (InterruptedException e) {
+            throw new InterruptedIOException();
+        }
+    }
+
+    @Test
     void anErrorIsRethrownAsItIsNotWrapped() {
         OutOfMemoryError oom = new OutOfMemoryError("test");
         OutOfMemoryError e = assertThrows(OutOfMemoryError.class, () -> ParallelIo.all(pool, List.of(0, 1), i -> {

@@ -52,15 +52,22 @@ public final class Windows {
      * the first and last windows are cut to the range, the others lie at multiples of {@link #SIZE}.
      */
     public static boolean forEach(long start, long end, Mapped mapped, Visitor visitor) throws IOException {
-        long w = start;
-        while (w < end) {
-            long unmappedTo = mapped.next(w) / SIZE * SIZE; // the start of the window it lies in
-            long e = Math.min(end, unmappedTo > w ? unmappedTo : (w / SIZE + 1) * SIZE);
+        for (long w = start; w < end; ) {
+            long e = end(w, end, mapped);
             if (!visitor.visit(w, e)) {
                 return false;
             }
             w = e;
         }
         return true;
+    }
+
+    /**
+     * The end of the window that starts at {@code w} (below {@code end}), as {@link #forEach} cuts
+     * it: for a caller that works on a window ahead of the one it visits.
+     */
+    public static long end(long w, long end, Mapped mapped) throws IOException {
+        long unmappedTo = mapped.next(w) / SIZE * SIZE; // the start of the window it lies in
+        return Math.min(end, unmappedTo > w ? unmappedTo : (w / SIZE + 1) * SIZE);
     }
 }
