@@ -112,7 +112,7 @@ final class GcsRequests {
     }
 
     private void readOnce(GcsObjectInfo info, ByteBuffer dst, long position, int length) throws IOException {
-        readOnce(info, dst::put, position, length);
+        readOnce(info, BodySink.into(dst), position, length);
     }
 
     private void readOnce(GcsObjectInfo info, BodySink dst, long position, int length) throws IOException {

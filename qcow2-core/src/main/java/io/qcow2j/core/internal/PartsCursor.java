@@ -1,6 +1,7 @@
 package io.qcow2j.core.internal;
 
 import io.qcow2j.core.ReadPart;
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -49,22 +50,32 @@ public final class PartsCursor implements BodySink {
     /** Takes the next {@code len} body bytes; the caller never gives more than the span holds. */
     @Override
     public void put(byte[] b, int off, int len) {
+        put(ByteBuffer.wrap(b, off, len));
+    }
+
+    /** Takes {@code src}'s remaining bytes as the next body bytes; never more than the span holds. */
+    @Override
+    public void put(ByteBuffer src) {
+        int len = src.remaining();
         if (len > length - consumed) {
             throw new IllegalArgumentException(len + " bytes past the span's end");
         }
-        while (len > 0) {
+        int limit = src.limit();
+        while (src.hasRemaining()) {
             long at = start + consumed;
             while (ends[next] <= at) {
                 next++;
             }
             boolean gap = at < starts[next];
-            int n = (int) Math.min(len, gap ? starts[next] - at : ends[next] - at);
-            if (!gap) {
-                parts.get(next).dst().put(b, off, n);
+            int n = (int) Math.min(src.remaining(), gap ? starts[next] - at : ends[next] - at);
+            if (gap) {
+                src.position(src.position() + n);
+            } else {
+                src.limit(src.position() + n);
+                parts.get(next).dst().put(src);
+                src.limit(limit);
             }
             consumed += n;
-            off += n;
-            len -= n;
         }
     }
 }
