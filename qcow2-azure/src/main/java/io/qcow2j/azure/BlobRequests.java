@@ -4,9 +4,10 @@ import com.azure.core.http.rest.PagedResponse;
 import com.azure.core.http.rest.Response;
 import com.azure.core.util.Context;
 import com.azure.storage.blob.BlobClient;
+import com.azure.storage.blob.BlobServiceAsyncClient;
 import com.azure.storage.blob.BlobServiceClient;
+import com.azure.storage.blob.models.BlobDownloadAsyncResponse;
 import com.azure.storage.blob.models.BlobDownloadHeaders;
-import com.azure.storage.blob.models.BlobDownloadResponse;
 import com.azure.storage.blob.models.BlobItem;
 import com.azure.storage.blob.models.BlobProperties;
 import com.azure.storage.blob.models.BlobRange;
@@ -19,11 +20,12 @@ import io.qcow2j.core.internal.BodySink;
 import io.qcow2j.core.internal.PartsCursor;
 import io.qcow2j.core.internal.RetryLoop;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import reactor.core.publisher.Mono;
 
 /**
  * Properties and ranged GETs with our own retry loop (the SDK's is off): the SDK retries only until
@@ -32,13 +34,16 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class BlobRequests {
     private final BlobServiceClient service;
+    /** For ranged GETs: its body comes as the HTTP client's buffers (the sync client copies each into an array). */
+    private final BlobServiceAsyncClient asyncService;
     private final AzureSettings settings;
     final AtomicLong requests = new AtomicLong();
     final AtomicLong retries = new AtomicLong();
     final AtomicLong bytesFetched = new AtomicLong();
 
-    BlobRequests(BlobServiceClient service, AzureSettings settings) {
+    BlobRequests(BlobServiceClient service, BlobServiceAsyncClient asyncService, AzureSettings settings) {
         this.service = service;
+        this.asyncService = asyncService;
         this.settings = settings;
     }
 
@@ -109,23 +114,31 @@ final class BlobRequests {
     }
 
     private void readOnce(BlobInfo info, ByteBuffer dst, long position, int length) throws IOException {
-        readOnce(info, dst::put, position, length);
+        readOnce(info, BodySink.into(dst), position, length);
     }
 
     private void readOnce(BlobInfo info, BodySink dst, long position, int length) throws IOException {
         requests.incrementAndGet();
         Sink sink = new Sink(dst, length);
+        BlobLocation l = info.location();
         try {
-            BlobDownloadResponse r = client(info.location()).downloadStreamWithResponse(sink,
-                    new BlobRange(position, (long) length), new DownloadRetryOptions().setMaxRetryRequests(0),
-                    new BlobRequestConditions().setIfMatch(info.eTag()), false, settings.requestDeadline(length),
-                    Context.NONE);
+            // the body's buffers go straight into the caller's: through the sync client's
+            // OutputStream each was first copied into a new array (2.4 GB of garbage for S1)
+            BlobDownloadAsyncResponse r = asyncService.getBlobContainerAsyncClient(l.container())
+                    .getBlobAsyncClient(l.blob())
+                    .downloadStreamWithResponse(new BlobRange(position, (long) length),
+                            new DownloadRetryOptions().setMaxRetryRequests(0),
+                            new BlobRequestConditions().setIfMatch(info.eTag()), false)
+                    .flatMap(response -> response.getValue().doOnNext(sink::put).then(Mono.just(response)))
+                    .block(settings.requestDeadline(length));
             checkResponse(info, r.getDeserializedHeaders(), position, length);
             if (sink.count() < length) {
                 throw BlobFailure.shortBody(sink.count(), length);
             }
+        } catch (UncheckedIOException e) {
+            throw e.getCause(); // the sink's refusal, out of the body's callback
         } finally {
-            // an attempt the SDK timed out may still be writing on its own thread: stop it here
+            // an attempt that timed out may still be delivering on the client's thread: stop it here
             bytesFetched.addAndGet(sink.closeAndCount());
         }
     }
@@ -164,7 +177,7 @@ final class BlobRequests {
      * The body's bytes straight into the caller's buffer (or parts), at most {@code limit} of them (a
      * server that ignored the range fails, not overruns), and none once the attempt is over.
      */
-    private static final class Sink extends OutputStream {
+    private static final class Sink {
         private final BodySink dst;
         private final int limit;
         private int count;
@@ -175,32 +188,21 @@ final class BlobRequests {
             this.limit = limit;
         }
 
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public synchronized void write(byte[] b, int off, int len) throws IOException {
+        synchronized void put(ByteBuffer b) {
             if (closed) {
-                throw new IOException("attempt abandoned");
+                throw new UncheckedIOException(new IOException("attempt abandoned"));
             }
+            int len = b.remaining();
             if (len > limit - count) {
-                throw new BlobFailure.ResponseException(BlobFailure.Kind.OTHER, false, "response body longer than"
-                        + " the " + limit + " bytes asked for");
+                throw new UncheckedIOException(new BlobFailure.ResponseException(BlobFailure.Kind.OTHER, false,
+                        "response body longer than the " + limit + " bytes asked for"));
             }
-            dst.put(b, off, len);
+            dst.put(b);
             count += len;
         }
 
         synchronized int count() {
             return count;
-        }
-
-        /** Stops further writes. */
-        @Override
-        public synchronized void close() {
-            closed = true;
         }
 
         /** Stops further writes; the bytes written. */

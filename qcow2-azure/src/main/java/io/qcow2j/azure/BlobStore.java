@@ -5,6 +5,7 @@ import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import com.azure.identity.ClientSecretCredentialBuilder;
 import com.azure.identity.WorkloadIdentityCredentialBuilder;
+import com.azure.storage.blob.BlobServiceAsyncClient;
 import com.azure.storage.blob.BlobServiceClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.azure.storage.common.StorageSharedKeyCredential;
@@ -34,9 +35,9 @@ public final class BlobStore implements Closeable {
     private final BlobRequests requests;
     private volatile boolean closed;
 
-    private BlobStore(AzureSettings settings, BlobServiceClient service) {
+    private BlobStore(AzureSettings settings, BlobServiceClient service, BlobServiceAsyncClient asyncService) {
         this.settings = settings;
-        this.requests = new BlobRequests(service, settings);
+        this.requests = new BlobRequests(service, asyncService, settings);
     }
 
     /**
@@ -67,7 +68,7 @@ public final class BlobStore implements Closeable {
             if (settings.endpoint() != null) {
                 b.endpoint(settings.endpoint().toString());
             }
-            return new BlobStore(settings, b.buildClient());
+            return new BlobStore(settings, b.buildClient(), b.buildAsyncClient()); // one HTTP client: one pool
         } catch (RuntimeException e) {
             if (e instanceof NullPointerException) {
                 throw e;
