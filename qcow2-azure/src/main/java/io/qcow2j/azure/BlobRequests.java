@@ -86,22 +86,18 @@ final class BlobRequests {
     }
 
     /**
-     * Reads exactly {@code length} bytes at {@code position} into {@code dst}: a body cut short is
-     * resumed where it stopped, within the attempt budget.
+     * Reads exactly {@code length} bytes at {@code position} into {@code dst}, advancing its position:
+     * the one-part case of {@link #read(BlobInfo, List, String)}.
      */
     void read(BlobInfo info, ByteBuffer dst, long position, int length, String structure) throws IOException {
-        int start = dst.position();
-        call(info.location(), structure, position, "GET " + range(position, length), () -> {
-            int done = dst.position() - start;
-            readOnce(info, dst, position + done, length - done);
-            return null;
-        });
+        read(info, List.of(new ReadPart(position, dst.slice(dst.position(), length))), structure);
+        dst.position(dst.position() + length);
     }
 
     /**
      * Reads {@code parts} (ascending, disjoint, inside the blob) with ranged GETs of the span from the
      * first to the end of the last: the bytes between parts are read and dropped. A body cut short is
-     * resumed where it stopped, as {@link #read(BlobInfo, ByteBuffer, long, int, String)} does.
+     * resumed where it stopped, within the attempt budget.
      */
     void read(BlobInfo info, List<ReadPart> parts, String structure) throws IOException {
         PartsCursor cursor = new PartsCursor(parts);
@@ -111,10 +107,6 @@ final class BlobRequests {
             readOnce(info, cursor, position + cursor.consumed(), length - (int) cursor.consumed());
             return null;
         });
-    }
-
-    private void readOnce(BlobInfo info, ByteBuffer dst, long position, int length) throws IOException {
-        readOnce(info, BodySink.into(dst), position, length);
     }
 
     private void readOnce(BlobInfo info, BodySink dst, long position, int length) throws IOException {

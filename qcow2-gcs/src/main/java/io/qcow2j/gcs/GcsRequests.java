@@ -84,22 +84,18 @@ final class GcsRequests {
     }
 
     /**
-     * Reads exactly {@code length} bytes at {@code position} into {@code dst}: a body cut short is
-     * resumed where it stopped, within the attempt budget.
+     * Reads exactly {@code length} bytes at {@code position} into {@code dst}, advancing its position:
+     * the one-part case of {@link #read(GcsObjectInfo, List, String)}.
      */
     void read(GcsObjectInfo info, ByteBuffer dst, long position, int length, String structure) throws IOException {
-        int start = dst.position();
-        call(info.location(), structure, position, "GET " + range(position, length), () -> {
-            int done = dst.position() - start;
-            readOnce(info, dst, position + done, length - done);
-            return null;
-        });
+        read(info, List.of(new ReadPart(position, dst.slice(dst.position(), length))), structure);
+        dst.position(dst.position() + length);
     }
 
     /**
-     * Reads {@code parts} (ascending, disjoint, inside the object) with ranged GETs of the span from
-     * the first to the end of the last: the bytes between parts are read and dropped. A body cut short
-     * is resumed where it stopped.
+     * Reads {@code parts} (ascending, disjoint, inside the object) with ranged GETs of the span from the
+     * first to the end of the last: the bytes between parts are read and dropped. A body cut short is
+     * resumed where it stopped, within the attempt budget.
      */
     void read(GcsObjectInfo info, List<ReadPart> parts, String structure) throws IOException {
         PartsCursor cursor = new PartsCursor(parts);
@@ -109,10 +105,6 @@ final class GcsRequests {
             readOnce(info, cursor, position + cursor.consumed(), length - (int) cursor.consumed());
             return null;
         });
-    }
-
-    private void readOnce(GcsObjectInfo info, ByteBuffer dst, long position, int length) throws IOException {
-        readOnce(info, BodySink.into(dst), position, length);
     }
 
     private void readOnce(GcsObjectInfo info, BodySink dst, long position, int length) throws IOException {
