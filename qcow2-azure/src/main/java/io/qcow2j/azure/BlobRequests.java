@@ -17,6 +17,7 @@ import com.azure.storage.blob.models.ListBlobsOptions;
 import io.qcow2j.core.ReadPart;
 import io.qcow2j.core.internal.RetryLoop.Attempt;
 import io.qcow2j.core.internal.BodySink;
+import io.qcow2j.core.internal.HttpRange;
 import io.qcow2j.core.internal.PartsCursor;
 import io.qcow2j.core.internal.RetryLoop;
 import java.io.IOException;
@@ -103,8 +104,8 @@ final class BlobRequests {
         PartsCursor cursor = new PartsCursor(parts);
         long position = cursor.start();
         int length = cursor.length();
-        call(info.location(), structure, position, "GET " + range(position, length), () -> {
-            readOnce(info, cursor, position + cursor.consumed(), length - (int) cursor.consumed());
+        call(info.location(), structure, position, "GET " + HttpRange.header(position, length), () -> {
+            readOnce(info, cursor, cursor.resumeAt(), cursor.remaining());
             return null;
         });
     }
@@ -139,10 +140,11 @@ final class BlobRequests {
     private static void checkResponse(BlobInfo info, BlobDownloadHeaders h, long position, int length)
             throws IOException {
         String cr = h.getContentRange();
-        String expected = "bytes " + position + "-" + (position + length - 1) + "/";
+        String expected = HttpRange.answerPrefix(position, length);
         if (cr == null || !cr.startsWith(expected)) {
             throw new BlobFailure.ResponseException(BlobFailure.Kind.OTHER, false, "server answered "
-                    + (cr == null ? "the whole blob" : cr) + " to a request for " + range(position, length));
+                    + (cr == null ? "the whole blob" : cr) + " to a request for "
+                    + HttpRange.header(position, length));
         }
         if (h.getETag() != null && !h.getETag().equals(info.eTag())) {
             throw new BlobFailure.ResponseException(BlobFailure.Kind.CHANGED, false, "the blob changed since it was"
@@ -153,10 +155,6 @@ final class BlobRequests {
             throw new BlobFailure.ResponseException(BlobFailure.Kind.CHANGED, false, "the blob changed since it was"
                     + " opened: " + info.size() + " bytes at HEAD, " + total + " in the response");
         }
-    }
-
-    private static String range(long position, long length) {
-        return "bytes=" + position + "-" + (position + length - 1);
     }
 
     private <T> T call(BlobLocation location, String structure, long offset, String operation, Attempt<T> attempt)

@@ -6,6 +6,7 @@ import com.google.api.services.storage.model.Objects;
 import com.google.api.services.storage.model.StorageObject;
 import io.qcow2j.core.ReadPart;
 import io.qcow2j.core.internal.BodySink;
+import io.qcow2j.core.internal.HttpRange;
 import io.qcow2j.core.internal.PartsCursor;
 import io.qcow2j.core.internal.RetryLoop;
 import io.qcow2j.core.internal.RetryLoop.Attempt;
@@ -101,8 +102,8 @@ final class GcsRequests {
         PartsCursor cursor = new PartsCursor(parts);
         long position = cursor.start();
         int length = cursor.length();
-        call(info.location(), structure, position, "GET " + range(position, length), () -> {
-            readOnce(info, cursor, position + cursor.consumed(), length - (int) cursor.consumed());
+        call(info.location(), structure, position, "GET " + HttpRange.header(position, length), () -> {
+            readOnce(info, cursor, cursor.resumeAt(), cursor.remaining());
             return null;
         });
     }
@@ -111,7 +112,7 @@ final class GcsRequests {
         requests.incrementAndGet();
         Storage.Objects.Get get = api.objects().get(info.location().bucket(), info.location().object())
                 .setIfGenerationMatch(info.generation());
-        get.getRequestHeaders().setRange(range(position, length));
+        get.getRequestHeaders().setRange(HttpRange.header(position, length));
         HttpResponse r;
         try {
             r = get.executeMedia();
@@ -201,10 +202,11 @@ final class GcsRequests {
                     + " in the response");
         }
         String cr = r.getHeaders().getContentRange();
-        String expected = "bytes " + position + "-" + (position + length - 1) + "/";
+        String expected = HttpRange.answerPrefix(position, length);
         if (cr == null || !cr.startsWith(expected)) {
             throw new GcsFailure.ResponseException(GcsFailure.Kind.OTHER, false, "server answered "
-                    + (cr == null ? "the whole object" : cr) + " to a request for " + range(position, length));
+                    + (cr == null ? "the whole object" : cr) + " to a request for "
+                    + HttpRange.header(position, length));
         }
         String total = cr.substring(cr.lastIndexOf('/') + 1).trim();
         if (!total.equals("*") && !total.equals(String.valueOf(info.size()))) {
@@ -219,10 +221,6 @@ final class GcsRequests {
             return l.isEmpty() ? null : String.valueOf(l.get(0));
         }
         return v == null ? null : String.valueOf(v);
-    }
-
-    private static String range(long position, long length) {
-        return "bytes=" + position + "-" + (position + length - 1);
     }
 
     private <T> T call(GcsLocation location, String structure, long offset, String operation, Attempt<T> attempt)

@@ -1,5 +1,6 @@
 package io.qcow2j.s3;
 
+import io.qcow2j.core.internal.HttpRange;
 import io.qcow2j.core.internal.PartsCursor;
 import io.qcow2j.core.remote.RetryPolicy;
 import java.io.IOException;
@@ -158,7 +159,7 @@ final class ObjectRequests {
      */
     void read(ObjectInfo info, ByteBuffer dst, long position, int length, String structure) throws IOException {
         int start = dst.position();
-        String operation = "GET " + range(position, length);
+        String operation = "GET " + HttpRange.header(position, length);
         byte[] chunk = dst.hasArray() ? null : CHUNKS.get();
         Body body = (in, max) -> chunk == null ? readInto(in, dst, max) : readVia(in, chunk, dst, max);
         call(info.location(), structure, position, operation, () -> {
@@ -185,8 +186,8 @@ final class ObjectRequests {
             }
             return n;
         };
-        call(info.location(), structure, position, "GET " + range(position, length), () -> {
-            readOnce(info, body, position + cursor.consumed(), length - (int) cursor.consumed());
+        call(info.location(), structure, position, "GET " + HttpRange.header(position, length), () -> {
+            readOnce(info, body, cursor.resumeAt(), cursor.remaining());
             return null;
         });
     }
@@ -268,10 +269,10 @@ final class ObjectRequests {
 
     private static void checkRange(GetObjectResponse r, long position, int length) throws IOException {
         String cr = r.contentRange();
-        String expected = "bytes " + position + "-" + (position + length - 1) + "/";
+        String expected = HttpRange.answerPrefix(position, length);
         if (cr == null ? position != 0 : !cr.startsWith(expected)) {
             throw new Failure.BadResponseException("server answered " + (cr == null ? "the whole object" : cr)
-                    + " to a request for " + range(position, length));
+                    + " to a request for " + HttpRange.header(position, length));
         }
     }
 
@@ -321,7 +322,7 @@ final class ObjectRequests {
 
     private GetObjectRequest get(S3Location location, String eTag, long position, int length) {
         GetObjectRequest.Builder b = GetObjectRequest.builder().bucket(location.bucket()).key(location.key())
-                .range(range(position, length));
+                .range(HttpRange.header(position, length));
         if (eTag != null) {
             b.ifMatch(eTag);
         }
@@ -329,10 +330,6 @@ final class ObjectRequests {
             b.sseCustomerAlgorithm("AES256").sseCustomerKey(sseKey).sseCustomerKeyMD5(sseKeyMd5);
         }
         return b.build();
-    }
-
-    private static String range(long position, long length) {
-        return "bytes=" + position + "-" + (position + length - 1);
     }
 
     private <T> T call(S3Location location, String structure, long offset, String operation, Attempt<T> attempt)

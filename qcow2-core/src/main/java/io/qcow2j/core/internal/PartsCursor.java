@@ -47,6 +47,16 @@ public final class PartsCursor implements BodySink {
         return consumed;
     }
 
+    /** Where in the object a retry resumes: the span's start plus the bytes taken. */
+    public long resumeAt() {
+        return start + consumed;
+    }
+
+    /** Bytes of the span not taken yet: what a retry asks for. */
+    public int remaining() {
+        return (int) (length - consumed);
+    }
+
     /** Takes the next {@code len} body bytes; the caller never gives more than the span holds. */
     @Override
     public void put(byte[] b, int off, int len) {

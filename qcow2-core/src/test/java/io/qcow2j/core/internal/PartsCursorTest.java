@@ -59,7 +59,9 @@ class PartsCursorTest {
                     }
                 }
                 pos += n;
-                assertEquals(pos - cursor.start(), cursor.consumed(), "where a retry would resume");
+                assertEquals(pos - cursor.start(), cursor.consumed());
+                assertEquals(pos, cursor.resumeAt(), "where a retry resumes");
+                assertEquals(end - pos, cursor.remaining(), "what a retry asks for");
             }
             for (ReadPart p : parts) {
                 ByteBuffer dst = p.dst().flip();
