@@ -43,7 +43,8 @@ record BlobFailure(Kind kind, boolean retryable, int status, String code, String
 
     static BlobFailure of(Throwable t) {
         if (t instanceof ResponseException r) {
-            return new BlobFailure(r.kind, r.retryable, -1, null, r.getMessage(), t);
+            // its message quotes the server (Content-Range, ETags): escaped, as every other summary
+            return new BlobFailure(r.kind, r.retryable, -1, null, NetworkFailure.oneLine(r.getMessage()), t);
         }
         if (t instanceof HttpResponseException e && e.getResponse() != null) {
             return http(e);

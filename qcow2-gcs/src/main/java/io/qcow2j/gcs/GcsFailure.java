@@ -52,7 +52,8 @@ record GcsFailure(Kind kind, boolean retryable, int status, String code, String 
 
     static GcsFailure of(Throwable t) {
         if (t instanceof ResponseException r) {
-            return new GcsFailure(r.kind, r.retryable, -1, null, r.getMessage(), t);
+            // its message quotes the server (Content-Range, generations): escaped, as every other summary
+            return new GcsFailure(r.kind, r.retryable, -1, null, NetworkFailure.oneLine(r.getMessage()), t);
         }
         if (t instanceof CredentialsException c) {
             // a token endpoint out of reach may answer the next time; a refusal will not
