@@ -152,20 +152,12 @@ public final class ParallelIo {
         }
 
         /**
-         * Waits for every task; the results in input order, or the first failure in input order
-         * (the results produced closed), or {@link InterruptedIOException} on an interrupt.
-         */
-        public List<R> await() throws IOException {
-            return finish();
-        }
-
-        /**
          * Waits for every task and drops the outcome, closing what was produced: for work started
          * ahead and no longer wanted. An interrupt stops the tasks not started and is kept.
          */
         public void abandon() {
             try {
-                for (R r : finish()) {
+                for (R r : await()) {
                     closeQuietly(r);
                 }
             } catch (IOException | RuntimeException ignored) {
@@ -183,7 +175,11 @@ public final class ParallelIo {
             }
         }
 
-        private List<R> finish() throws IOException {
+        /**
+         * Waits for every task; the results in input order, or the first failure in input order
+         * (the results produced closed), or {@link InterruptedIOException} on an interrupt.
+         */
+        public List<R> await() throws IOException {
             int n = results.length;
             boolean interrupted = false;
             while (true) {
