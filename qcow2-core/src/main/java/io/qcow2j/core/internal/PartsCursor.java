@@ -1,6 +1,7 @@
 package io.qcow2j.core.internal;
 
 import io.qcow2j.core.ReadPart;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 
@@ -87,5 +88,36 @@ public final class PartsCursor implements BodySink {
             }
             consumed += n;
         }
+    }
+
+    /** Where {@link #readFrom} gets the body: at most {@code max} bytes into {@code dst}, -1 at its end. */
+    @FunctionalInterface
+    public interface BodySource {
+        int read(ByteBuffer dst, int max) throws IOException;
+    }
+
+    /**
+     * Reads the next body bytes from {@code in} straight into their part's buffer (the bytes of a
+     * gap into {@code scratch}, dropped): no copy on the way. Only while {@link #remaining()} is
+     * more than 0.
+     *
+     * @return the bytes taken, or -1 at the body's end
+     */
+    public int readFrom(BodySource in, ByteBuffer scratch) throws IOException {
+        long at = start + consumed;
+        while (ends[next] <= at) {
+            next++;
+        }
+        int n;
+        if (at < starts[next]) {
+            scratch.clear();
+            n = in.read(scratch, (int) Math.min(scratch.capacity(), starts[next] - at));
+        } else {
+            n = in.read(parts.get(next).dst(), (int) Math.min(Integer.MAX_VALUE, ends[next] - at));
+        }
+        if (n > 0) {
+            consumed += n;
+        }
+        return n;
     }
 }

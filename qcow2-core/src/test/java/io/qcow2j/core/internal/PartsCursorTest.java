@@ -75,6 +75,56 @@ class PartsCursorTest {
     }
 
     @Test
+    void readFromFillsEachPartStraightFromTheSourceAndDropsTheGaps() throws Exception {
+        byte[] object = object(1 << 16);
+        Random random = new Random(11);
+        ByteBuffer scratch = ByteBuffer.allocateDirect(64);
+        for (int round = 0; round < 300; round++) {
+            List<ReadPart> parts = new ArrayList<>();
+            long at = random.nextInt(100);
+            int count = 1 + random.nextInt(6);
+            for (int i = 0; i < count && at < object.length - 600; i++) {
+                int len = 1 + random.nextInt(500);
+                ByteBuffer dst = random.nextBoolean() ? ByteBuffer.allocateDirect(len + 3) : ByteBuffer.allocate(len);
+                dst.limit(len);
+                parts.add(new ReadPart(at, dst));
+                at += len + (random.nextBoolean() ? 0 : random.nextInt(300));
+            }
+            PartsCursor cursor = new PartsCursor(parts);
+            // a source that hands out at most a few bytes at a time, as a socket does
+            int[] pos = {(int) cursor.start()};
+            List<ByteBuffer> targets = new ArrayList<>();
+            PartsCursor.BodySource source = (dst, max) -> {
+                int n = Math.min(Math.min(max, dst.remaining()), 1 + random.nextInt(150));
+                dst.put(object, pos[0], n);
+                pos[0] += n;
+                targets.add(dst);
+                return n;
+            };
+            while (cursor.remaining() > 0) {
+                int before = pos[0];
+                int n = cursor.readFrom(source, scratch);
+                assertEquals(pos[0] - before, n);
+                assertEquals(pos[0], cursor.resumeAt(), "never past a part's end or a gap's end");
+            }
+            assertEquals(cursor.start() + cursor.length(), pos[0]);
+            for (ReadPart p : parts) {
+                assertEquals(0, p.dst().remaining(), "part at " + p.position() + " filled to its limit, no further");
+                ByteBuffer dst = p.dst().flip();
+                byte[] got = new byte[dst.remaining()];
+                dst.get(got);
+                byte[] want = new byte[got.length];
+                System.arraycopy(object, (int) p.position(), want, 0, want.length);
+                assertArrayEquals(want, got, "part at " + p.position());
+            }
+            assertEquals(true, targets.stream().allMatch(t -> t == scratch
+                    || parts.stream().anyMatch(p -> p.dst() == t)), "no buffer in between");
+        }
+        assertEquals(-1, new PartsCursor(List.of(new ReadPart(0, ByteBuffer.allocate(4))))
+                .readFrom((dst, max) -> -1, scratch), "the body's end");
+    }
+
+    @Test
     void moreThanTheSpanIsRefusedAndNothingIsTaken() {
         PartsCursor cursor = new PartsCursor(List.of(new ReadPart(10, ByteBuffer.allocate(4))));
         assertThrows(IllegalArgumentException.class, () -> cursor.put(ByteBuffer.allocate(5)));
