@@ -73,6 +73,9 @@ final class Failure {
         if (t instanceof SdkServiceException e) {
             return service(e);
         }
+        if (t instanceof HttpStatusException e) {
+            return status(e.status, blankToNull(e.code), blankToNull(e.errorMessage), e.bucketRegion, e);
+        }
         // before the interrupt check: these are ours, or the SDK's timer, not a cancellation
         if (t instanceof ChangedException) {
             return new Failure(Kind.CHANGED, false, -1, null, oneLine(t.getMessage()), t);
@@ -123,16 +126,21 @@ final class Failure {
         int status = e.statusCode();
         String code = null;
         String message = null;
-        String regionHint = "";
+        String region = null;
         if (e instanceof AwsServiceException aws && aws.awsErrorDetails() != null) {
             AwsErrorDetails d = aws.awsErrorDetails();
             code = blankToNull(d.errorCode());
             message = blankToNull(d.errorMessage());
             if (d.sdkHttpResponse() != null) {
-                regionHint = d.sdkHttpResponse().firstMatchingHeader("x-amz-bucket-region")
-                        .map(r -> " (the bucket is in region " + r + ")").orElse("");
+                region = d.sdkHttpResponse().firstMatchingHeader("x-amz-bucket-region").orElse(null);
             }
         }
+        return status(status, code, message, region, e);
+    }
+
+    /** An HTTP error answer: its status, S3 code and message, and the region the bucket is in if it said. */
+    private static Failure status(int status, String code, String message, String bucketRegion, Throwable e) {
+        String regionHint = bucketRegion == null ? "" : " (the bucket is in region " + bucketRegion + ")";
         StringBuilder s = new StringBuilder("HTTP ").append(status);
         if (code != null) {
             s.append(' ').append(code);

@@ -56,7 +56,15 @@ public final class ObjectStore implements Closeable {
             credentials.close();
             throw e;
         }
-        this.requests = new ObjectRequests(s3, settings);
+        try {
+            this.requests = new ObjectRequests(s3, settings, (requests, bytes) -> DirectGets.create(settings, s3,
+                    credentials.provider(), region, endpoint, env, requests, bytes));
+        } catch (RuntimeException e) {
+            s3.close();
+            http.close();
+            credentials.close();
+            throw e;
+        }
         this.ownsClient = true;
     }
 
@@ -66,7 +74,7 @@ public final class ObjectStore implements Closeable {
         this.credentials = null;
         this.http = null;
         this.s3 = client;
-        this.requests = new ObjectRequests(client, settings);
+        this.requests = new ObjectRequests(client, settings, null);
         this.ownsClient = false;
     }
 
@@ -216,6 +224,11 @@ public final class ObjectStore implements Closeable {
      */
     public ObjectContainer bucket(String name) {
         return new S3Bucket(this, name);
+    }
+
+    /** Whether ranged GETs go through our own HTTP client ({@code direct}) or the SDK's ({@code sdk}). */
+    String transport() {
+        return requests.direct() ? "direct" : "sdk";
     }
 
     /** Requests sent, retries among them, and object bytes received so far. */

@@ -10,6 +10,7 @@ import io.qcow2j.s3.testing.S3ProxyServer;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,6 +24,11 @@ import org.junit.jupiter.api.Test;
  * opening HEAD's, so neither mixes two versions; a missing ETag is a warning, or refused when asked.
  */
 class ObjectChangeTest {
+    /** The process's environment for the store: our own HTTP client carries the requests. */
+    Map<String, String> environment() {
+        return Map.of();
+    }
+
     private static final int SIZE = 2 << 20;
     private static S3ProxyServer server;
     private static String bucket;
@@ -50,7 +56,10 @@ class ObjectChangeTest {
     }
 
     private ObjectStore store(boolean requireEntityTag) {
-        return ObjectStore.create(Fixtures.quick(server, proxy.endpoint()).requireEntityTag(requireEntityTag).build());
+        ObjectStore store = ObjectStore.create(Fixtures.quick(server, proxy.endpoint())
+                .requireEntityTag(requireEntityTag).build(), environment());
+        assertEquals(environment().isEmpty() ? "direct" : "sdk", store.transport());
+        return store;
     }
 
     private static void assertChanged(ObjectChangedException e, S3Location l, String... parts) {

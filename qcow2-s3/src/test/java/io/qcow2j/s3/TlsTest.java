@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qcow2j.s3.testing.S3ProxyServer;
 import java.nio.ByteBuffer;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -30,8 +31,14 @@ class TlsTest {
         return Fixtures.quick(server, server.secureEndpoint());
     }
 
-    private static void assertReads(S3Settings settings) throws Exception {
-        try (ObjectStore store = ObjectStore.create(settings); S3ByteSource s = store.open(location)) {
+    /** The process's environment for the store: our own HTTP client carries the requests. */
+    Map<String, String> environment() {
+        return Map.of();
+    }
+
+    private void assertReads(S3Settings settings) throws Exception {
+        try (ObjectStore store = ObjectStore.create(settings, environment()); S3ByteSource s = store.open(location)) {
+            assertEquals(environment().isEmpty() ? "direct" : "sdk", store.transport());
             ByteBuffer dst = ByteBuffer.allocate(content.length);
             s.readFully(dst, 0, "image");
             assertArrayEquals(content, dst.array());
@@ -50,7 +57,7 @@ class TlsTest {
 
     @Test
     void theDefaultTrustStoreRefusesItWithAClearTlsError() {
-        try (ObjectStore store = ObjectStore.create(https().build())) {
+        try (ObjectStore store = ObjectStore.create(https().build(), environment())) {
             ObjectStoreException e = assertThrows(ObjectStoreException.class, () -> store.open(location));
             String m = e.getMessage();
             assertTrue(m.startsWith(location + ": HEAD: TLS handshake failed: "), m);

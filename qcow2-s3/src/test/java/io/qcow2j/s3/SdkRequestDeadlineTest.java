@@ -1,0 +1,11 @@
+package io.qcow2j.s3;
+
+import java.util.Map;
+
+/** {@link RequestDeadlineTest} with the requests through the AWS SDK's HTTP client, as behind a proxy or with a caller's client. */
+class SdkRequestDeadlineTest extends RequestDeadlineTest {
+    @Override
+    Map<String, String> environment() {
+        return Fixtures.SDK_TRANSPORT;
+    }
+}

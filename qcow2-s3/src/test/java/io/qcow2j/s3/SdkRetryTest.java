@@ -1,0 +1,11 @@
+package io.qcow2j.s3;
+
+import java.util.Map;
+
+/** {@link RetryTest} with the requests through the AWS SDK's HTTP client, as behind a proxy or with a caller's client. */
+class SdkRetryTest extends RetryTest {
+    @Override
+    Map<String, String> environment() {
+        return Fixtures.SDK_TRANSPORT;
+    }
+}
