@@ -21,6 +21,8 @@ import javax.net.ssl.SSLSocketFactory;
 final class Connection {
     /** Longest line of a message head (status line, header field, chunk size). */
     static final int MAX_LINE = 16 << 10;
+    /** Most bytes of one socket read into a heap buffer. */
+    private static final int HEAP_READ = 64 << 10;
 
     final Origin origin;
     private final SocketChannel channel;
@@ -112,6 +114,11 @@ final class Connection {
             return n;
         }
         if (channel != null) {
+            if (!dst.isDirect()) {
+                // the JDK reads a heap buffer through a temporary direct one of the same size, which it
+                // keeps per thread: bounded here, or a 4 MiB read would leave 4 MiB behind per thread
+                want = Math.min(want, HEAP_READ);
+            }
             int limit = dst.limit();
             dst.limit(dst.position() + want);
             try {

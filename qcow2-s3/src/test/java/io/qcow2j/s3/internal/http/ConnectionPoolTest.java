@@ -306,6 +306,31 @@ class ConnectionPoolTest {
     }
 
     @Test
+    void aLargeBodyReadIntoAHeapBufferLeavesNoLargeDirectBufferBehind() throws Exception {
+        int size = 4 << 20;
+        URI uri = serve((in, out, n) -> {
+            if (request(in)) {
+                write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n");
+                out.write(new byte[size]);
+                out.flush();
+            }
+        });
+        java.lang.management.BufferPoolMXBean direct = java.lang.management.ManagementFactory
+                .getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
+                .filter(b -> b.getName().equals("direct")).findFirst().orElseThrow();
+        long before = direct.getMemoryUsed();
+        ByteBuffer heap = ByteBuffer.allocate(size);
+        try (Exchange x = send(uri, GET)) {
+            while (heap.hasRemaining() && x.read(heap, heap.remaining()) >= 0) {
+                // the JDK reads through a temporary direct buffer it keeps for this thread
+            }
+        }
+        assertEquals(size, heap.position());
+        long grown = direct.getMemoryUsed() - before;
+        assertTrue(grown < (1 << 20), "direct memory grew by " + grown + " bytes");
+    }
+
+    @Test
     void noMoreConnectionsThanTheCeilingAreOpenAtOnce() throws Exception {
         URI uri = serve((in, out, n) -> {
             while (request(in)) {
