@@ -35,8 +35,6 @@ final class Connection {
     private int wpos;
     /** {@link System#nanoTime()} when it went back to the pool. */
     long idleSince;
-    /** Requests sent on it: more than one means it was reused (and may have been closed by the server meanwhile). */
-    int uses;
     private volatile boolean closed;
 
     private Connection(Origin origin, SocketChannel channel, Socket tls) throws IOException {
@@ -197,8 +195,9 @@ final class Connection {
         return n;
     }
 
+    /** Whether it was aborted, or its socket closed otherwise (an interrupt closes a channel). */
     boolean isClosed() {
-        return closed;
+        return closed || channel != null && !channel.isOpen() || tls != null && tls.isClosed();
     }
 
     /** Closes the socket; a read blocked on it fails. Safe from any thread, more than once. */

@@ -72,7 +72,6 @@ public final class ConnectionPool implements AutoCloseable {
                 if (c == null) {
                     c = Connection.open(origin, connectTimeoutMillis, tlsFactory, verifyHost);
                 }
-                c.uses++;
                 x.attach(c);
                 try {
                     onSend.run();

@@ -60,12 +60,21 @@ public final class Exchange implements AutoCloseable {
         }
     }
 
-    /** Closes the connection, so that a blocked read fails; {@code why} non-null from the watchdog. */
+    /**
+     * Closes the connection, so that a blocked read fails; {@code why} non-null from the watchdog.
+     * Nothing once the exchange is closed: its connection may be another exchange's by then.
+     */
     void abort(String why) {
-        if (why != null) {
-            aborted = why;
+        Connection c;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            if (why != null) {
+                aborted = why;
+            }
+            c = connection;
         }
-        Connection c = connection;
         if (c != null) {
             c.abort();
         }
@@ -264,10 +273,12 @@ public final class Exchange implements AutoCloseable {
     /** Gives the connection back when the body was read to its end and the server keeps it open; closes it otherwise. */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
         pool.finish(this, connection, ended && keepAlive && aborted == null);
     }
 }
