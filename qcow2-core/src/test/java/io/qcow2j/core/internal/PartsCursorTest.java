@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,19 +26,25 @@ class PartsCursorTest {
         return b;
     }
 
+    /** One to six parts of 1 to 500 bytes inside an object of {@code size}, adjacent or with gaps. */
+    private static List<ReadPart> randomParts(Random random, int size, IntFunction<ByteBuffer> buffer) {
+        List<ReadPart> parts = new ArrayList<>();
+        long at = random.nextInt(100);
+        int count = 1 + random.nextInt(6);
+        for (int i = 0; i < count && at < size - 600; i++) {
+            int len = 1 + random.nextInt(500);
+            parts.add(new ReadPart(at, buffer.apply(len)));
+            at += len + (random.nextBoolean() ? 0 : random.nextInt(300)); // adjacent or a gap
+        }
+        return parts;
+    }
+
     @Test
     void partsGetTheirBytesWhateverTheChunksAndTheirKind() {
         byte[] object = object(1 << 16);
         Random random = new Random(7);
         for (int round = 0; round < 300; round++) {
-            List<ReadPart> parts = new ArrayList<>();
-            long at = random.nextInt(100);
-            int count = 1 + random.nextInt(6);
-            for (int i = 0; i < count && at < object.length - 600; i++) {
-                int len = 1 + random.nextInt(500);
-                parts.add(new ReadPart(at, ByteBuffer.allocateDirect(len)));
-                at += len + (random.nextBoolean() ? 0 : random.nextInt(300)); // adjacent or a gap
-            }
+            List<ReadPart> parts = randomParts(random, object.length, len -> ByteBuffer.allocateDirect(len));
             PartsCursor cursor = new PartsCursor(parts);
             int pos = (int) cursor.start();
             int end = pos + cursor.length();
@@ -80,16 +87,9 @@ class PartsCursorTest {
         Random random = new Random(11);
         ByteBuffer scratch = ByteBuffer.allocateDirect(64);
         for (int round = 0; round < 300; round++) {
-            List<ReadPart> parts = new ArrayList<>();
-            long at = random.nextInt(100);
-            int count = 1 + random.nextInt(6);
-            for (int i = 0; i < count && at < object.length - 600; i++) {
-                int len = 1 + random.nextInt(500);
-                ByteBuffer dst = random.nextBoolean() ? ByteBuffer.allocateDirect(len + 3) : ByteBuffer.allocate(len);
-                dst.limit(len);
-                parts.add(new ReadPart(at, dst));
-                at += len + (random.nextBoolean() ? 0 : random.nextInt(300));
-            }
+            // direct buffers with room past their limit, which must stay unused, or heap ones
+            List<ReadPart> parts = randomParts(random, object.length, len -> random.nextBoolean()
+                    ? ByteBuffer.allocateDirect(len + 3).limit(len) : ByteBuffer.allocate(len));
             PartsCursor cursor = new PartsCursor(parts);
             // a source that hands out at most a few bytes at a time, as a socket does
             int[] pos = {(int) cursor.start()};
