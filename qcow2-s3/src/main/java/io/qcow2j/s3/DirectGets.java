@@ -75,12 +75,13 @@ final class DirectGets implements Transport {
      * The direct GETs for a store, or null when its requests must go through the SDK's HTTP client:
      * when a proxy is set for the endpoint ({@code HTTPS_PROXY} and the like in the process's
      * environment or {@code env}, or the JVM's proxy properties, and {@code NO_PROXY} does not name
-     * the endpoint's host), which that client honours and this one does not.
-     *
+     * the endpoint's host; AWS's regional host {@code s3.REGION.amazonaws.com} without an endpoint),
+     * which that client honours and this one does not.
      */
     static DirectGets create(S3Settings settings, S3Client s3, AwsCredentialsProvider credentials, String region,
                              URI endpoint, Map<String, String> env, AtomicLong requests, AtomicLong bytesFetched) {
-        if (proxied(endpoint, env) || proxied(endpoint, System.getenv())
+        URI host = endpoint != null ? endpoint : URI.create("https://s3." + region + ".amazonaws.com");
+        if (proxied(host, env) || proxied(host, System.getenv())
                 || System.getProperty("http.proxyHost") != null || System.getProperty("https.proxyHost") != null) {
             return null;
         }
@@ -94,7 +95,7 @@ final class DirectGets implements Transport {
         return new DirectGets(pool, settings, requests, bytesFetched, s3, credentials, region, sse);
     }
 
-    /** Whether {@code env} sets a proxy that would apply to the endpoint (AWS's, when null). */
+    /** Whether {@code env} sets a proxy that {@code NO_PROXY} does not lift for the endpoint's host. */
     static boolean proxied(URI endpoint, Map<String, String> env) {
         boolean any = false;
         for (String v : PROXY_VARIABLES) {

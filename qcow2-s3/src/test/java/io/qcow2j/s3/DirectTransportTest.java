@@ -80,6 +80,17 @@ class DirectTransportTest {
         assertTrue(DirectGets.proxied(URI.create("https://s3.example"), Map.of("ALL_PROXY", "socks5://p:1080",
                 "NO_PROXY", "example.org,s3.example.net")));
         assertFalse(DirectGets.proxied(URI.create("https://s3.example"), Map.of("NO_PROXY", "x")));
+        // AWS's own endpoint, as a cluster-wide proxy's NO_PROXY often lifts it
+        Map<String, String> aws = Map.of("HTTPS_PROXY", "http://proxy.example:3128", "AWS_REGION", "eu-west-1",
+                "NO_PROXY", ".cluster.local,.svc,.amazonaws.com");
+        try (ObjectStore store = ObjectStore.create(S3Settings.builder().region("eu-west-1")
+                .staticCredentials("k", "s", null).build(), aws)) {
+            assertEquals("direct", store.transport());
+        }
+        try (ObjectStore store = ObjectStore.create(S3Settings.builder().region("eu-west-1")
+                .staticCredentials("k", "s", null).build(), Map.of("HTTPS_PROXY", "http://proxy.example:3128"))) {
+            assertEquals("sdk", store.transport());
+        }
     }
 
     @Test
