@@ -39,6 +39,18 @@ class PartsCursorTest {
         return parts;
     }
 
+    /** Each part's buffer, flipped, holds the object's bytes at the part's position. */
+    private static void assertPartsHold(List<ReadPart> parts, byte[] object) {
+        for (ReadPart p : parts) {
+            ByteBuffer dst = p.dst().flip();
+            byte[] got = new byte[dst.remaining()];
+            dst.get(got);
+            byte[] want = new byte[got.length];
+            System.arraycopy(object, (int) p.position(), want, 0, want.length);
+            assertArrayEquals(want, got, "part at " + p.position());
+        }
+    }
+
     @Test
     void partsGetTheirBytesWhateverTheChunksAndTheirKind() {
         byte[] object = object(1 << 16);
@@ -70,14 +82,7 @@ class PartsCursorTest {
                 assertEquals(pos, cursor.resumeAt(), "where a retry resumes");
                 assertEquals(end - pos, cursor.remaining(), "what a retry asks for");
             }
-            for (ReadPart p : parts) {
-                ByteBuffer dst = p.dst().flip();
-                byte[] got = new byte[dst.remaining()];
-                dst.get(got);
-                byte[] want = new byte[got.length];
-                System.arraycopy(object, (int) p.position(), want, 0, want.length);
-                assertArrayEquals(want, got, "part at " + p.position());
-            }
+            assertPartsHold(parts, object);
         }
     }
 
@@ -110,13 +115,8 @@ class PartsCursorTest {
             assertEquals(cursor.start() + cursor.length(), pos[0]);
             for (ReadPart p : parts) {
                 assertEquals(0, p.dst().remaining(), "part at " + p.position() + " filled to its limit, no further");
-                ByteBuffer dst = p.dst().flip();
-                byte[] got = new byte[dst.remaining()];
-                dst.get(got);
-                byte[] want = new byte[got.length];
-                System.arraycopy(object, (int) p.position(), want, 0, want.length);
-                assertArrayEquals(want, got, "part at " + p.position());
             }
+            assertPartsHold(parts, object);
             assertEquals(true, targets.stream().allMatch(t -> t == scratch
                     || parts.stream().anyMatch(p -> p.dst() == t)), "no buffer in between");
         }
