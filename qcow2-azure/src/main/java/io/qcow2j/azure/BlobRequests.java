@@ -16,7 +16,6 @@ import com.azure.storage.blob.models.DownloadRetryOptions;
 import com.azure.storage.blob.models.ListBlobsOptions;
 import io.qcow2j.core.ReadPart;
 import io.qcow2j.core.internal.RetryLoop.Attempt;
-import io.qcow2j.core.internal.BodySink;
 import io.qcow2j.core.internal.HttpRange;
 import io.qcow2j.core.internal.PartsCursor;
 import io.qcow2j.core.internal.RetryLoop;
@@ -110,7 +109,7 @@ final class BlobRequests {
         });
     }
 
-    private void readOnce(BlobInfo info, BodySink dst, long position, int length) throws IOException {
+    private void readOnce(BlobInfo info, PartsCursor dst, long position, int length) throws IOException {
         requests.incrementAndGet();
         Sink sink = new Sink(dst, length);
         BlobLocation l = info.location();
@@ -168,12 +167,12 @@ final class BlobRequests {
      * server that ignored the range fails, not overruns), and none once the attempt is over.
      */
     private static final class Sink {
-        private final BodySink dst;
+        private final PartsCursor dst;
         private final int limit;
         private int count;
         private boolean closed;
 
-        Sink(BodySink dst, int limit) {
+        Sink(PartsCursor dst, int limit) {
             this.dst = dst;
             this.limit = limit;
         }

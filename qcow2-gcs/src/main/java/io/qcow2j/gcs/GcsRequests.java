@@ -5,7 +5,6 @@ import com.google.api.services.storage.Storage;
 import com.google.api.services.storage.model.Objects;
 import com.google.api.services.storage.model.StorageObject;
 import io.qcow2j.core.ReadPart;
-import io.qcow2j.core.internal.BodySink;
 import io.qcow2j.core.internal.HttpRange;
 import io.qcow2j.core.internal.PartsCursor;
 import io.qcow2j.core.internal.RetryLoop;
@@ -108,7 +107,7 @@ final class GcsRequests {
         });
     }
 
-    private void readOnce(GcsObjectInfo info, BodySink dst, long position, int length) throws IOException {
+    private void readOnce(GcsObjectInfo info, PartsCursor dst, long position, int length) throws IOException {
         requests.incrementAndGet();
         Storage.Objects.Get get = api.objects().get(info.location().bucket(), info.location().object())
                 .setIfGenerationMatch(info.generation());
@@ -158,7 +157,7 @@ final class GcsRequests {
     }
 
     /** Reads up to {@code length} bytes of the body into {@code dst}, counting them as fetched. */
-    private int copy(InputStream in, BodySink dst, int length) throws IOException {
+    private int copy(InputStream in, PartsCursor dst, int length) throws IOException {
         byte[] chunk = new byte[Math.min(CHUNK, length)];
         int received = 0;
         while (received < length) {

@@ -10,7 +10,7 @@ import java.util.List;
  * the gaps between parts dropped. Kept across the attempts of one read, {@link #consumed()} is
  * where a retry resumes. The three store modules' merged ranged reads share it. Not thread-safe.
  */
-public final class PartsCursor implements BodySink {
+public final class PartsCursor {
     private final List<ReadPart> parts;
     /** Where each part starts and ends in the object, fixed before its buffer fills. */
     private final long[] starts;
@@ -59,13 +59,14 @@ public final class PartsCursor implements BodySink {
     }
 
     /** Takes the next {@code len} body bytes; the caller never gives more than the span holds. */
-    @Override
     public void put(byte[] b, int off, int len) {
         put(ByteBuffer.wrap(b, off, len));
     }
 
-    /** Takes {@code src}'s remaining bytes as the next body bytes; never more than the span holds. */
-    @Override
+    /**
+     * Takes {@code src}'s remaining bytes as the next body bytes (an HTTP client's own buffer, taken
+     * as it is: no copy into an array first); never more than the span holds.
+     */
     public void put(ByteBuffer src) {
         int len = src.remaining();
         if (len > length - consumed) {

@@ -3,6 +3,7 @@ package io.qcow2j.core.internal;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qcow2j.core.ReadPart;
 import java.nio.ByteBuffer;
@@ -117,7 +118,7 @@ class PartsCursorTest {
                 assertEquals(0, p.dst().remaining(), "part at " + p.position() + " filled to its limit, no further");
             }
             assertPartsHold(parts, object);
-            assertEquals(true, targets.stream().allMatch(t -> t == scratch
+            assertTrue(targets.stream().allMatch(t -> t == scratch
                     || parts.stream().anyMatch(p -> p.dst() == t)), "no buffer in between");
         }
         assertEquals(-1, new PartsCursor(List.of(new ReadPart(0, ByteBuffer.allocate(4))))
