@@ -85,7 +85,7 @@ public final class ConnectionPool implements AutoCloseable {
                     // the stream before any byte of an answer): once more on a new one
                     if (!reused || attempt > 0 || x.answered() || x.aborted() != null
                             || Thread.currentThread().isInterrupted()) {
-                        throw rethrow(x, e);
+                        throw e; // as the watchdog's, below, if it ended the exchange
                     }
                 }
             }

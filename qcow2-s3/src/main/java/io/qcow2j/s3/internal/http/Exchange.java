@@ -36,7 +36,6 @@ public final class Exchange implements AutoCloseable {
     private String reason;
     private final Map<String, String> fields = new HashMap<>();
     private boolean keepAlive;
-    private boolean http10;
     private Framing framing;
     /** LENGTH: body bytes not read yet; CHUNKED: bytes left in the current chunk. */
     private long left;
@@ -92,6 +91,7 @@ public final class Exchange implements AutoCloseable {
     /** Reads the response's head; 1xx interim responses are skipped. */
     void readHead() throws IOException {
         Connection c = connection;
+        boolean http10;
         while (true) {
             String statusLine = c.readLine();
             if (statusLine == null) {
@@ -186,8 +186,18 @@ public final class Exchange implements AutoCloseable {
      *
      * @return the bytes read, or -1 at the body's end (a connection that ends early ends it too:
      * the caller compares with what it asked for)
+     * @throws WatchdogException when the watchdog ended the exchange (the read failed on the closed connection)
      */
     public int read(ByteBuffer dst, int max) throws IOException {
+        try {
+            return readBody(dst, max);
+        } catch (IOException e) {
+            String why = aborted;
+            throw why == null || e instanceof WatchdogException ? e : new WatchdogException(why, e);
+        }
+    }
+
+    private int readBody(ByteBuffer dst, int max) throws IOException {
         if (ended) {
             return -1;
         }

@@ -47,7 +47,7 @@ final class Watchdog {
             long now = System.nanoTime();
             for (Exchange x : watched) {
                 if (now - x.due > 0) {
-                    x.abort("deadline");
+                    x.abort(WatchdogException.DEADLINE);
                     watched.remove(x);
                 } else if (now - x.lastProgress > idleNanos) {
                     x.abort("no byte for " + TimeUnit.NANOSECONDS.toMillis(idleNanos) / 1000.0 + " s");

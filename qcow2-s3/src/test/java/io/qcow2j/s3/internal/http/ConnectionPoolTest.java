@@ -299,8 +299,9 @@ class ConnectionPoolTest {
             // bytes every 100 ms: never idle for 300 ms, so only the deadline ends it
             Exchange x = pool.send(uri, GET, false, System.nanoTime() + Duration.ofMillis(800).toNanos(), () -> { });
             try (x) {
-                assertThrows(IOException.class, () -> body(x));
-                assertEquals("deadline", x.aborted());
+                WatchdogException late = assertThrows(WatchdogException.class, () -> body(x));
+                assertEquals(WatchdogException.DEADLINE, late.getMessage());
+                assertEquals(WatchdogException.DEADLINE, x.aborted());
             }
         });
     }
