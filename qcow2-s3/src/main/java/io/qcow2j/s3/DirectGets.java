@@ -55,12 +55,13 @@ final class DirectGets implements Transport {
     private final S3Client s3;
     private final AwsCredentialsProvider credentials;
     private final String region;
-    private final String[] sseHeaders;
+    /** Null without SSE-C. */
+    private final SseCustomerKey sse;
     private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
     private final Map<S3Location, URI> urls = new ConcurrentHashMap<>();
 
     private DirectGets(ConnectionPool pool, S3Settings settings, AtomicLong requests, AtomicLong bytesFetched,
-                       S3Client s3, AwsCredentialsProvider credentials, String region, String[] sseHeaders) {
+                       S3Client s3, AwsCredentialsProvider credentials, String region, SseCustomerKey sse) {
         this.pool = pool;
         this.settings = settings;
         this.requests = requests;
@@ -68,7 +69,7 @@ final class DirectGets implements Transport {
         this.s3 = s3;
         this.credentials = credentials;
         this.region = region;
-        this.sseHeaders = sseHeaders;
+        this.sse = sse;
     }
 
     /**
@@ -87,12 +88,8 @@ final class DirectGets implements Transport {
         }
         ConnectionPool pool = new ConnectionPool(settings.maxConnections(), settings.connectTimeout(),
                 settings.readTimeout(), tlsFactory(settings), !settings.insecureSkipTlsVerify());
-        SseCustomerKey key = SseCustomerKey.of(settings);
-        String[] sse = key == null ? new String[0] : new String[] {
-            "x-amz-server-side-encryption-customer-algorithm", "AES256",
-            "x-amz-server-side-encryption-customer-key", key.key(),
-            "x-amz-server-side-encryption-customer-key-MD5", key.keyMd5()};
-        return new DirectGets(pool, settings, requests, bytesFetched, s3, credentials, region, sse);
+        return new DirectGets(pool, settings, requests, bytesFetched, s3, credentials, region,
+                SseCustomerKey.of(settings));
     }
 
     /** Whether {@code env} sets a proxy that {@code NO_PROXY} does not lift for the endpoint's host. */
@@ -165,13 +162,8 @@ final class DirectGets implements Transport {
         try {
             x = send(request(SdkHttpMethod.HEAD, location), System.nanoTime() + deadline.toNanos());
             return new Head(x.field("content-length"), x.field("etag"));
-        } catch (IOException | RuntimeException e) {
-            String why = e instanceof WatchdogException ? e.getMessage() : x == null ? null : x.aborted();
-            if (why != null) {
-                throw new Failure.DeadlineException(why.equals("deadline") ? "no response within the deadline of "
-                        + deadline.toMillis() / 1000.0 + " s" : why, e);
-            }
-            throw e;
+        } catch (WatchdogException e) {
+            throw timedOut(e, deadline, "");
         } finally {
             if (x != null) {
                 x.close();
@@ -184,26 +176,15 @@ final class DirectGets implements Transport {
         exchange(location, null, 0, 1, System.nanoTime() + settings.requestDeadline(1).toNanos()).close();
     }
 
-    /** Where a response's body goes: the next bytes, at most what the range holds; -1 at its end. */
-    private interface Body {
-        int consume(Exchange x) throws IOException;
-    }
-
     /**
      * One GET within its deadline and idle timeout (the pool's watchdog). The body is read to the
      * range's end; a longer one (a server that ignored Range at offset 0) closes the connection.
      */
     @Override
-    public void get(ObjectInfo info, long position, int length, Target target) throws IOException {
-        Body body;
-        if (target instanceof Into into) {
-            ByteBuffer dst = into.dst();
-            body = x -> x.read(dst, Integer.MAX_VALUE);
-        } else {
-            PartsCursor cursor = ((Spread) target).cursor();
-            ByteBuffer scratch = SCRATCH.get();
-            body = x -> cursor.readFrom(x::read, scratch);
-        }
+    public void get(ObjectInfo info, PartsCursor cursor) throws IOException {
+        long position = cursor.resumeAt();
+        int length = cursor.remaining();
+        ByteBuffer scratch = SCRATCH.get();
         Duration deadline = settings.requestDeadline(length);
         Exchange x = null;
         int got = 0;
@@ -214,26 +195,27 @@ final class DirectGets implements Transport {
             ResponseChecks.range(contentRange, position, length);
             ResponseChecks.sameObject(info, x.field("etag"), contentRange, contentLength < 0 ? null : contentLength);
             while (got < length) {
-                int n = body.consume(x);
+                int n = cursor.readFrom(x::read, scratch);
                 if (n < 0) {
                     throw new Failure.ShortBodyException(got, length);
                 }
                 got += n;
             }
-        } catch (IOException | RuntimeException e) {
-            String why = e instanceof WatchdogException ? e.getMessage() : x == null ? null : x.aborted();
-            if (why != null) {
-                throw new Failure.DeadlineException(why.equals("deadline") ? "no complete response within the"
-                        + " deadline of " + deadline.toMillis() / 1000.0 + " s for " + length + " bytes (" + got
-                        + " received)" : why + " (" + got + " of " + length + " bytes received)", e);
-            }
-            throw e;
+        } catch (WatchdogException e) {
+            throw timedOut(e, deadline, " (" + got + " of " + length + " bytes received)");
         } finally {
             bytesFetched.addAndGet(got);
             if (x != null) {
                 x.close();
             }
         }
+    }
+
+    /** An exchange the watchdog ended, as an attempt that timed out: retried like one. */
+    private static Failure.DeadlineException timedOut(WatchdogException e, Duration deadline, String progress) {
+        String why = e.getMessage().equals(WatchdogException.DEADLINE)
+                ? "no complete response within the deadline of " + deadline.toMillis() / 1000.0 + " s" : e.getMessage();
+        return new Failure.DeadlineException(why + progress, e);
     }
 
     /**
@@ -256,8 +238,10 @@ final class DirectGets implements Transport {
     private SdkHttpRequest.Builder request(SdkHttpMethod method, S3Location location) {
         SdkHttpRequest.Builder r = SdkHttpRequest.builder().method(method).uri(urls.computeIfAbsent(location,
                 this::url));
-        for (int i = 0; i < sseHeaders.length; i += 2) {
-            r.putHeader(sseHeaders[i], sseHeaders[i + 1]);
+        if (sse != null) {
+            r.putHeader("x-amz-server-side-encryption-customer-algorithm", "AES256")
+                    .putHeader("x-amz-server-side-encryption-customer-key", sse.key())
+                    .putHeader("x-amz-server-side-encryption-customer-key-MD5", sse.keyMd5());
         }
         return r;
     }

@@ -1,5 +1,6 @@
 package io.qcow2j.s3;
 
+import io.qcow2j.core.internal.RetryLoop;
 import io.qcow2j.core.remote.NetworkFailure;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -14,7 +15,7 @@ import software.amazon.awssdk.core.exception.SdkServiceException;
  * One failed attempt, classified: whether another attempt may succeed, and a one-line summary of the
  * SDK's error (HTTP status, S3 error code and message, or the network error) without its noise.
  */
-final class Failure {
+final class Failure implements RetryLoop.Failure {
     enum Kind { NOT_FOUND, ACCESS_DENIED, CHANGED, INTERRUPTED, OTHER }
 
     final Kind kind;
@@ -31,6 +32,21 @@ final class Failure {
         this.code = code;
         this.summary = summary;
         this.cause = cause;
+    }
+
+    @Override
+    public boolean interrupted() {
+        return kind == Kind.INTERRUPTED;
+    }
+
+    @Override
+    public boolean retryable() {
+        return retryable;
+    }
+
+    @Override
+    public Throwable cause() {
+        return cause;
     }
 
     /** A response body that ended before the requested range did: retried, never taken as zeros. */

@@ -3,9 +3,10 @@ package io.qcow2j.s3;
 import io.qcow2j.core.ReadPart;
 import io.qcow2j.core.internal.HttpRange;
 import io.qcow2j.core.internal.PartsCursor;
+import io.qcow2j.core.internal.RetryLoop;
+import io.qcow2j.core.internal.RetryLoop.Attempt;
 import io.qcow2j.core.remote.RetryPolicy;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +29,6 @@ final class ObjectRequests {
     private final Transport transport;
     /** Objects whose HEAD had no entity tag, for {@link #warnings()}: reported once each. */
     private final Set<S3Location> withoutEntityTag = ConcurrentHashMap.newKeySet();
-    private final int maxAttempts;
     private final RetryPolicy retryPolicy;
     final AtomicLong requests = new AtomicLong();
     final AtomicLong retries = new AtomicLong();
@@ -42,15 +42,9 @@ final class ObjectRequests {
     ObjectRequests(S3Client s3, S3Settings settings, DirectFactory direct) {
         this.s3 = s3;
         this.settings = settings;
-        this.maxAttempts = settings.maxAttempts();
-        this.retryPolicy = new RetryPolicy(maxAttempts, settings.baseBackoff(), settings.maxBackoff());
+        this.retryPolicy = new RetryPolicy(settings.maxAttempts(), settings.baseBackoff(), settings.maxBackoff());
         DirectGets own = direct == null ? null : direct.create(requests, bytesFetched);
         this.transport = own != null ? own : new SdkTransport(s3, settings, requests, bytesFetched);
-    }
-
-    /** One attempt of an operation; may be called again after a retryable failure. */
-    private interface Attempt<T> {
-        T run() throws Exception;
     }
 
     /** HEAD, retried; a final HTTP error is diagnosed with a 1-byte GET, whose answer has the S3 code. */
@@ -130,30 +124,24 @@ final class ObjectRequests {
     }
 
     /**
-     * Reads exactly {@code length} bytes at {@code position} into {@code dst} (which has room), by
-     * ranged GETs: a body cut short is resumed where it stopped, within the attempt budget.
+     * Reads exactly {@code length} bytes at {@code position} into {@code dst} (which has room),
+     * advancing its position: the one-part case of {@link #read(ObjectInfo, List, String)}.
      */
     void read(ObjectInfo info, ByteBuffer dst, long position, int length, String structure) throws IOException {
-        int start = dst.position();
-        Transport.Target target = new Transport.Into(dst);
-        call(info.location(), structure, position, "GET " + HttpRange.header(position, length), () -> {
-            int done = dst.position() - start;
-            transport.get(info, position + done, length - done, target);
-            return null;
-        });
+        read(info, List.of(new ReadPart(position, dst.slice(dst.position(), length))), structure);
+        dst.position(dst.position() + length);
     }
 
     /**
      * Reads {@code parts} (ascending, disjoint, all inside the object) with ranged GETs of the span
      * from the first to the end of the last: the bytes between parts are read and dropped. A body
-     * cut short is resumed where it stopped, as {@link #read} does.
+     * cut short is resumed where it stopped, within the attempt budget.
      */
     void read(ObjectInfo info, List<ReadPart> parts, String structure) throws IOException {
         PartsCursor cursor = new PartsCursor(parts);
-        Transport.Target target = new Transport.Spread(cursor);
         call(info.location(), structure, cursor.start(), "GET " + HttpRange.header(cursor.start(), cursor.length()),
                 () -> {
-                    transport.get(info, cursor.resumeAt(), cursor.remaining(), target);
+                    transport.get(info, cursor);
                     return null;
                 });
     }
@@ -176,43 +164,13 @@ final class ObjectRequests {
 
     private <T> T call(S3Location location, String structure, long offset, String operation, Attempt<T> attempt)
             throws IOException {
-        for (int n = 1; ; n++) {
-            Failure f;
-            try {
-                return attempt.run();
-            } catch (Exception e) {
-                f = Failure.of(e);
-            }
-            if (f.kind == Failure.Kind.INTERRUPTED) {
-                Thread.currentThread().interrupt();
-                throw interrupted(location, operation, f.cause);
-            }
-            if (!f.retryable || n >= maxAttempts) {
-                throw toException(location, structure, offset, operation, n, f);
-            }
-            retries.incrementAndGet();
-            sleep(backoffNanos(n), location, operation);
-        }
+        return RetryLoop.run(retryPolicy, location + ": " + operation, retries, Failure::of,
+                (f, attempts) -> toException(location, structure, offset, operation, attempts, f), attempt);
     }
 
     /** Full jitter: see {@link RetryPolicy#backoffNanos(int)}. */
     long backoffNanos(int retry) {
         return retryPolicy.backoffNanos(retry);
-    }
-
-    private static void sleep(long nanos, S3Location location, String operation) throws InterruptedIOException {
-        try {
-            RetryPolicy.sleep(nanos);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw interrupted(location, operation, e);
-        }
-    }
-
-    private static InterruptedIOException interrupted(S3Location location, String operation, Throwable cause) {
-        InterruptedIOException e = new InterruptedIOException(location + ": " + operation + ": interrupted");
-        e.initCause(cause);
-        return e;
     }
 
     static ObjectStoreException toException(S3Location location, String structure, long offset, String operation,

@@ -4,7 +4,6 @@ import io.qcow2j.core.internal.HttpRange;
 import io.qcow2j.core.internal.PartsCursor;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -24,7 +23,7 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
  * answer, our timer the body. Thread-safe.
  */
 final class SdkTransport implements Transport {
-    /** Copy chunk for direct buffers: bounded, one per reading thread, never per call. */
+    /** Copy chunk between the SDK's stream and the parts: bounded, one per reading thread, never per call. */
     private static final int CHUNK = 64 << 10;
     private static final ThreadLocal<byte[]> CHUNKS = ThreadLocal.withInitial(() -> new byte[CHUNK]);
 
@@ -70,29 +69,11 @@ final class SdkTransport implements Transport {
         closeQuietly(in);
     }
 
-    /** Where a response body goes: at most {@code max} bytes from {@code in}; -1 at its end. */
-    private interface Body {
-        int consume(InputStream in, int max) throws IOException;
-    }
-
     @Override
-    public void get(ObjectInfo info, long position, int length, Target target) throws IOException {
-        Body body;
-        if (target instanceof Into into) {
-            ByteBuffer dst = into.dst();
-            byte[] chunk = dst.hasArray() ? null : CHUNKS.get();
-            body = (in, max) -> chunk == null ? readInto(in, dst, max) : readVia(in, chunk, dst, max);
-        } else {
-            PartsCursor cursor = ((Spread) target).cursor();
-            byte[] chunk = CHUNKS.get();
-            body = (in, max) -> {
-                int n = in.read(chunk, 0, Math.min(chunk.length, max));
-                if (n > 0) {
-                    cursor.put(chunk, 0, n);
-                }
-                return n;
-            };
-        }
+    public void get(ObjectInfo info, PartsCursor cursor) throws IOException {
+        long position = cursor.resumeAt();
+        int length = cursor.remaining();
+        byte[] chunk = CHUNKS.get();
         requests.incrementAndGet();
         Duration deadline = settings.requestDeadline(length);
         long due = System.nanoTime() + deadline.toNanos();
@@ -110,10 +91,11 @@ final class SdkTransport implements Transport {
             ResponseChecks.range(response.contentRange(), position, length);
             ResponseChecks.sameObject(info, response.eTag(), response.contentRange(), response.contentLength());
             while (got < length) {
-                int n = body.consume(in, length - got);
+                int n = in.read(chunk, 0, Math.min(chunk.length, length - got));
                 if (n < 0) {
                     throw new Failure.ShortBodyException(got, length);
                 }
+                cursor.put(chunk, 0, n);
                 got += n;
             }
             // a longer body (a server that ignored Range at offset 0) must not be drained on close
@@ -143,22 +125,6 @@ final class SdkTransport implements Transport {
         } catch (IOException | RuntimeException ignored) {
             // aborted already: nothing left to release
         }
-    }
-
-    private static int readInto(InputStream in, ByteBuffer dst, int max) throws IOException {
-        int n = in.read(dst.array(), dst.arrayOffset() + dst.position(), max);
-        if (n > 0) {
-            dst.position(dst.position() + n);
-        }
-        return n;
-    }
-
-    private static int readVia(InputStream in, byte[] chunk, ByteBuffer dst, int max) throws IOException {
-        int n = in.read(chunk, 0, Math.min(chunk.length, max));
-        if (n > 0) {
-            dst.put(chunk, 0, n);
-        }
-        return n;
     }
 
     private GetObjectRequest request(S3Location location, String eTag, long position, int length) {

@@ -1,7 +1,6 @@
 package io.qcow2j.s3;
 
 import io.qcow2j.core.internal.PartsCursor;
-import java.nio.ByteBuffer;
 
 /**
  * One attempt of a HEAD or a ranged GET, by one of two transports: the SDK's client
@@ -9,18 +8,6 @@ import java.nio.ByteBuffer;
  * them; every failure is classified by {@link Failure#of}.
  */
 interface Transport extends AutoCloseable {
-    /** Where a GET's body goes: one buffer, or parts spread over the span. */
-    sealed interface Target permits Into, Spread {
-    }
-
-    /** The body into {@code dst}, from its position on. */
-    record Into(ByteBuffer dst) implements Target {
-    }
-
-    /** The body spread over a cursor's parts, from where it stopped. */
-    record Spread(PartsCursor cursor) implements Target {
-    }
-
     /** Size and entity tag of the object as the answer's fields said them (either may be null). */
     record Head(String contentLength, String eTag) {
     }
@@ -29,10 +16,11 @@ interface Transport extends AutoCloseable {
     Head head(S3Location location) throws Exception;
 
     /**
-     * One ranged GET of {@code length} bytes at {@code position}, checked against {@code info}
-     * (the range answered, the entity tag, the size), its body to {@code target}.
+     * One ranged GET of what {@code cursor} still wants ({@link PartsCursor#resumeAt()},
+     * {@link PartsCursor#remaining()}), checked against {@code info} (the range answered, the entity
+     * tag, the size), its body into the cursor's parts.
      */
-    void get(ObjectInfo info, long position, int length, Target target) throws Exception;
+    void get(ObjectInfo info, PartsCursor cursor) throws Exception;
 
     /** One GET of the object's first byte, for the S3 error code a HEAD's answer lacks; its result dropped. */
     void probe(S3Location location) throws Exception;
