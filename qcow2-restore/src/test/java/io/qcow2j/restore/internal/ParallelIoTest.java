@@ -1,6 +1,7 @@
 package io.qcow2j.restore.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -86,7 +87,7 @@ class ParallelIoTest {
         running.abandon();
         assertEquals(3, finished.get(), "every task ended before abandon returned");
         assertEquals(Set.of(0, 2), closed, "what was produced is closed");
-        assertTrue(!Thread.currentThread().isInterrupted());
+        assertFalse(Thread.currentThread().isInterrupted(), "abandon keeps no interrupt it did not get");
     }
 
     private static void await(CountDownLatch latch) throws IOException {
