@@ -213,16 +213,7 @@ public final class ParallelIo {
                 return out;
             }
             out.forEach(this::closeQuietly); // the first failure is what the caller needs to hear about
-            if (first instanceof IOException io) {
-                throw io;
-            }
-            if (first instanceof RuntimeException re) {
-                throw re;
-            }
-            if (first instanceof Error err) {
-                throw err;
-            }
-            throw new IOException(first);
+            throw TaskFailure.rethrown(first);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.qcow2j.restore.internal.pipeline;
 
+import io.qcow2j.restore.internal.TaskFailure;
 import java.io.IOException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -45,17 +46,7 @@ public final class Uninterruptible {
                     }
                     interrupted = true;
                 } catch (ExecutionException e) {
-                    Throwable c = e.getCause();
-                    if (c instanceof IOException io) {
-                        throw io;
-                    }
-                    if (c instanceof RuntimeException re) {
-                        throw re;
-                    }
-                    if (c instanceof Error err) {
-                        throw err;
-                    }
-                    throw new IOException(c);
+                    throw TaskFailure.rethrown(e.getCause());
                 }
             }
         } finally {
